@@ -1,0 +1,39 @@
+"""Tandem's settings, read from the environment in one place.
+
+Every other module asks this one; nothing else reads ``os.environ`` for Tandem
+settings, so the README's configuration table stays the whole truth.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a running Tandem needs to know about its surroundings."""
+
+    data_dir: Path
+    database_url: str
+    sample_data_dir: Path
+
+    @property
+    def production_dir(self) -> Path:
+        """Where production rows live as Parquet, one file per window."""
+        return self.data_dir / "production"
+
+
+def load_settings() -> Settings:
+    """Read ``TANDEM_DATA_DIR``, ``TANDEM_DATABASE_URL`` and ``TANDEM_SAMPLE_DATA``.
+
+    The default database is a SQLite file inside the data dir so that a fresh
+    checkout runs with no configuration at all.
+    """
+    data_dir = Path(os.environ.get("TANDEM_DATA_DIR", ".tandem")).expanduser().resolve()
+    url = os.environ.get("TANDEM_DATABASE_URL") or f"sqlite:///{data_dir / 'tandem.db'}"
+    sample = Path(os.environ.get("TANDEM_SAMPLE_DATA", PROJECT_ROOT / "sample_data"))
+    return Settings(data_dir=data_dir, database_url=url, sample_data_dir=sample.resolve())

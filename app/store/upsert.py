@@ -1,0 +1,49 @@
+"""Insert-or-update on natural keys, the same way on SQLite and PostgreSQL.
+
+Ingest relies on this to make re-ingesting a file add nothing: rows whose
+natural key exists are updated in place (or left alone), never duplicated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+# Keep each statement under SQLite's bound-parameter limit (32,766).
+_MAX_PARAMS = 30_000
+
+
+def upsert(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    key: Sequence[str],
+    update: Sequence[str] | None = None,
+) -> None:
+    """Insert ``rows``; where ``key`` already exists, update ``update`` columns.
+
+    With ``update`` empty, existing rows are left untouched (do nothing).
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    if insert is None:
+        raise NotImplementedError(f"upsert is not implemented for {dialect}")
+    columns = list(rows[0])
+    update = [c for c in (update if update is not None else columns) if c not in key]
+    chunk = max(1, _MAX_PARAMS // max(1, len(columns)))
+    for start in range(0, len(rows), chunk):
+        statement = insert(table).values(list(rows[start : start + chunk]))
+        if update:
+            statement = statement.on_conflict_do_update(
+                index_elements=list(key),
+                set_={c: statement.excluded[c] for c in update},
+            )
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=list(key))
+        session.execute(statement)

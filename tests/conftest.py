@@ -1,0 +1,105 @@
+"""Shared fixtures: migrated databases on SQLite and on a real PostgreSQL.
+
+Like MLflow's tests, the schema is migrated once per session and each test
+gets a copy: a copied SQLite file, or a PostgreSQL database created from a
+migrated template.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from app.store.db import dispose_engines, get_engine
+from app.store.migrate import upgrade
+from tests.support.postgres import postgres_bin_dir, throwaway_cluster
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "tandem.db"
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a server with a migrated ``tandem_template`` database."""
+    url = os.environ.get("TANDEM_TEST_POSTGRES_URL")
+    if url:
+        yield from _with_template(url)
+        return
+    if postgres_bin_dir() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; `make test` installs it")
+        pytest.skip("PostgreSQL is not installed (run `make test` to install it)")
+    with throwaway_cluster() as server_url:
+        yield from _with_template(server_url)
+
+
+def _with_template(server_url: str) -> Iterator[str]:
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS tandem_template"))
+        conn.execute(text("CREATE DATABASE tandem_template"))
+    template = create_engine(server_url.rsplit("/", 1)[0] + "/tandem_template")
+    upgrade(template)
+    template.dispose()
+    yield server_url
+    admin.dispose()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh TANDEM_DATA_DIR for the test (production Parquet goes here)."""
+    path = tmp_path / "data"
+    path.mkdir()
+    monkeypatch.setenv("TANDEM_DATA_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def sqlite_engine(
+    sqlite_template: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """A migrated SQLite database of the test's own, also the configured default."""
+    path = data_dir / "tandem.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("TANDEM_DATABASE_URL", url)
+    yield get_engine(url)
+    dispose_engines()
+
+
+@pytest.fixture
+def postgres_engine(
+    postgres_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """A migrated PostgreSQL database of the test's own, also the configured default."""
+    name = f"tandem_test_{os.getpid()}_{next(_counter)}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE tandem_template'))
+    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    monkeypatch.setenv("TANDEM_DATABASE_URL", url)
+    yield get_engine(url)
+    dispose_engines()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """Runs the test once on SQLite and once on a real PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_engine")

@@ -103,3 +103,38 @@ def postgres_engine(
 def engine(request: pytest.FixtureRequest) -> Engine:
     """Runs the test once on SQLite and once on a real PostgreSQL."""
     return request.getfixturevalue(f"{request.param}_engine")
+
+
+@pytest.fixture(scope="session")
+def seeded_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir (SQLite file + production Parquet) seeded from sample_data/ once."""
+    from app.seed import seed_database
+
+    root = tmp_path_factory.mktemp("seeded")
+    shutil.copy(sqlite_template, root / "tandem.db")
+    previous = os.environ.get("TANDEM_DATA_DIR")
+    os.environ["TANDEM_DATA_DIR"] = str(root)
+    try:
+        engine = create_engine(f"sqlite:///{root / 'tandem.db'}")
+        seed_database(engine=engine)
+        engine.dispose()
+    finally:
+        if previous is None:
+            os.environ.pop("TANDEM_DATA_DIR")
+        else:
+            os.environ["TANDEM_DATA_DIR"] = previous
+    return root
+
+
+@pytest.fixture
+def seeded_engine(
+    seeded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """A copy of the seeded data dir of the test's own, configured as the default."""
+    root = tmp_path / "seeded"
+    shutil.copytree(seeded_template, root)
+    url = f"sqlite:///{root / 'tandem.db'}"
+    monkeypatch.setenv("TANDEM_DATA_DIR", str(root))
+    monkeypatch.setenv("TANDEM_DATABASE_URL", url)
+    yield get_engine(url)
+    dispose_engines()

@@ -374,3 +374,18 @@ class IngestRecord(Base):
     rows_read: Mapped[int] = mapped_column(BigInteger)
     rows_written: Mapped[int] = mapped_column(BigInteger)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class SeedRecord(Base):
+    """When the sample data was loaded and by how much its timestamps were shifted.
+
+    A second ``tandem seed --force`` reuses the shift, so it adds nothing.
+    """
+
+    __tablename__ = "seed_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    data_ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    shift_seconds: Mapped[int] = mapped_column(BigInteger)
+    seeded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:48:36.081212
+Create Date: 2026-11-23
 """
 
 from __future__ import annotations
@@ -43,6 +43,14 @@ def upgrade() -> None:
     sa.Column('rows_written', sa.BigInteger(), nullable=False),
     sa.Column('ingested_at', app.store.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ingest_records'))
+    )
+    op.create_table('seed_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('data_ends_at', app.store.types.UTCDateTime(), nullable=False),
+    sa.Column('shift_seconds', sa.BigInteger(), nullable=False),
+    sa.Column('seeded_at', app.store.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_seed_records'))
     )
     op.create_table('systems',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -335,6 +343,7 @@ def downgrade() -> None:
     op.drop_table('thresholds')
     op.drop_table('threshold_changes')
     op.drop_table('systems')
+    op.drop_table('seed_records')
     op.drop_table('ingest_records')
     op.drop_table('dataset_versions')
     # ### end Alembic commands ###

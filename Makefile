@@ -1,0 +1,41 @@
+# The README's two promises: `make run` serves a populated dashboard, `make test` runs everything.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv pip install --python $(BIN)/python --quiet
+
+.PHONY: run test install install-dev lint sample-data clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+
+$(VENV)/.installed: $(BIN)/uv pyproject.toml
+	$(UV) -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/uv pyproject.toml
+	$(UV) -e '.[dev,mlflow]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+	scripts/install-test-deps.sh
+
+run: install
+	$(BIN)/tandem serve
+
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+sample-data: install
+	$(BIN)/python -m app.sample_data --out sample_data
+
+clean:
+	rm -rf $(VENV) .tandem .pytest_cache .ruff_cache .mypy_cache

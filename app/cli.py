@@ -1,0 +1,199 @@
+"""The ``tandem`` command.
+
+Exit codes are a contract (DESIGN.md): 0 success, 1 a check found something,
+2 bad input or usage, 3 internal error. Heavy modules are imported inside the
+commands so that ``tandem --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+EXIT_OK, EXIT_FOUND, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+KINDS = (
+    "pipelines",
+    "deployments",
+    "incidents",
+    "health",
+    "datasets",
+    "runs",
+    "metrics",
+    "models",
+    "production",
+)
+
+
+class TandemGroup(click.Group):
+    """Maps errors to the documented exit codes instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from app.store.db import SchemaOutOfDateError
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except SchemaOutOfDateError as error:
+            _fail(str(error), EXIT_BAD_INPUT)
+        except (ValueError, LookupError, FileNotFoundError) as error:
+            _fail(str(error), EXIT_BAD_INPUT)
+        except Exception as error:  # the contract: internal errors exit 3, with a message
+            logging.getLogger(__name__).debug("internal error", exc_info=True)
+            _fail(f"internal error: {error!r}", EXIT_INTERNAL)
+
+
+class BadInput(click.UsageError):
+    """Usage and input errors exit 2, as click's own usage errors do."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def _parse_time(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadInput(f"{name}: expected an ISO 8601 timestamp, got {value!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@click.group(cls=TandemGroup)
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens.")
+def cli(verbose: bool) -> None:
+    """Tandem: DevOps and MLOps lifecycle health, side by side."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+
+
+@cli.group()
+def db() -> None:
+    """Database schema management."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the configured database to the newest schema."""
+    from app.store.db import get_engine
+    from app.store.migrate import current_revision, upgrade
+
+    engine = get_engine()
+    upgrade(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    click.echo(f"{where} is at revision {current_revision(engine)}")
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Load the sample data even into a non-empty database.")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Sample data directory (default: the bundled sample_data/).",
+)
+def seed(force: bool, source: Path | None) -> None:
+    """Load the sample data, shifted so that it ends now (idempotent)."""
+    from app.seed import seed_database
+
+    result = seed_database(source=source, force=force, progress=True)
+    click.echo(result.describe())
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--system", default=None, help="System the rows belong to (created if new).")
+@click.option(
+    "--reference", is_flag=True, help="production only: the model version's reference data."
+)
+def ingest(kind: str, path: Path, system: str | None, reference: bool) -> None:
+    """Load a CSV or Parquet file of KIND (formats: docs/data-formats.md)."""
+    from app.ingest import IngestError, ingest_file
+    from app.store.migrate import ensure_current
+
+    ensure_current()
+    if not path.exists():
+        raise BadInput(f"{path}: no such file")
+    try:
+        summary = ingest_file(kind, path, system=system, reference=reference, progress=True)
+    except IngestError as error:
+        _fail(str(error), EXIT_BAD_INPUT)
+    click.echo(
+        f"{path}: {summary.rows_read} rows read, {summary.rows_written} written"
+        + (f", {summary.windows} windows" if kind == "production" else "")
+        + (f"; new systems: {', '.join(summary.systems_created)}" if summary.systems_created else "")
+    )
+
+
+@cli.command()
+@click.option("--system", default=None, help="Only this system.")
+@click.option("--since", default=None, help="Window start, ISO 8601 (default: until − 30 days).")
+@click.option("--until", default=None, help="Window end, ISO 8601 (default: the newest data).")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
+def status(system: str | None, since: str | None, until: str | None, fmt: str) -> None:
+    """Every stage's status and signal values, per system."""
+    from app.health import build_status, format_table
+    from app.store.migrate import ensure_current
+
+    ensure_current()
+    start, end = _parse_time(since, "--since"), _parse_time(until, "--until")
+    if start and end and start >= end:
+        raise BadInput("--since must be before --until")
+    report = build_status(system=system, since=start, until=end)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        click.echo(format_table(report))
+
+
+@cli.command("sample-data")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("sample_data"))
+def sample_data(out: Path) -> None:
+    """Regenerate the committed sample data (deterministic)."""
+    from app.sample_data import generate
+
+    generate(out)
+    click.echo(f"sample data written to {out}")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--port", type=int, default=None, help="Port (default: Streamlit's, 8501).")
+@click.option("--no-seed", is_flag=True, help="Do not seed an empty database.")
+@click.pass_context
+def serve(ctx: click.Context, port: int | None, no_seed: bool) -> None:
+    """Migrate (and seed an empty) database, then run the dashboard."""
+    from app.config import PROJECT_ROOT
+    from app.seed import database_is_empty, seed_database
+    from app.store.migrate import upgrade
+
+    upgrade()
+    if not no_seed and database_is_empty():
+        click.echo("Empty database: loading the sample data (once)...")
+        click.echo(seed_database(progress=True).describe())
+    args = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "streamlit_app.py")]
+    if port is not None:
+        args += ["--server.port", str(port)]
+    args += list(ctx.args)
+    os.execv(sys.executable, args)
+
+
+def main() -> None:
+    cli(prog_name="tandem")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""Small read-only queries the shell and several pages share."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+
+from app.store.db import get_engine, session_scope
+from app.store.models import IngestRecord, System, ThresholdChange
+
+
+def system_names(engine: Engine | None = None) -> list[str]:
+    with session_scope(engine or get_engine()) as session:
+        return list(session.scalars(select(System.name).order_by(System.name)))
+
+
+def data_version(engine: Engine | None = None) -> tuple[int, int]:
+    """Changes whenever data is ingested or a threshold moves: the cache key of pages."""
+    with session_scope(engine or get_engine()) as session:
+        ingests = session.scalar(select(func.max(IngestRecord.id))) or 0
+        changes = session.scalar(select(func.max(ThresholdChange.id))) or 0
+    return int(ingests), int(changes)

@@ -1,0 +1,1 @@
+"""Reusable Streamlit and Plotly pieces: the only part of ``app`` that imports streamlit."""

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# What the test suite needs besides Python packages: Chromium for the browser
+# tests and PostgreSQL for the storage tests. Debian packages when we are root,
+# else Playwright's own Chromium; nothing is installed that is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+if [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then need_apt+=(chromium); else .venv/bin/python -m playwright install chromium; fi
+fi
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    need_apt+=(postgresql)
+  else
+    echo "PostgreSQL is not installed and we are not root: the PostgreSQL tests will fail in CI." >&2
+  fi
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi

@@ -19,9 +19,7 @@ stop_unless_schema_current()
 st.sidebar.title("Tandem")
 st.sidebar.caption("DevOps and MLOps health, side by side")
 st.session_state["selection"] = sidebar_selection(data.system_names())
-st.sidebar.caption(
-    "Single-user mode: no `[auth]` is configured, so you are an **editor**."
-)
+st.sidebar.caption("Single-user mode: no `[auth]` is configured, so you are an **editor**.")
 
 page = st.navigation(
     [

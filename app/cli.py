@@ -135,7 +135,11 @@ def ingest(kind: str, path: Path, system: str | None, reference: bool) -> None:
     click.echo(
         f"{path}: {summary.rows_read} rows read, {summary.rows_written} written"
         + (f", {summary.windows} windows" if kind == "production" else "")
-        + (f"; new systems: {', '.join(summary.systems_created)}" if summary.systems_created else "")
+        + (
+            f"; new systems: {', '.join(summary.systems_created)}"
+            if summary.systems_created
+            else ""
+        )
     )
 
 

@@ -53,6 +53,4 @@ def _status(
 
 def status_report(selection: Selection) -> StatusReport | None:
     """The health of the selected systems over the selected range; None without data."""
-    return _status(
-        data_key(), selection.system, selection.days, selection.since, selection.until
-    )
+    return _status(data_key(), selection.system, selection.days, selection.since, selection.until)

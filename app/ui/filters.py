@@ -14,7 +14,12 @@ import streamlit as st
 ALL_SYSTEMS = "All systems"
 RANGES = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90, "Custom": 0}
 DEFAULT_RANGE = "Last 30 days"
-_RANGE_PARAM = {"Last 7 days": "7d", "Last 30 days": "30d", "Last 90 days": "90d", "Custom": "custom"}
+_RANGE_PARAM = {
+    "Last 7 days": "7d",
+    "Last 30 days": "30d",
+    "Last 90 days": "90d",
+    "Custom": "custom",
+}
 
 
 @dataclass(frozen=True)

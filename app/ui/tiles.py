@@ -11,7 +11,16 @@ from html import escape
 
 import streamlit as st
 
-from app.health.catalog import LANES, SIGNALS_BY_KEY, STAGES, format_value
+from app.health import (
+    LANES,
+    STAGES,
+    LaneStatus,
+    SignalValue,
+    StageStatus,
+    Status,
+    SystemStatus,
+    format_value,
+)
 
 STATUS_COLOURS = {
     "ok": ("#1f8a4c", "#e8f5ed"),
@@ -38,46 +47,41 @@ _CSS = """
 """
 
 
-def _status_name(status: object) -> str:
-    return str(getattr(status, "value", status))
-
-
-def status_pill_html(status: object, text: str | None = None) -> str:
-    name = _status_name(status)
+def status_pill_html(status: Status | str, text: str | None = None) -> str:
+    name = str(status)
     fg, _ = STATUS_COLOURS[name]
-    return f'<span class="tandem-pill" style="--fg:{fg}">{escape(text or STATUS_WORDS[name])}</span>'
+    return (
+        f'<span class="tandem-pill" style="--fg:{fg}">{escape(text or STATUS_WORDS[name])}</span>'
+    )
 
 
-def bound_text(signal: object) -> str:
+def bound_text(signal: SignalValue) -> str:
     """'warn < 90.0 %, critical < 75.0 %' in the signal's own unit and direction."""
-    key = signal.key  # type: ignore[attr-defined]
-    worse = "<" if signal.direction == "higher_is_better" else ">"  # type: ignore[attr-defined]
-    warn = format_value(key, signal.warn)  # type: ignore[attr-defined]
-    critical = format_value(key, signal.critical)  # type: ignore[attr-defined]
+    worse = "<" if signal.direction == "higher_is_better" else ">"
+    warn, critical = (
+        format_value(signal.key, signal.warn),
+        format_value(signal.key, signal.critical),
+    )
     return f"warn {worse} {warn}, critical {worse} {critical}"
 
 
-def signal_line(signal: object) -> str:
+def signal_line(signal: SignalValue) -> str:
     """One line of a tile's tooltip: label, value, status and the bounds."""
-    key = signal.key  # type: ignore[attr-defined]
-    status = STATUS_WORDS[_status_name(signal.status)]  # type: ignore[attr-defined]
-    value = format_value(key, signal.value)  # type: ignore[attr-defined]
-    return f"{SIGNALS_BY_KEY[key].label}: {value} ({status}; {bound_text(signal)})"
+    status = STATUS_WORDS[signal.status.value]
+    return f"{signal.label}: {signal.display} ({status}; {bound_text(signal)})"
 
 
-def stage_tile_html(lane: str, stage_key: str, stage: object) -> str:
+def stage_tile_html(lane: str, stage_key: str, stage: StageStatus) -> str:
     """A tile: stage name, the deciding signal's value and name; tooltip lists every signal."""
-    name = _status_name(stage.status)  # type: ignore[attr-defined]
+    name = stage.status.value
     fg, bg = STATUS_COLOURS[name]
-    deciding = stage.worst_signal  # type: ignore[attr-defined]
-    if deciding is None or name == "unknown":
+    if stage.status is Status.UNKNOWN:
         value, label = "No data", "nothing to measure yet"
     else:
-        value = format_value(deciding.key, deciding.value)
-        label = SIGNALS_BY_KEY[deciding.key].label
+        value, label = stage.worst_signal.display, stage.worst_signal.label
     tooltip = "\n".join(
         [f"{STAGES[lane][stage_key]}: {STATUS_WORDS[name]}"]
-        + [signal_line(s) for s in stage.signals]  # type: ignore[attr-defined]
+        + [signal_line(s) for s in stage.signals]
     )
     return (
         f'<div class="tandem-tile" style="--fg:{fg};--bg:{bg}" title="{escape(tooltip)}">'
@@ -87,11 +91,8 @@ def stage_tile_html(lane: str, stage_key: str, stage: object) -> str:
     )
 
 
-def lane_html(lane: str, lane_status: object) -> str:
-    tiles = "".join(
-        stage_tile_html(lane, key, stage)
-        for key, stage in lane_status.stages.items()  # type: ignore[attr-defined]
-    )
+def lane_html(lane: str, lane_status: LaneStatus) -> str:
+    tiles = "".join(stage_tile_html(lane, key, stage) for key, stage in lane_status.stages.items())
     return f'<div class="tandem-lane">{tiles}</div>'
 
 
@@ -99,9 +100,9 @@ def render_css() -> None:
     st.html(_CSS)
 
 
-def render_lane(lane: str, lane_status: object, has_model: bool = True) -> None:
+def render_lane(lane: str, lane_status: LaneStatus, has_model: bool = True) -> None:
     """A lane's heading with its status, then its stage tiles."""
-    status = _status_name(lane_status.status)  # type: ignore[attr-defined]
+    status = lane_status.status.value
     st.html(
         f"<div style='margin-bottom:4px'><b>{LANES[lane]}</b> "
         f"<span style='color:#6b7280'>· {LANE_QUESTIONS[lane]}</span> "
@@ -113,28 +114,28 @@ def render_lane(lane: str, lane_status: object, has_model: bool = True) -> None:
     st.html(lane_html(lane, lane_status))
 
 
-def verdict(system_status: object) -> str:
+def verdict(system_status: SystemStatus) -> str:
     """One sentence a manager reads first: which side is unhealthy, and on what."""
     parts = []
     for lane in ("devops", "mlops"):
-        lane_status = system_status.lanes[lane]  # type: ignore[attr-defined]
-        name = _status_name(lane_status.status)
+        lane_status = system_status.lanes[lane]
+        name = lane_status.status.value
         if name not in ("warn", "critical"):
             continue
         side = "Code/service side" if lane == "devops" else "Model/data side"
         worst = [
             (stage_key, stage)
             for stage_key, stage in lane_status.stages.items()
-            if _status_name(stage.status) == name
+            if stage.status is lane_status.status
         ]
         stage_key, stage = worst[0]
         signal = stage.worst_signal
         parts.append(
             f"{side} {STATUS_WORDS[name].lower()}: {STAGES[lane][stage_key]}, "
-            f"{SIGNALS_BY_KEY[signal.key].label.lower()} {format_value(signal.key, signal.value)}"
+            f"{signal.label.lower()} {signal.display}"
         )
     if parts:
         return " · ".join(parts)
-    if _status_name(system_status.status) == "unknown":  # type: ignore[attr-defined]
+    if system_status.status is Status.UNKNOWN:
         return "No data in this range."
     return "Both lifecycles healthy."

@@ -25,11 +25,19 @@ def test_upsert_inserts_then_updates_in_place(engine: Engine) -> None:
         session.add(System(name="svc"))
     with session_scope(engine) as session:
         system_id = session.scalar(select(System.id))
-        upsert(session, HealthSample.__table__, [_sample(system_id, m, 1) for m in range(3)],
-               key=["system_id", "timestamp"])
+        upsert(
+            session,
+            HealthSample.__table__,
+            [_sample(system_id, m, 1) for m in range(3)],
+            key=["system_id", "timestamp"],
+        )
     with session_scope(engine) as session:
-        upsert(session, HealthSample.__table__, [_sample(system_id, 1, 7)],
-               key=["system_id", "timestamp"])
+        upsert(
+            session,
+            HealthSample.__table__,
+            [_sample(system_id, 1, 7)],
+            key=["system_id", "timestamp"],
+        )
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(HealthSample)) == 3
         errors = session.scalar(select(HealthSample.errors).where(HealthSample.errors == 7))

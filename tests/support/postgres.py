@@ -53,32 +53,59 @@ def throwaway_cluster() -> Iterator[str]:
     port = free_port()
     subprocess.run(
         _as_cluster_owner(
-            [str(bin_dir / "initdb"), "-D", str(data), "-U", "tandem", "--auth=trust",
-             "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "tandem",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ]
         ),
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     options = f"-c listen_addresses=127.0.0.1 -c port={port} -k {sockets} -c fsync=off"
     subprocess.run(
         _as_cluster_owner(
-            [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-             str(root / "server.log"), "-w", "-t", "60", "start"]
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(root / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
         ),
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     try:
         deadline = time.monotonic() + 30
-        while subprocess.run(
-            [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
-            capture_output=True,
-        ).returncode != 0:
+        while (
+            subprocess.run(
+                [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+                capture_output=True,
+            ).returncode
+            != 0
+        ):
             if time.monotonic() > deadline:
                 raise RuntimeError("PostgreSQL did not become ready")
             time.sleep(0.2)
         yield f"postgresql+psycopg://tandem@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
-            _as_cluster_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            _as_cluster_owner(
+                [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+            ),
             capture_output=True,
         )
         shutil.rmtree(root, ignore_errors=True)

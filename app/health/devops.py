@@ -1,0 +1,195 @@
+"""DevOps lane signals: CI, release, change risk, operate (SLO), recover.
+
+Every function works on many systems at once (grouped by system in SQL) so
+the overview issues a fixed number of queries however many systems there
+are. Health samples never leave the database raw: they are summed per system
+in one scan over ``[min(since, until - 28 d), until)``.
+
+Conventions: a CI pipeline is *finished* when its status is ``success`` or
+``failed`` (cancelled and running ones are left out) and it belongs to the
+window by ``started_at``. Latency p95 is the request-weighted mean of the
+interval p95s (the plain mean when no interval has requests).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Collection, Mapping
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import SQLCoreOperations
+
+from app.health.dora import (
+    deployment_signals,
+    incident_linked,
+    load_deployments,
+    systems_that_deployed,
+)
+from app.health.window import Window
+from app.store.models import HealthSample, Incident, PipelineRun
+
+DEFAULT_AVAILABILITY_SLO = 0.999
+ERROR_BUDGET_DAYS = 28
+FINISHED_PIPELINE = ("success", "failed")
+
+Values = dict[str, float | None]
+
+
+def availability_slo(system: str) -> float:
+    """The availability SLO target of ``system`` (one default until SLOs are editable)."""
+    return DEFAULT_AVAILABILITY_SLO
+
+
+def devops_signals(
+    session: Session, systems: Mapping[int, str], window: Window
+) -> dict[int, Values]:
+    """Every DevOps signal's value (None = no data) for each system id in ``systems``."""
+    ids = list(systems)
+    values: dict[int, Values] = {i: {} for i in ids}
+    active: set[int] = set()  # systems with any DevOps data: for "0 open incidents"
+    for system_id, ci in _ci(session, ids, window).items():
+        values[system_id].update(ci)
+        active.add(system_id)
+
+    deployments = load_deployments(session, ids, window, "service")
+    linked = incident_linked(session, ids)
+    deployed = systems_that_deployed(session, ids, window.until, "service")
+    active |= deployed
+    for system_id in ids:
+        dora = deployment_signals(
+            deployments.get(system_id, []), linked, window, system_id in deployed
+        )
+        values[system_id].update(
+            {
+                "release.deploy_frequency_per_day": dora.frequency_per_day,
+                "release.lead_time_h": dora.lead_time_h,
+                "release.change_failure_rate": dora.change_failure_rate,
+            }
+        )
+
+    slos = {i: availability_slo(name) for i, name in systems.items()}
+    for system_id, operate in _operate(session, ids, window, slos).items():
+        values[system_id].update(operate)
+        active.add(system_id)
+
+    for system_id, recover in _recover(session, ids, window, active).items():
+        values[system_id].update(recover)
+    return values
+
+
+def _ci(session: Session, ids: Collection[int], window: Window) -> dict[int, Values]:
+    rows = session.execute(
+        select(
+            PipelineRun.system_id,
+            PipelineRun.status,
+            PipelineRun.started_at,
+            PipelineRun.finished_at,
+        ).where(
+            PipelineRun.system_id.in_(ids),
+            PipelineRun.status.in_(FINISHED_PIPELINE),
+            PipelineRun.started_at >= window.since,
+            PipelineRun.started_at < window.until,
+        )
+    ).all()
+    finished: dict[int, int] = {}
+    succeeded: dict[int, int] = {}
+    durations: dict[int, list[float]] = {}
+    for row in rows:
+        finished[row.system_id] = finished.get(row.system_id, 0) + 1
+        succeeded[row.system_id] = succeeded.get(row.system_id, 0) + (row.status == "success")
+        if row.finished_at is not None:
+            minutes = (row.finished_at - row.started_at).total_seconds() / 60
+            durations.setdefault(row.system_id, []).append(minutes)
+    return {
+        system_id: {
+            "ci.pass_rate": succeeded[system_id] / count,
+            "ci.duration_p50_min": (
+                statistics.median(durations[system_id]) if system_id in durations else None
+            ),
+        }
+        for system_id, count in finished.items()
+    }
+
+
+def _operate(
+    session: Session, ids: Collection[int], window: Window, slos: Mapping[int, float]
+) -> dict[int, Values]:
+    budget_since = window.until - timedelta(days=ERROR_BUDGET_DAYS)
+    in_window = HealthSample.timestamp >= window.since
+    in_budget = HealthSample.timestamp >= budget_since
+    has_p95 = HealthSample.latency_p95_ms.is_not(None)
+
+    def total(condition: ColumnElement[bool], column: SQLCoreOperations[Any]) -> ColumnElement[Any]:
+        return func.sum(case((condition, column), else_=0))
+
+    rows = session.execute(
+        select(
+            HealthSample.system_id,
+            total(in_window, HealthSample.requests),
+            total(in_window, HealthSample.errors),
+            total(and_(in_window, has_p95), HealthSample.latency_p95_ms * HealthSample.requests),
+            total(and_(in_window, has_p95), HealthSample.requests),
+            func.avg(case((in_window, HealthSample.latency_p95_ms))),
+            total(in_budget, HealthSample.requests),
+            total(in_budget, HealthSample.errors),
+        )
+        .where(
+            HealthSample.system_id.in_(ids),
+            HealthSample.timestamp >= min(window.since, budget_since),
+            HealthSample.timestamp < window.until,
+        )
+        .group_by(HealthSample.system_id)
+    ).all()
+    result: dict[int, Values] = {}
+    for system_id, req, err, lat_weighted, lat_req, lat_mean, b_req, b_err in rows:
+        req, err, b_req, b_err = float(req), float(err), float(b_req), float(b_err)
+        error_rate = err / req if req > 0 else None
+        if lat_req and float(lat_req) > 0:
+            latency: float | None = float(lat_weighted) / float(lat_req)
+        else:
+            latency = float(lat_mean) if lat_mean is not None else None
+        allowed = (1 - slos[system_id]) * b_req
+        result[system_id] = {
+            "operate.availability": None if error_rate is None else 1 - error_rate,
+            "operate.error_rate": error_rate,
+            "operate.latency_p95_ms": latency,
+            "operate.error_budget_remaining": 1 - b_err / allowed if allowed > 0 else None,
+        }
+    return result
+
+
+def _recover(
+    session: Session, ids: Collection[int], window: Window, active: set[int]
+) -> dict[int, Values]:
+    resolved = session.execute(
+        select(Incident.system_id, Incident.opened_at, Incident.resolved_at).where(
+            Incident.system_id.in_(ids),
+            Incident.resolved_at >= window.since,
+            Incident.resolved_at < window.until,
+        )
+    ).all()
+    restore: dict[int, list[float]] = {}
+    for row in resolved:
+        hours = (row.resolved_at - row.opened_at).total_seconds() / 3600
+        restore.setdefault(row.system_id, []).append(hours)
+
+    is_open = (Incident.resolved_at.is_(None)) | (Incident.resolved_at >= window.until)
+    counts = session.execute(
+        select(Incident.system_id, func.sum(case((is_open, 1), else_=0)))
+        .where(Incident.system_id.in_(ids), Incident.opened_at < window.until)
+        .group_by(Incident.system_id)
+    ).all()
+    open_now: dict[int, float] = {r[0]: float(r[1]) for r in counts}
+    # No incident rows at all reads as 0 open only for a system we see running.
+    return {
+        system_id: {
+            "recover.time_to_restore_h": (
+                statistics.median(restore[system_id]) if system_id in restore else None
+            ),
+            "recover.open_incidents": open_now.get(system_id, 0.0 if system_id in active else None),
+        }
+        for system_id in ids
+    }

@@ -1,0 +1,152 @@
+"""The real server and headless Chromium.
+
+Each session serves the app with ``streamlit run`` on a free loopback port over
+a copy of the seeded data, and drives it with Playwright using Debian's
+Chromium (Playwright's own browser download is not available everywhere).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from app.config import PROJECT_ROOT
+from tests.support.ports import free_port
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    data_dir: Path
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text()}")
+
+
+def _serve(data_dir: Path) -> Iterator[Server]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "TANDEM_DATA_DIR": str(data_dir),
+        "TANDEM_DATABASE_URL": f"sqlite:///{data_dir / 'tandem.db'}",
+    }
+    log = data_dir / "streamlit.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(PROJECT_ROOT / "streamlit_app.py"),
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log)
+        yield Server(url=url, data_dir=data_dir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def seeded_server(
+    seeded_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    data_dir = tmp_path_factory.mktemp("served") / "data"
+    shutil.copytree(seeded_template, data_dir)
+    yield from _serve(data_dir)
+
+
+@pytest.fixture(scope="session")
+def empty_server(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    data_dir = tmp_path_factory.mktemp("served-empty")
+    shutil.copy(sqlite_template, data_dir / "tandem.db")
+    yield from _serve(data_dir)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as playwright:
+        launch = {"args": CHROMIUM_ARGS, "headless": True}
+        if Path(executable).exists():
+            launch["executable_path"] = executable
+        browser = playwright.chromium.launch(**launch)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})  # type: ignore[attr-defined]
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def open_and_wait(page: object, url: str, timeout_ms: int = 30_000) -> None:
+    """Open ``url`` and wait until Streamlit says the script finished."""
+    page.goto(url)  # type: ignore[attr-defined]
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)  # type: ignore[attr-defined]
+    page.wait_for_selector(IDLE, timeout=timeout_ms)  # type: ignore[attr-defined]
+
+
+def assert_no_exception(page: object) -> None:
+    errors = page.locator("[data-testid='stException']")  # type: ignore[attr-defined]
+    assert errors.count() == 0, errors.first.inner_text()

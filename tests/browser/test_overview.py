@@ -1,0 +1,38 @@
+"""The Overview in a real browser: every system visible, no exception, a screenshot."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.store.db import get_engine
+from app.store.queries import system_names
+from tests.browser.conftest import SCREENSHOTS, Server, assert_no_exception, open_and_wait
+
+pytestmark = pytest.mark.browser
+
+
+def test_overview_shows_every_system(seeded_server: Server, page) -> None:
+    open_and_wait(page, seeded_server.url)
+    page.get_by_text("Overview").first.wait_for()
+    assert_no_exception(page)
+    names = system_names(get_engine(f"sqlite:///{seeded_server.data_dir / 'tandem.db'}"))
+    assert len(names) >= 3
+    for name in names:
+        assert page.get_by_text(name, exact=True).count() >= 1, name
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
+
+
+def test_picking_a_system_narrows_the_overview_and_the_url(seeded_server: Server, page) -> None:
+    open_and_wait(page, f"{seeded_server.url}/?system=checkout-api&range=7d")
+    assert_no_exception(page)
+    assert "system=checkout-api" in page.url
+    tiles_heading = page.locator("text=fraud-scoring")
+    assert tiles_heading.count() == 0
+
+
+def test_empty_database_tells_how_to_load_data(empty_server: Server, page) -> None:
+    open_and_wait(page, empty_server.url)
+    assert_no_exception(page)
+    assert page.get_by_text("No data yet").count() >= 1
+    assert page.get_by_text("tandem seed").count() >= 1

@@ -1,0 +1,64 @@
+"""The Overview page, headless: seeded, empty, and its widgets change what is shown."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+
+from app.store.queries import system_names
+from tests.pages.conftest import run_app
+
+
+def _text(app) -> str:
+    parts = [m.value for m in app.markdown] + [str(h.proto) for h in app.get("html")]
+    parts += [i.value for i in app.info] + [t.value for t in app.title]
+    return "\n".join(parts)
+
+
+def test_seeded_overview_shows_every_system_with_both_lanes(seeded_engine: Engine) -> None:
+    app = run_app()
+    assert not app.exception
+    text = _text(app)
+    names = system_names(seeded_engine)
+    assert len(names) >= 3
+    for name in names:
+        assert name in text
+    assert "DevOps" in text
+    assert "MLOps" in text
+    assert "Critical" in text  # the sample data plants problems
+
+
+def test_empty_database_shows_how_to_load_data(sqlite_engine: Engine) -> None:
+    app = run_app()
+    assert not app.exception
+    assert "No data yet" in _text(app)
+    assert any("tandem seed" in c.value for c in app.code)
+
+
+def test_system_picker_narrows_the_page_and_the_url(seeded_engine: Engine) -> None:
+    app = run_app()
+    app.sidebar.selectbox(key="filter_system").select("checkout-api").run()
+    assert not app.exception
+    text = _text(app)
+    assert "checkout-api" in text
+    assert "fraud-scoring" not in text
+    assert (
+        app.query_params["system"] == ["checkout-api"]
+        or app.query_params["system"] == "checkout-api"
+    )
+
+
+@pytest.mark.parametrize("range_label", ["Last 7 days", "Last 90 days"])
+def test_time_range_changes_the_window(seeded_engine: Engine, range_label: str) -> None:
+    app = run_app()
+    before = app.caption[0].value
+    app.sidebar.selectbox(key="filter_range").select(range_label).run()
+    assert not app.exception
+    assert app.caption[0].value != before
+
+
+def test_url_opens_the_same_view(seeded_engine: Engine) -> None:
+    app = run_app({"system": "fraud-scoring", "range": "7d"})
+    assert not app.exception
+    assert app.sidebar.selectbox(key="filter_system").value == "fraud-scoring"
+    assert app.sidebar.selectbox(key="filter_range").value == "Last 7 days"

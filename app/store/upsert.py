@@ -13,8 +13,8 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-# Keep each statement under SQLite's bound-parameter limit (32,766).
-_MAX_PARAMS = 30_000
+# Rows per executemany call, to bound the memory of one batch.
+_CHUNK_ROWS = 50_000
 
 
 def upsert(
@@ -36,14 +36,17 @@ def upsert(
         raise NotImplementedError(f"upsert is not implemented for {dialect}")
     columns = list(rows[0])
     update = [c for c in (update if update is not None else columns) if c not in key]
-    chunk = max(1, _MAX_PARAMS // max(1, len(columns)))
+    # One statement with a bound parameter per column, executed for many rows
+    # (executemany): compiling a multi-row VALUES clause costs far more than
+    # sending the rows, and there is no bound-parameter limit to stay under.
+    statement = insert(table)
+    if update:
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={c: statement.excluded[c] for c in update},
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(key))
+    chunk = _CHUNK_ROWS
     for start in range(0, len(rows), chunk):
-        statement = insert(table).values(list(rows[start : start + chunk]))
-        if update:
-            statement = statement.on_conflict_do_update(
-                index_elements=list(key),
-                set_={c: statement.excluded[c] for c in update},
-            )
-        else:
-            statement = statement.on_conflict_do_nothing(index_elements=list(key))
-        session.execute(statement)
+        session.execute(statement, list(rows[start : start + chunk]))

@@ -1,0 +1,222 @@
+"""The file formats Tandem ingests, as data: one spec per kind.
+
+Validation reads these specs, and ``python -m app.ingest.formats`` renders
+them as ``docs/data-formats.md``, so the documentation cannot drift from what
+the code accepts (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TEXT = "text"
+INTEGER = "integer"
+NUMBER = "number"
+TIMESTAMP = "timestamp"
+JSON_OBJECT = "JSON object"
+DATASET_REF = "name@version"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a fixed-schema file.
+
+    ``required``: the header must contain it. ``nullable``: a value may be
+    empty. ``values``: the allowed values (an enum). ``upper``: any case is
+    accepted and stored upper-case.
+    """
+
+    name: str
+    type: str
+    meaning: str
+    example: str
+    required: bool = True
+    nullable: bool = False
+    values: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    upper: bool = False
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """A family of columns named ``<prefix><name>``, e.g. ``param.lr``; all optional."""
+
+    prefix: str
+    type: str
+    meaning: str
+    example: str
+
+
+@dataclass(frozen=True)
+class Format:
+    """A kind of file: its columns, natural key and cross-column rules.
+
+    ``key`` is the natural key within one file (a duplicate is an error).
+    ``features``: every column not named here is a model feature (production).
+    ``rules`` describe the checks that involve several columns, for the docs.
+    """
+
+    kind: str
+    meaning: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    prefixes: tuple[Prefix, ...] = ()
+    features: bool = False
+    rules: tuple[str, ...] = ()
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+def _c(name: str, type_: str, meaning: str, example: str, **options: object) -> Column:
+    return Column(name, type_, meaning, example, **options)  # type: ignore[arg-type]
+
+
+_SYSTEM = _c("system", TEXT, "System name; `--system` fills or overrides it", "checkout")
+_OPTIONAL = {"required": False, "nullable": True}
+_EMPTY_OK = {"nullable": True}
+_COUNT = {"minimum": 0, "nullable": True}
+_UNIT = {"minimum": 0, "maximum": 1, "nullable": True}
+_T = "2025-03-01T10:00:00Z"  # example timestamp
+
+# A table of data: one column per line reads better than the formatter's layout.
+# fmt: off
+_FORMATS = (
+    Format("pipelines", "One CI pipeline execution.", (
+        _SYSTEM,
+        _c("pipeline_id", TEXT, "Pipeline run id, unique per system", "p-1042"),
+        _c("commit_sha", TEXT, "Commit built", "9f2c1ab", **_EMPTY_OK),
+        _c("branch", TEXT, "Branch built", "main", **_EMPTY_OK),
+        _c("started_at", TIMESTAMP, "When the pipeline started", "2025-03-01T09:12:00Z"),
+        _c("finished_at", TIMESTAMP, "When it finished; empty while running",
+           "2025-03-01T09:20:31Z", **_EMPTY_OK),
+        _c("status", TEXT, "Outcome", "success", values=("success", "failed", "cancelled")),
+        _c("tests_total", INTEGER, "Tests run", "412", **_COUNT),
+        _c("tests_failed", INTEGER, "Tests failed", "0", **_COUNT),
+    ), key=("system", "pipeline_id"),
+       rules=("`finished_at` ≥ `started_at`", "`tests_failed` ≤ `tests_total`")),
+    Format("deployments",
+           "A release of the service's code or of a model version to an environment.", (
+        _SYSTEM,
+        _c("deployment_id", TEXT, "Deployment id, unique per system", "d-311"),
+        _c("kind", TEXT, "What was deployed", "service", values=("service", "model")),
+        _c("version", TEXT, "Released version", "1.14.2", **_EMPTY_OK),
+        _c("commit_sha", TEXT, "Commit released", "9f2c1ab", **_EMPTY_OK),
+        _c("committed_at", TIMESTAMP, "When that commit was made (lead time)",
+           "2025-03-01T08:02:00Z", **_EMPTY_OK),
+        _c("deployed_at", TIMESTAMP, "When the deployment finished", _T),
+        _c("environment", TEXT, "Target environment", "production"),
+        _c("status", TEXT, "Outcome", "success", values=("success", "failed", "rolled_back")),
+        _c("model_version", INTEGER, "Model version deployed; required when kind=model", "7",
+           minimum=1, **_OPTIONAL),
+    ), key=("system", "deployment_id"),
+       rules=("`model_version` is required when `kind` is `model`",)),
+    Format("incidents", "An incident, open while `resolved_at` is empty.", (
+        _SYSTEM,
+        _c("incident_id", TEXT, "Incident id, unique per system", "INC-88"),
+        _c("severity", TEXT, "Severity", "sev2", values=("sev1", "sev2", "sev3", "sev4")),
+        _c("opened_at", TIMESTAMP, "When it was opened", "2025-03-02T14:00:00Z"),
+        _c("resolved_at", TIMESTAMP, "When it was resolved; empty while open",
+           "2025-03-02T15:30:00Z", **_EMPTY_OK),
+        _c("deployment_id", TEXT, "The deployment that caused it", "d-311", **_OPTIONAL),
+        _c("cause", TEXT, "Root cause", "code",
+           values=("code", "infra", "data", "model", "unknown")),
+        _c("title", TEXT, "Short description", "Checkout 500s after release", **_EMPTY_OK),
+    ), key=("system", "incident_id"), rules=("`resolved_at` ≥ `opened_at`",)),
+    Format("health", "Golden signals of the service for one interval (e.g. one minute).", (
+        _SYSTEM,
+        _c("timestamp", TIMESTAMP, "Start of the interval", _T),
+        _c("requests", INTEGER, "Requests in the interval", "1200", minimum=0),
+        _c("errors", INTEGER, "Failed requests in the interval", "3", minimum=0),
+        _c("latency_p50_ms", NUMBER, "Median latency, ms", "41.5", **_COUNT),
+        _c("latency_p95_ms", NUMBER, "95th percentile latency, ms", "120", **_COUNT),
+        _c("latency_p99_ms", NUMBER, "99th percentile latency, ms", "310", **_COUNT),
+        _c("cpu_util", NUMBER, "CPU utilisation, 0–1", "0.42", **_UNIT),
+        _c("mem_util", NUMBER, "Memory utilisation, 0–1", "0.61", **_UNIT),
+    ), key=("system", "timestamp"), rules=("`errors` ≤ `requests`",)),
+    Format("datasets", "One version of a named dataset.", (
+        _c("name", TEXT, "Dataset name", "transactions"),
+        _c("version", TEXT, "Version label", "v12"),
+        _c("content_hash", TEXT, "Hash of the content", "sha256:5be1…", **_EMPTY_OK),
+        _c("rows", INTEGER, "Number of rows", "120000", **_COUNT),
+        _c("created_at", TIMESTAMP, "When the version was created", "2025-02-27T00:00:00Z",
+           **_EMPTY_OK),
+        _c("source", TEXT, "Where it came from", "s3://lake/tx/2025-02-27", **_EMPTY_OK),
+        _c("parent_version", TEXT, "Version it was derived from", "v11", **_OPTIONAL),
+        _c("schema", JSON_OBJECT, "Column → type", '{"amount": "float"}', **_OPTIONAL),
+    ), key=("name", "version")),
+    Format("runs", "A training run, its params and final metrics.", (
+        _SYSTEM,
+        _c("run_id", TEXT, "Run id, unique across systems", "a1b2c3d4"),
+        _c("experiment", TEXT, "Experiment name", "fraud-gbm"),
+        _c("started_at", TIMESTAMP, "When the run started", "2025-02-28T01:00:00Z"),
+        _c("finished_at", TIMESTAMP, "When it ended; empty while running",
+           "2025-02-28T01:40:00Z", **_EMPTY_OK),
+        _c("status", TEXT, "MLflow run status (any case; stored upper-case)", "FINISHED",
+           values=("FINISHED", "FAILED", "KILLED", "RUNNING", "SCHEDULED"), upper=True),
+        _c("code_commit", TEXT, "Commit of the training code", "9f2c1ab", **_EMPTY_OK),
+        _c("train_dataset", DATASET_REF, "Training data", "transactions@v12", **_EMPTY_OK),
+        _c("eval_dataset", DATASET_REF, "Evaluation data", "transactions@v12-holdout",
+           **_EMPTY_OK),
+        _c("trigger", TEXT, "Why it ran", "schedule",
+           values=("manual", "schedule", "drift", "code_change"), **_EMPTY_OK),
+    ), key=("run_id",), prefixes=(
+        Prefix("param.", TEXT, "A parameter, stored as text; empty = not set",
+               "param.max_depth = 6"),
+        Prefix("metric.", NUMBER, "A final metric; empty = not logged",
+               "metric.test_auc = 0.91"),
+    ), rules=("`finished_at` ≥ `started_at`",)),
+    Format("metrics", "Metric history of training runs (one logged value per row).", (
+        _c("run_id", TEXT, "A run already ingested (kind `runs`)", "a1b2c3d4"),
+        _c("key", TEXT, "Metric name", "val_loss"),
+        _c("step", INTEGER, "Step", "10", minimum=0),
+        _c("timestamp", TIMESTAMP, "When it was logged", "2025-02-28T01:10:00Z"),
+        _c("value", NUMBER, "Value (finite)", "0.231"),
+    ), key=("run_id", "key", "step", "timestamp"),
+       rules=("`run_id` must name a run that is already stored",)),
+    Format("models", "A registered model version and its alias.", (
+        _SYSTEM,
+        _c("model_name", TEXT, "Registered model name", "fraud-detector"),
+        _c("version", INTEGER, "Model version", "7", minimum=1),
+        _c("run_id", TEXT, "Training run it came from", "a1b2c3d4", **_EMPTY_OK),
+        _c("registered_at", TIMESTAMP, "When it was registered", "2025-02-28T02:00:00Z"),
+        _c("alias", TEXT, "Alias; empty for none", "champion",
+           values=("champion", "challenger", "archived"), **_EMPTY_OK),
+        _c("task", TEXT, "Prediction task", "classification",
+           values=("classification", "regression"), **_OPTIONAL),
+        _c("validation_metric", TEXT, "Metric it was validated on", "roc_auc", **_OPTIONAL),
+        _c("validation_value", NUMBER, "Its value at validation", "0.91", **_OPTIONAL),
+    ), key=("system", "model_name", "version")),
+    Format("production",
+           "Logged production predictions, their features and (when they arrive) labels. "
+           "The system comes from `--system` (required); a `system` column is ignored.", (
+        _c("timestamp", TIMESTAMP, "When the prediction was made", "2025-03-01T10:00:03Z"),
+        _c("model_version", INTEGER, "Model version that predicted", "7", minimum=1),
+        _c("prediction", NUMBER, "The prediction (score, class or value)", "0.83"),
+        _c("label", NUMBER, "The true outcome; empty until it arrives", "1", **_OPTIONAL),
+        _c("prediction_id", TEXT, "Unique per system; re-sent rows update by it", "pr-000123",
+           **_OPTIONAL),
+    ), key=("prediction_id",), prefixes=(
+        Prefix("segment.", TEXT, "A segment the row belongs to", "segment.region = eu"),
+    ), features=True, rules=(
+        "every other column is a feature: numerical if all its values are numbers, "
+        "else categorical",
+        "`prediction_id` values are unique within a file",
+    )),
+)
+# fmt: on
+
+FORMATS: dict[str, Format] = {f.kind: f for f in _FORMATS}
+KINDS: tuple[str, ...] = tuple(FORMATS)
+
+
+def main() -> None:
+    """Print the Markdown of ``docs/data-formats.md``."""
+    from app.ingest.formats_doc import render_markdown
+
+    print(render_markdown(), end="")  # noqa: T201 - this module's command output
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""``ingest_file``: validate a whole file, then write it in one transaction.
+
+One importer per kind maps the validated columns onto its table(s). The
+production kind lives in :mod:`app.ingest.production` because its rows go to
+Parquet, not to the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from app.ingest.errors import IngestError, IngestSummary
+from app.ingest.formats import FORMATS, KINDS
+from app.ingest.rows import (
+    changed,
+    ensure_systems,
+    read_existing,
+    table_of,
+    upsert_frame,
+    write_rows,
+)
+from app.ingest.source import Source, read_source
+from app.ingest.validation import Validated, validate
+from app.store.db import get_engine, session_scope
+from app.store.models import (
+    DatasetVersion,
+    Deployment,
+    HealthSample,
+    Incident,
+    IngestRecord,
+    MetricPoint,
+    ModelVersion,
+    PipelineRun,
+    RunMetric,
+    RunParam,
+    TrainingRun,
+)
+
+logger = logging.getLogger(__name__)
+
+# The tables of the kinds that are one row per file row, keyed as in the schema.
+_TABLES = {
+    "pipelines": (PipelineRun, ("system_id", "pipeline_id")),
+    "deployments": (Deployment, ("system_id", "deployment_id")),
+    "incidents": (Incident, ("system_id", "incident_id")),
+    "health": (HealthSample, ("system_id", "timestamp")),
+    "datasets": (DatasetVersion, ("name", "version")),
+    "models": (ModelVersion, ("system_id", "model_name", "version")),
+}
+
+
+def ingest_file(
+    kind: str,
+    path: Path | str,
+    *,
+    system: str | None = None,
+    reference: bool = False,
+    engine: Engine | None = None,
+    shift: timedelta = timedelta(0),
+    progress: bool = False,
+) -> IngestSummary:
+    """Validate ``path`` as ``kind`` and store it; any error means nothing is written.
+
+    ``system`` fills or overrides the file's ``system`` column (required for
+    production). ``shift`` is added to every timestamp. ``reference`` marks a
+    production file as its model version's training data. Raises
+    :class:`IngestError` for bad input, naming the file, row and column.
+    """
+    path = Path(path)
+    if kind not in FORMATS:
+        raise IngestError(path, expected="a kind among " + ", ".join(KINDS), got=f'"{kind}"')
+    if kind == "production" and not system:
+        raise IngestError(path, expected="a system name (--system) for production data", got="none")
+    if reference and kind != "production":
+        raise IngestError(path, expected="--reference only with production data", got=kind)
+    source = read_source(path)
+    validated = validate(kind, source, system=system, shift=shift)
+    engine = engine or get_engine()
+    if kind == "production":
+        from app.ingest.production import ingest_production
+
+        assert system is not None
+        summary = ingest_production(
+            validated, source, system=system, reference=reference, engine=engine, progress=progress
+        )
+    else:
+        with session_scope(engine) as session:
+            written, created = _write(kind, validated, source, session, progress)
+            summary = IngestSummary(kind, path, len(validated.frame), written, created)
+            record(session, summary)
+    logger.info(
+        "ingested %s %s: %d rows read, %d written",
+        kind,
+        path.name,
+        summary.rows_read,
+        summary.rows_written,
+    )
+    return summary
+
+
+def record(session: Session, summary: IngestSummary) -> None:
+    """Log the ingest in ``ingest_records``; its id is the data version caches key on."""
+    session.add(
+        IngestRecord(
+            kind=summary.kind,
+            source=str(summary.path.resolve()),
+            content_hash=file_sha256(summary.path),
+            rows_read=summary.rows_read,
+            rows_written=summary.rows_written,
+        )
+    )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _with_system_ids(session: Session, frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    ids, created = ensure_systems(session, frame["system"].unique().tolist())
+    frame = frame.assign(system=frame["system"].map(ids).astype("int64"))
+    return frame.rename(columns={"system": "system_id"}), created
+
+
+def _write(
+    kind: str, validated: Validated, source: Source, session: Session, progress: bool
+) -> tuple[int, tuple[str, ...]]:
+    """(rows written, systems created) for every kind but production."""
+    spec = FORMATS[kind]
+    frame = validated.frame[[c.name for c in spec.columns]]
+    created: tuple[str, ...] = ()
+    if "system" in frame.columns:
+        frame, created = _with_system_ids(session, frame)
+    if kind == "incidents":
+        frame = frame.assign(title=frame["title"].fillna(""))
+    if kind in _TABLES:
+        model, key = _TABLES[kind]
+        return write_rows(session, table_of(model), frame, key, progress=progress), created
+    if kind == "runs":
+        return _write_runs(session, frame, validated, progress), created
+    return _write_metric_points(session, frame, source, progress), created
+
+
+def _run_pks(session: Session, run_ids: list[str]) -> dict[str, int]:
+    table = table_of(TrainingRun)
+    pks: dict[str, int] = {}
+    for start in range(0, len(run_ids), 5_000):
+        chunk = run_ids[start : start + 5_000]
+        query = select(table.c.run_id, table.c.id).where(table.c.run_id.in_(chunk))
+        pks.update(dict(session.execute(query).all()))
+    return pks
+
+
+def _long(validated: Validated, prefix: str, run_pk: pd.Series) -> pd.DataFrame:
+    """The ``prefix`` columns as (run_pk, key, value) rows; empty values are not logged."""
+    columns = list(validated.prefixed.get(prefix, ()))
+    wide = validated.frame[columns].set_axis([c[len(prefix) :] for c in columns], axis=1)
+    wide.index = pd.Index(run_pk.to_numpy(), name="run_pk")
+    long = wide.stack(future_stack=True).dropna().reset_index()
+    long.columns = ["run_pk", "key", "value"]
+    long["value"] = long["value"].astype(float if prefix == "metric." else object)
+    return long
+
+
+def _write_runs(session: Session, frame: pd.DataFrame, validated: Validated, progress: bool) -> int:
+    """Runs, then their params and metrics; a row counts if any of the three changed."""
+    table = table_of(TrainingRun)
+    runs = frame.reset_index(drop=True)
+    written = changed(runs, read_existing(session, table, runs, ("run_id",)), ("run_id",))
+    upsert_frame(session, table, runs[written], ("run_id",), progress=progress)
+    pks = _run_pks(session, runs["run_id"].tolist())
+    run_pk = runs["run_id"].map(pks).astype("int64")
+    touched: set[int] = set()
+    key = ("run_pk", "key")
+    for prefix, model in (("param.", RunParam), ("metric.", RunMetric)):
+        long = _long(validated, prefix, run_pk)
+        if long.empty:
+            continue
+        diff = changed(long, read_existing(session, table_of(model), long, key), key)
+        upsert_frame(session, table_of(model), long[diff], key)
+        touched.update(long.loc[diff, "run_pk"].tolist())
+    return int((written | run_pk.isin(touched).to_numpy()).sum())
+
+
+def _write_metric_points(
+    session: Session, frame: pd.DataFrame, source: Source, progress: bool
+) -> int:
+    """Metric history; every run_id must already be stored."""
+    pks = _run_pks(session, pd.unique(frame["run_id"]).tolist())
+    run_pk = frame["run_id"].map(pks)
+    unknown = run_pk.isna().to_numpy()
+    if unknown.any():
+        row = int(unknown.argmax())
+        raise source.error(
+            row=row,
+            column="run_id",
+            expected="a run already ingested (kind runs)",
+            got=f'an unknown run "{frame["run_id"].iloc[row]}"',
+        )
+    points = frame.drop(columns="run_id").assign(run_pk=run_pk.astype("int64"))
+    points = points[["run_pk", "key", "step", "timestamp", "value"]]
+    return write_rows(
+        session,
+        table_of(MetricPoint),
+        points,
+        ("run_pk", "key", "step", "timestamp"),
+        progress=progress,
+    )

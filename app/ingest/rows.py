@@ -1,0 +1,161 @@
+"""Write validated rows to a table: only those that are new or changed.
+
+Existing rows are read back by natural key and compared column by column
+(vectorised), so a re-ingest writes nothing and can say so (``rows_written``
+is 0). What does change goes through :func:`app.store.upsert.upsert`, so two
+ingests racing on the same keys still never duplicate a row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from app.store.models import Base, System
+from app.store.types import utc_now
+from app.store.upsert import upsert
+
+logger = logging.getLogger(__name__)
+
+# Rows per upsert call; also the step of the progress bar.
+CHUNK = 20_000
+# A bar is only worth drawing for files this big.
+PROGRESS_MIN_ROWS = 100_000
+_IN_CHUNK = 5_000
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table (typed as such, which ``__table__`` is not)."""
+    return cast(Table, model.__table__)
+
+
+def ensure_systems(
+    session: Session, names: Iterable[str]
+) -> tuple[dict[str, int], tuple[str, ...]]:
+    """Ids of the named systems, creating the missing ones: (ids, names created)."""
+    wanted = sorted(set(names))
+    table = table_of(System)
+    existing = dict(
+        session.execute(select(table.c.name, table.c.id).where(table.c.name.in_(wanted))).all()
+    )
+    created = tuple(n for n in wanted if n not in existing)
+    if created:
+        now = utc_now()
+        upsert(
+            session,
+            table,
+            [{"name": n, "created_at": now} for n in created],
+            key=["name"],
+            update=[],
+        )
+        rows = session.execute(select(table.c.name, table.c.id).where(table.c.name.in_(created)))
+        existing.update(dict(rows.all()))
+        logger.info("created systems %s", ", ".join(created))
+    return existing, created
+
+
+def read_existing(
+    session: Session, table: Table, frame: pd.DataFrame, key: Sequence[str]
+) -> pd.DataFrame:
+    """Stored rows that may share a key with ``frame``: same first key value, in time range."""
+    columns = list(frame.columns)
+    first = key[0]
+    conditions = []
+    for name in key[1:]:
+        if isinstance(frame[name].dtype, pd.DatetimeTZDtype):
+            conditions += [table.c[name] >= frame[name].min(), table.c[name] <= frame[name].max()]
+    values = pd.unique(frame[first].dropna()).tolist()
+    rows: list[Any] = []
+    for start in range(0, len(values), _IN_CHUNK):
+        chunk = values[start : start + _IN_CHUNK]
+        query = select(*(table.c[c] for c in columns)).where(table.c[first].in_(chunk), *conditions)
+        rows.extend(session.execute(query).all())
+    existing = pd.DataFrame(rows, columns=columns)
+    for name in columns:
+        existing[name] = _like(existing[name], frame[name].dtype)
+    return existing
+
+
+def changed(frame: pd.DataFrame, existing: pd.DataFrame, key: Sequence[str]) -> np.ndarray:
+    """Which rows of ``frame`` are not stored, or differ from the stored row."""
+    if existing.empty:
+        return np.ones(len(frame), dtype=bool)
+    left = frame.reset_index(drop=True)
+    merged = left.merge(existing, on=list(key), how="left", suffixes=("", "\0old"), indicator=True)
+    if len(merged) != len(left):  # a stored duplicate key: cannot happen with the constraints
+        raise RuntimeError(f"stored rows are not unique on {key}")
+    result = (merged["_merge"] == "left_only").to_numpy()
+    for name in frame.columns:
+        if name in key:
+            continue
+        new, old = merged[name], merged[name + "\0old"]
+        same = (new == old).fillna(False).astype(bool) | (new.isna() & old.isna())
+        result |= ~same.to_numpy()
+    return result
+
+
+def write_rows(
+    session: Session,
+    table: Table,
+    frame: pd.DataFrame,
+    key: Sequence[str],
+    *,
+    progress: bool = False,
+) -> int:
+    """Upsert the rows of ``frame`` that are new or changed; return how many."""
+    mask = changed(frame, read_existing(session, table, frame, key), key)
+    todo = frame[mask]
+    upsert_frame(session, table, todo, key, progress=progress)
+    return len(todo)
+
+
+def upsert_frame(
+    session: Session,
+    table: Table,
+    frame: pd.DataFrame,
+    key: Sequence[str],
+    *,
+    progress: bool = False,
+) -> None:
+    """Upsert every row of ``frame`` in chunks, with a progress bar on stderr if asked."""
+    show = progress and len(frame) >= PROGRESS_MIN_ROWS
+    with tqdm(total=len(frame), unit="rows", desc=table.name, disable=not show) as bar:
+        for start in range(0, len(frame), CHUNK):
+            chunk = to_records(frame.iloc[start : start + CHUNK])
+            upsert(session, table, chunk, key=list(key))
+            bar.update(len(chunk))
+
+
+def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values (None for missing), ready to bind."""
+    names = list(frame.columns)
+    columns = [_python_values(frame[name]) for name in names]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _python_values(series: pd.Series) -> list[Any]:
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        naive = series.dt.tz_convert(None).to_numpy().astype("datetime64[us]")
+        return naive.tolist()  # datetime objects; NaT becomes None
+    if pd.api.types.is_extension_array_dtype(series.dtype):
+        return series.astype(object).where(series.notna(), None).tolist()
+    if series.dtype == object:
+        return series.where(series.notna(), None).tolist()
+    values = series.astype(object).tolist()
+    if series.dtype.kind == "f":
+        return [None if v != v else v for v in values]
+    return values
+
+
+def _like(series: pd.Series, dtype: Any) -> pd.Series:
+    """Stored values in the dtype validation gives the same column, for comparison."""
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return pd.to_datetime(series, utc=True).astype(dtype)
+    return series.astype(dtype)

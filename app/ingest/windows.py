@@ -1,0 +1,165 @@
+"""Production rows as windows: grouping, merging, hashing and where files go.
+
+Pure functions over DataFrames; :mod:`app.ingest.production` does the I/O.
+A window's rows are kept in one canonical form (column order, dtypes, row
+order) so that the same rows always hash to the same ``content_hash``, which
+is what makes re-ingesting a file a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import PurePosixPath
+from typing import cast
+
+import numpy as np
+import pandas as pd
+
+from app.ingest.validation import TS_DTYPE, Validated
+
+FIXED = ("timestamp", "model_version", "prediction", "label")
+SEGMENT_PREFIX = "segment."
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class WindowRows:
+    """The rows of one window as the file brings them, before any merge."""
+
+    model_version: int
+    is_reference: bool
+    start: pd.Timestamp
+    rows: pd.DataFrame
+
+
+def production_rows(validated: Validated) -> pd.DataFrame:
+    """The file's rows in canonical column order; ``prediction_id`` only if given."""
+    frame = validated.frame
+    columns = list(FIXED)
+    if frame["prediction_id"].notna().any():
+        columns.append("prediction_id")
+    columns += list(validated.prefixed.get(SEGMENT_PREFIX, ())) + list(validated.features)
+    return canonical(frame[columns])
+
+
+def split(frame: pd.DataFrame, *, reference: bool) -> Iterator[WindowRows]:
+    """One group per (model_version, UTC day), or per model_version for a reference."""
+    if reference:
+        for version, rows in frame.groupby("model_version", sort=True):
+            yield WindowRows(int(cast(int, version)), True, rows["timestamp"].min(), rows)
+        return
+    day = frame["timestamp"].dt.floor("D")
+    for keys, rows in frame.groupby([frame["model_version"], day], sort=True):
+        version, start = cast(tuple[int, pd.Timestamp], keys)
+        yield WindowRows(int(version), False, pd.Timestamp(start), rows)
+
+
+def canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    """Fixed dtypes and row order: by timestamp, then prediction_id."""
+    columns: dict[str, pd.Series] = {
+        "timestamp": frame["timestamp"].astype(TS_DTYPE),
+        "model_version": frame["model_version"].astype("int64"),
+        "prediction": frame["prediction"].astype(float),
+        "label": frame["label"].astype(float),
+    }
+    for name in frame.columns[len(FIXED) :]:
+        values = frame[name]
+        if name != "prediction_id" and pd.api.types.is_numeric_dtype(values):
+            columns[name] = values.astype(float)
+            continue
+        text = values.astype(object)
+        if pd.api.types.infer_dtype(text, skipna=True) not in ("string", "empty"):
+            text = text.map(lambda v: v if isinstance(v, str) else str(v))
+        missing = values.isna()
+        columns[name] = text.where(~missing, None) if missing.any() else text
+    return _sorted(pd.DataFrame(columns, index=frame.index))
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows by timestamp; ties by prediction_id, else kept in their order (stable)."""
+    timestamps = frame["timestamp"]
+    if timestamps.is_monotonic_increasing and timestamps.is_unique:
+        return frame.reset_index(drop=True)  # the common case: sorting is the costly part
+    order = ["timestamp"] + (["prediction_id"] if "prediction_id" in frame.columns else [])
+    return frame.sort_values(order, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def merge(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
+    """The window's rows after adding ``new`` (canonical) to the stored ``old`` ones.
+
+    Rows sharing a ``prediction_id`` become one: the newer row's values win
+    where it has them, the older fill the gaps (labels arriving later land on
+    their prediction). Rows without an id are de-duplicated on every column.
+    """
+    if old is None:
+        return new.reset_index(drop=True)
+    columns = list(old.columns) + [c for c in new.columns if c not in old.columns]
+    both = pd.concat(
+        [old.reindex(columns=columns), new.reindex(columns=columns)], ignore_index=True
+    )
+    if "prediction_id" not in columns:
+        return canonical(both.drop_duplicates(keep="last"))
+    has_id = both["prediction_id"].notna()
+    with_id = both[has_id].groupby("prediction_id", sort=False).last().reset_index()
+    without = both[~has_id].drop_duplicates(keep="last")
+    return canonical(pd.concat([with_id[columns], without], ignore_index=True))
+
+
+def row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+
+
+def content_hash(frame: pd.DataFrame) -> str:
+    """sha256 over the column names, dtypes and every row's hash."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([[c, str(frame[c].dtype)] for c in frame.columns]).encode())
+    digest.update(row_hashes(frame).tobytes())
+    return digest.hexdigest()
+
+
+def adds_nothing(old: pd.DataFrame, new: pd.DataFrame) -> bool:
+    """Every new row is already stored as it is (a re-ingest): no merge needed."""
+    if not set(new.columns) <= set(old.columns):
+        return False
+    aligned = canonical(new.reindex(columns=old.columns))
+    return bool(np.isin(row_hashes(aligned), row_hashes(old)).all())
+
+
+def new_or_changed(merged: pd.DataFrame, old: pd.DataFrame | None) -> int:
+    """How many of the merged rows are not identical to a stored row."""
+    if old is None:
+        return len(merged)
+    aligned = canonical(old.reindex(columns=merged.columns))
+    return int((~np.isin(row_hashes(merged), row_hashes(aligned))).sum())
+
+
+def bounds(
+    rows: pd.DataFrame, start: pd.Timestamp, is_reference: bool
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[window_start, window_end): a UTC day, or a reference's rows (end + 1 µs)."""
+    if is_reference:
+        return rows["timestamp"].min(), rows["timestamp"].max() + timedelta(microseconds=1)
+    return start, start + timedelta(days=1)
+
+
+def relative_path(system: str, window: WindowRows, digest: str) -> PurePosixPath:
+    """``production/<system>/v<version>/<day>-<hash12>.parquet`` (or ``reference-…``)."""
+    name = "reference" if window.is_reference else f"{window.start:%Y-%m-%d}"
+    safe = _UNSAFE.sub("_", system).strip(".") or "_"
+    return PurePosixPath(
+        "production", safe, f"v{window.model_version}", f"{name}-{digest[:12]}.parquet"
+    )
+
+
+def segment_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c.startswith(SEGMENT_PREFIX)]
+
+
+def feature_columns(frame: pd.DataFrame) -> list[str]:
+    fixed: Sequence[str] = (*FIXED, "prediction_id")
+    return [c for c in frame.columns if c not in fixed and not c.startswith(SEGMENT_PREFIX)]

@@ -195,6 +195,13 @@ def serve(ctx: click.Context, port: int | None, no_seed: bool) -> None:
     os.execv(sys.executable, args)
 
 
+def _register_subcommands() -> None:
+    """Commands that live in their own modules (one per area), added to the group."""
+
+
+_register_subcommands()
+
+
 def main() -> None:
     cli(prog_name="tandem")
 

@@ -44,6 +44,27 @@ class Champion:
     metric: str | None
     validation_value: float | None
 
+    @property
+    def live_metric(self) -> str | None:
+        """The name production windows store the validation metric under.
+
+        Registries say "auc" where Tandem's window metrics say "roc_auc"; the
+        train/test metrics of the run keep the registry's spelling.
+        """
+        if self.metric is None:
+            return None
+        return LIVE_METRIC_ALIASES.get(self.metric.lower(), self.metric.lower())
+
+
+# Common registry spellings of the metrics Tandem computes per window.
+LIVE_METRIC_ALIASES = {
+    "auc": "roc_auc",
+    "roc-auc": "roc_auc",
+    "rocauc": "roc_auc",
+    "acc": "accuracy",
+    "f1_score": "f1",
+}
+
 
 def systems_with_model(session: Session, system_ids: Collection[int]) -> set[int]:
     """The systems among ``system_ids`` that have any model artefact (one query)."""

@@ -103,7 +103,7 @@ def _performance(
                     and_(
                         ProductionWindow.system_id == c.system_id,
                         ProductionWindow.model_version == c.version,
-                        PerformanceResult.metric == c.metric,
+                        PerformanceResult.metric == c.live_metric,
                     )
                     for c in usable
                 )

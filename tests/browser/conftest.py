@@ -147,6 +147,21 @@ def open_and_wait(page: object, url: str, timeout_ms: int = 30_000) -> None:
     page.wait_for_selector(IDLE, timeout=timeout_ms)  # type: ignore[attr-defined]
 
 
+def screenshot(page: object, name: str) -> Path:
+    """Save the whole page: Streamlit scrolls inside its main block, so grow the viewport."""
+    height = page.evaluate(  # type: ignore[attr-defined]
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
+        "[data-testid=stMainBlockContainer]')].map(e => e.scrollHeight), 800)"
+    )
+    width = page.viewport_size["width"]  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": width, "height": int(height) + 40})  # type: ignore[attr-defined]
+    page.wait_for_selector(IDLE)  # type: ignore[attr-defined]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))  # type: ignore[attr-defined]
+    return path
+
+
 def assert_no_exception(page: object) -> None:
     errors = page.locator("[data-testid='stException']")  # type: ignore[attr-defined]
     assert errors.count() == 0, errors.first.inner_text()

@@ -6,7 +6,7 @@ import pytest
 
 from app.store.db import get_engine
 from app.store.queries import system_names
-from tests.browser.conftest import SCREENSHOTS, Server, assert_no_exception, open_and_wait
+from tests.browser.conftest import Server, assert_no_exception, open_and_wait, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -18,9 +18,8 @@ def test_overview_shows_every_system(seeded_server: Server, page) -> None:
     names = system_names(get_engine(f"sqlite:///{seeded_server.data_dir / 'tandem.db'}"))
     assert len(names) >= 3
     for name in names:
-        assert page.get_by_text(name, exact=True).count() >= 1, name
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
+        assert page.get_by_text(name).count() >= 1, name
+    screenshot(page, "overview")
 
 
 def test_picking_a_system_narrows_the_overview_and_the_url(seeded_server: Server, page) -> None:

@@ -217,7 +217,11 @@ def _mlops(s: Session, sid: int) -> None:
     )
 
     def perf(
-        w: ProductionWindow, value: float, segment: str = "", metric: str = "auc", est: bool = False
+        w: ProductionWindow,
+        value: float,
+        segment: str = "",
+        metric: str = "roc_auc",
+        est: bool = False,
     ) -> PerformanceResult:
         return PerformanceResult(
             window_id=w.id, metric=metric, segment=segment, value=value, rows=50, estimated=est

@@ -162,3 +162,11 @@ def test_query_count_does_not_grow_with_the_number_of_systems(sqlite_engine: Eng
         build_status(sqlite_engine, since=scenario.SINCE, until=scenario.UNTIL)
     assert len(many) == len(few)
     assert len(few) <= 30
+
+
+def test_registry_auc_reads_the_windows_roc_auc() -> None:
+    from app.health.champion import Champion
+
+    champion = Champion(1, "m", 3, "run", "auc", 0.9)
+    assert champion.live_metric == "roc_auc"
+    assert Champion(1, "m", 3, "run", "mae", 20.0).live_metric == "mae"

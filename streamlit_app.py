@@ -23,7 +23,9 @@ st.sidebar.caption("Single-user mode: no `[auth]` is configured, so you are an *
 
 page = st.navigation(
     [
-        st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page(
+            "app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
+        ),
     ]
 )
 page.run()

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv pip install --python $(BIN)/python --quiet
 
-.PHONY: run test install install-dev lint sample-data clean
+.PHONY: run test bench install install-dev lint sample-data clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# Performance lives here, never in timed tests; figures go to benchmarks/RESULTS.md.
+bench: install-dev
+	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 lint: install-dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

@@ -197,6 +197,9 @@ def serve(ctx: click.Context, port: int | None, no_seed: bool) -> None:
 
 def _register_subcommands() -> None:
     """Commands that live in their own modules (one per area), added to the group."""
+    from app.cli_drift import drift
+
+    cli.add_command(drift)
 
 
 _register_subcommands()

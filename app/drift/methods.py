@@ -1,0 +1,117 @@
+"""Drift methods by Evidently's names: family, default threshold and drift rule.
+
+Every rule here matches Evidently 0.7's ``legacy/calculations/stattests``:
+
+========== ============= ================= ============================
+name        family        default threshold drifted when
+========== ============= ================= ============================
+ks          p-value       0.05              p <= threshold
+chisquare   p-value       0.05              p < threshold
+z           p-value       0.05              p < threshold
+wasserstein distance      0.1               score >= threshold
+jensenshannon distance    0.1               score >= threshold
+psi         distance      0.1               score >= threshold
+kl_div      distance      0.1               score >= threshold
+hellinger   distance      0.1               score >= threshold
+========== ============= ================= ============================
+
+Note the asymmetry Evidently has: ``ks`` drifts at ``p <= threshold`` while the
+other p-value tests drift only at ``p < threshold``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+Family = Literal["p_value", "distance"]
+Kind = Literal["numerical", "categorical"]
+
+
+@dataclass(frozen=True)
+class Method:
+    """One drift method: its Evidently name, display name and decision rule."""
+
+    name: str
+    display_name: str
+    family: Family
+    default_threshold: float
+    kinds: tuple[Kind, ...]
+    inclusive: bool  # p-value tests: drifted at p <= t (True) or p < t (False)
+
+
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (
+        Method("ks", "K-S p_value", "p_value", 0.05, ("numerical",), inclusive=True),
+        Method("chisquare", "chi-square p_value", "p_value", 0.05, ("categorical",), False),
+        Method("z", "Z-test p_value", "p_value", 0.05, ("categorical",), inclusive=False),
+        Method(
+            "wasserstein", "Wasserstein distance (normed)", "distance", 0.1, ("numerical",), True
+        ),
+        Method(
+            "jensenshannon",
+            "Jensen-Shannon distance",
+            "distance",
+            0.1,
+            ("categorical", "numerical"),
+            inclusive=True,
+        ),
+        Method("psi", "PSI", "distance", 0.1, ("categorical", "numerical"), inclusive=True),
+        Method(
+            "kl_div",
+            "Kullback-Leibler divergence",
+            "distance",
+            0.1,
+            ("categorical", "numerical"),
+            inclusive=True,
+        ),
+        Method(
+            "hellinger",
+            "Hellinger distance",
+            "distance",
+            0.1,
+            ("categorical", "numerical"),
+            inclusive=True,
+        ),
+    )
+}
+
+BY_DISPLAY_NAME: dict[str, str] = {m.display_name: m.name for m in METHODS.values()}
+
+
+class UnknownMethodError(ValueError):
+    """A method name Tandem does not implement."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown drift method {name!r}; available: {', '.join(sorted(METHODS))}")
+
+
+def get_method(name: str) -> Method:
+    """The method called ``name`` (Evidently's name), or :class:`UnknownMethodError`."""
+    try:
+        return METHODS[name]
+    except KeyError:
+        raise UnknownMethodError(name) from None
+
+
+def method_family(method: str) -> Family:
+    """``"p_value"`` for ks/chisquare/z, ``"distance"`` for the others."""
+    return get_method(method).family
+
+
+def redecide(score: float, method: str, threshold: float) -> bool:
+    """Evidently's drift rule alone, so a stored score can be re-decided cheaply.
+
+    p-value tests drift when the p-value is at or below (``ks``) or strictly
+    below (``chisquare``, ``z``) the threshold; distance tests drift when the
+    score is at or above it. A NaN score never drifts (every comparison with
+    NaN is false, as in Evidently).
+    """
+    m = get_method(method)
+    if math.isnan(score):
+        return False
+    if m.family == "distance":
+        return bool(score >= threshold)
+    return bool(score <= threshold) if m.inclusive else bool(score < threshold)

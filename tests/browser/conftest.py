@@ -140,7 +140,7 @@ def page(browser: object) -> Iterator[object]:
     context.close()
 
 
-def open_and_wait(page: object, url: str, timeout_ms: int = 30_000) -> None:
+def open_and_wait(page: object, url: str, timeout_ms: int = 90_000) -> None:
     """Open ``url`` and wait until Streamlit says the script finished."""
     page.goto(url)  # type: ignore[attr-defined]
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)  # type: ignore[attr-defined]

@@ -20,6 +20,8 @@ class Settings:
     data_dir: Path
     database_url: str
     sample_data_dir: Path
+    # Who edits thresholds when `[auth]` is configured: e-mails and "@domain"s.
+    editors: tuple[str, ...] = ()
 
     @property
     def production_dir(self) -> Path:
@@ -28,7 +30,7 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    """Read ``TANDEM_DATA_DIR``, ``TANDEM_DATABASE_URL`` and ``TANDEM_SAMPLE_DATA``.
+    """Read the ``TANDEM_*`` variables (DATA_DIR, DATABASE_URL, SAMPLE_DATA, EDITORS).
 
     The default database is a SQLite file inside the data dir so that a fresh
     checkout runs with no configuration at all.
@@ -36,4 +38,7 @@ def load_settings() -> Settings:
     data_dir = Path(os.environ.get("TANDEM_DATA_DIR", ".tandem")).expanduser().resolve()
     url = os.environ.get("TANDEM_DATABASE_URL") or f"sqlite:///{data_dir / 'tandem.db'}"
     sample = Path(os.environ.get("TANDEM_SAMPLE_DATA", PROJECT_ROOT / "sample_data"))
-    return Settings(data_dir=data_dir, database_url=url, sample_data_dir=sample.resolve())
+    editors = tuple(e.strip() for e in os.environ.get("TANDEM_EDITORS", "").split(",") if e.strip())
+    return Settings(
+        data_dir=data_dir, database_url=url, sample_data_dir=sample.resolve(), editors=editors
+    )

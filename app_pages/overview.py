@@ -8,7 +8,9 @@ import streamlit as st
 from app.health.catalog import SIGNALS_BY_KEY, STAGES, format_value
 from app.ui import data
 from app.ui.filters import current_selection
+from app.ui.threshold_control import inline_threshold_editor
 from app.ui.tiles import STATUS_WORDS, render_css, render_lane, status_pill_html, verdict
+from app.ui.timeline import render_timelines
 
 selection = current_selection()
 st.title("Overview")
@@ -38,7 +40,8 @@ summary = [
 st.html(f"<div style='display:flex;gap:8px'>{''.join(summary)}</div>")
 render_css()
 
-for system in sorted(report.systems, key=lambda s: (-s.status.rank, s.system)):
+sorted_systems = sorted(report.systems, key=lambda s: (-s.status.rank, s.system))
+for system in sorted_systems:
     with st.container(border=True):
         st.html(
             f"<div style='font-size:1.25rem;font-weight:700'>{system.system} "
@@ -67,3 +70,8 @@ for system in sorted(report.systems, key=lambda s: (-s.status.rank, s.system)):
                 for signal in stage.signals
             ]
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+            inline_threshold_editor(
+                system.system, [r["Key"] for r in rows], key=f"inline_{system.system}"
+            )
+
+render_timelines([s.system for s in sorted_systems], selection)

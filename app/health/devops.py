@@ -44,9 +44,17 @@ def availability_slo(system: str) -> float:
 
 
 def devops_signals(
-    session: Session, systems: Mapping[int, str], window: Window
+    session: Session,
+    systems: Mapping[int, str],
+    window: Window,
+    slos: Mapping[int, float] | None = None,
 ) -> dict[int, Values]:
-    """Every DevOps signal's value (None = no data) for each system id in ``systems``."""
+    """Every DevOps signal's value (None = no data) for each system id in ``systems``.
+
+    ``slos`` are the availability SLO targets by system id (default:
+    ``availability_slo``); the status report passes each system's
+    ``operate.availability`` warn bound, the target the Service health page shows.
+    """
     ids = list(systems)
     values: dict[int, Values] = {i: {} for i in ids}
     active: set[int] = set()  # systems with any DevOps data: for "0 open incidents"
@@ -70,7 +78,8 @@ def devops_signals(
             }
         )
 
-    slos = {i: availability_slo(name) for i, name in systems.items()}
+    if slos is None:
+        slos = {i: availability_slo(name) for i, name in systems.items()}
     for system_id, operate in _operate(session, ids, window, slos).items():
         values[system_id].update(operate)
         active.add(system_id)

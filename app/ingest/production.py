@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from app.config import load_settings
+from app.drift.store import refresh_window_results
 from app.ingest import window_metrics
 from app.ingest.errors import IngestSummary
 from app.ingest.importers import record
@@ -90,6 +91,11 @@ def ingest_production(
             show = progress and len(frame) >= PROGRESS_MIN_ROWS
             for window in tqdm(groups, desc="windows", unit="window", disable=not show):
                 writer.add(window)
+            # --- drift and reference-based quality checks (app.drift.store) ---
+            refresh_window_results(
+                session, ids[system], writer.changed, data_dir, frames=writer.frames
+            )
+            # --- end drift ---
             summary = IngestSummary(
                 "production", source.path, len(frame), writer.rows_written, created, writer.windows
             )
@@ -120,6 +126,8 @@ class _Writer:
         self.rows_written = 0
         self.windows = 0
         self._references: dict[int, dict[str, window_metrics.ColumnProfile] | None] = {}
+        self.changed: list[tuple[int, bool]] = []  # (window id, is_reference), for drift
+        self.frames: dict[int, pd.DataFrame] = {}  # their rows, so drift need not re-read them
 
     def add(self, window: WindowRows) -> None:
         stored = self._stored(window.model_version, window.is_reference, window.start)
@@ -143,6 +151,8 @@ class _Writer:
         if stored is not None and stored.path != relative.as_posix():
             self.replaced.append(self.data_dir / stored.path)
         self._save_measures(window_id, window, rows)
+        self.changed.append((window_id, window.is_reference))
+        self.frames[window_id] = rows
         self.rows_written += new_or_changed(rows, old)
         self.windows += 1
 

@@ -1,0 +1,224 @@
+"""What the Drift page shows, as plain data: windows to pick, drift of a pair, distributions.
+
+No Streamlit here: the page caches these functions and draws their results.
+Stored drift (a window against its resolved reference, see
+:mod:`app.drift.store`) is read from the database; a pair that is not stored
+(a window against an *earlier window*) is computed on the spot from the two
+Parquet files, with the same engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from app.config import load_settings
+from app.drift.columns import infer_kind
+from app.drift.engine import compute_drift
+from app.drift.store import MATRIX_COLUMNS, PREDICTION, WindowRef, drift_matrix, resolve_reference
+from app.store.db import session_scope
+from app.store.models import ModelVersion, ProductionWindow, System
+
+WINDOW_COLUMNS = [
+    "id",
+    "model_version",
+    "is_reference",
+    "window_start",
+    "rows",
+    "path",
+    "feature_columns",
+]
+MAX_BINS = 30
+
+
+def windows(engine: Engine, system: str) -> pd.DataFrame:
+    """The system's windows (``WINDOW_COLUMNS``), references included, oldest first."""
+    query = (
+        select(
+            ProductionWindow.id,
+            ProductionWindow.model_version,
+            ProductionWindow.is_reference,
+            ProductionWindow.window_start,
+            ProductionWindow.rows,
+            ProductionWindow.path,
+            ProductionWindow.feature_columns,
+        )
+        .join(System, System.id == ProductionWindow.system_id)
+        .where(System.name == system)
+        .order_by(ProductionWindow.window_start, ProductionWindow.id)
+    )
+    with session_scope(engine) as session:
+        rows = session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=WINDOW_COLUMNS)
+    frame["window_start"] = pd.to_datetime(frame["window_start"], utc=True)
+    frame["is_reference"] = frame["is_reference"].astype(bool)
+    return frame
+
+
+def systems_with_windows(engine: Engine) -> list[str]:
+    query = select(System.name).join(ProductionWindow, ProductionWindow.system_id == System.id)
+    with session_scope(engine) as session:
+        return sorted(set(session.scalars(query)))
+
+
+def champion_version(engine: Engine, system: str) -> int | None:
+    """The version aliased ``champion`` in the registry, None if there is none."""
+    query = (
+        select(ModelVersion.version)
+        .join(System, System.id == ModelVersion.system_id)
+        .where(System.name == system, ModelVersion.alias == "champion")
+        .order_by(ModelVersion.version.desc())
+    )
+    with session_scope(engine) as session:
+        return session.scalars(query).first()
+
+
+def read_window(path: str) -> pd.DataFrame:
+    """A window's rows from its Parquet file (``path`` relative to the data dir)."""
+    return pd.read_parquet(load_settings().data_dir / path)
+
+
+@dataclass(frozen=True)
+class PairDrift:
+    """Drift of one current window against one reference, one row per column."""
+
+    columns: pd.DataFrame  # MATRIX_COLUMNS
+    stored: bool  # read from drift_results (else computed now)
+
+
+def pair_drift(
+    engine: Engine, system: str, window_id: int, reference: pd.Series, current: pd.Series
+) -> PairDrift:
+    """Drift of window ``current`` against ``reference`` (rows of :func:`windows`).
+
+    Stored results when the pair was computed at ingest, else computed now from
+    the two files: kinds from the reference, Evidently's default methods.
+    """
+    stored = drift_matrix(engine, system, reference_window_id=int(reference["id"]))
+    stored = stored[stored["window_id"] == window_id]
+    if len(stored):
+        return PairDrift(stored.reset_index(drop=True), stored=True)
+    ref_rows, cur_rows = read_window(reference["path"]), read_window(current["path"])
+    names = [
+        c
+        for c in (*current["feature_columns"], PREDICTION)
+        if c in ref_rows.columns and c in cur_rows.columns
+    ]
+    kinds = {c: infer_kind(ref_rows[c]) for c in names}
+    names = [c for c in names if kinds[c] in ("numerical", "categorical")]
+    rows = []
+    if names:
+        report = compute_drift(
+            ref_rows, cur_rows, columns=names, column_kinds={c: kinds[c] for c in names}
+        )
+        for col in report.columns:
+            rows.append(
+                {
+                    "window_id": window_id,
+                    "window_start": current["window_start"],
+                    "model_version": int(current["model_version"]),
+                    "reference_window_id": int(reference["id"]),
+                    **col.to_dict(),
+                    "family": "p_value" if col.p_value_test else "distance",
+                }
+            )
+    return PairDrift(pd.DataFrame(rows, columns=MATRIX_COLUMNS), stored=False)
+
+
+def verdict(columns: pd.DataFrame, drift_share: float = 0.5) -> tuple[bool, float, int, int]:
+    """(dataset drifted, share of drifted features, drifted, features): Evidently's rule.
+
+    The prediction is not a feature: it is reported on its own.
+    """
+    features = columns[columns["column"] != PREDICTION]
+    total = len(features)
+    drifted = int(features["drifted"].sum())
+    share = drifted / total if total else 0.0
+    return bool(total) and share >= drift_share, share, drifted, total
+
+
+def heatmap_cells(matrix: pd.DataFrame) -> pd.DataFrame:
+    """One row per (window, column) with ``relative`` capped at 3 for colouring.
+
+    Expects a frame from ``apply_family_thresholds``; ``label`` is the day shown.
+    """
+    cells = matrix[["window_id", "window_start", "column", "method", "score", "threshold"]].copy()
+    cells["relative"] = matrix["relative"].clip(upper=3.0).fillna(0.0)
+    cells["drifted"] = matrix["drifted"]
+    cells["label"] = matrix["label"] if "label" in matrix else with_labels(matrix)["label"]
+    return cells
+
+
+def with_labels(matrix: pd.DataFrame) -> pd.DataFrame:
+    """``matrix`` plus ``label``, the window as the heatmap names it (see ``window_label``)."""
+    days = matrix["window_start"].dt.strftime("%Y-%m-%d") if len(matrix) else ""
+    return matrix.assign(label=days + " v" + matrix["model_version"].astype(str))
+
+
+def distributions(reference: pd.Series, current: pd.Series, kind: str) -> pd.DataFrame:
+    """Shares of each side per bin (numerical) or category: columns bin, reference, current.
+
+    Numerical: up to ``MAX_BINS`` equal-width bins over both sides' finite
+    values (missing and ±inf left out); categorical: every value of either side.
+    """
+    if kind == "numerical":
+        ref = pd.to_numeric(reference, errors="coerce").to_numpy(dtype=float)
+        cur = pd.to_numeric(current, errors="coerce").to_numpy(dtype=float)
+        ref, cur = ref[np.isfinite(ref)], cur[np.isfinite(cur)]
+        both = np.concatenate([ref, cur])
+        if not both.size:
+            return pd.DataFrame(columns=["bin", "reference", "current"])
+        edges = np.histogram_bin_edges(both, bins=MAX_BINS)
+        ref_counts = np.histogram(ref, edges)[0]
+        cur_counts = np.histogram(cur, edges)[0]
+        return pd.DataFrame(
+            {
+                "bin": (edges[:-1] + edges[1:]) / 2,
+                "reference": ref_counts / max(ref.size, 1),
+                "current": cur_counts / max(cur.size, 1),
+            }
+        )
+    ref_share = reference.dropna().astype(str).value_counts(normalize=True)
+    cur_share = current.dropna().astype(str).value_counts(normalize=True)
+    shares = pd.concat([ref_share.rename("reference"), cur_share.rename("current")], axis=1)
+    shares = shares.fillna(0.0).sort_values("reference", ascending=False)
+    return shares.rename_axis("bin").reset_index()
+
+
+def reference_choices(frame: pd.DataFrame, version: int, window_id: int) -> list[tuple[int, str]]:
+    """(window id, label) the page offers as reference for ``window_id`` of ``version``.
+
+    First the training data the window is tested against at ingest (the
+    version's reference, else the newest older version's; see
+    :func:`app.drift.store.resolve_reference`), then the version's earlier windows,
+    newest first.
+    """
+    refs = [
+        WindowRef(int(i), int(v), True, str(p), ())
+        for i, v, p in frame.loc[frame["is_reference"], ["id", "model_version", "path"]].to_numpy()
+    ]
+    choices: list[tuple[int, str]] = []
+    resolved = resolve_reference(refs, version)
+    if resolved is not None:
+        label = f"Training data of v{resolved.model_version}"
+        if resolved.model_version != version:
+            label += f" (v{version} has none)"
+        choices.append((resolved.id, label))
+    current = frame[frame["id"] == window_id]
+    if len(current):
+        start = current["window_start"].iloc[0]
+        earlier = frame[
+            ~frame["is_reference"]
+            & (frame["model_version"] == version)
+            & (frame["window_start"] < start)
+        ]
+        for row in earlier.iloc[::-1].itertuples():
+            choices.append((int(row.id), f"Window {row.window_start:%Y-%m-%d} ({row.rows} rows)"))
+    return choices
+
+
+def window_label(row: pd.Series) -> str:
+    return f"{row['window_start']:%Y-%m-%d} v{row['model_version']}"

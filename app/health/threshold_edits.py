@@ -1,0 +1,371 @@
+"""Editing thresholds: validation, roles, optimistic locking and the audit trail.
+
+The one code path every threshold edit takes (the Thresholds page, the inline
+controls on other pages and ``tandem thresholds set``), so that the same rules
+hold everywhere:
+
+* **Roles.** Only an ``editor`` writes; any other role gets ``PermissionError``
+  from the service itself, whatever the UI shows.
+* **Validation.** The warn bound lies on the safe side of the critical bound
+  (or equals it: then there is no warn band) for the signal's direction, and
+  both lie in the signal's domain (``DOMAINS``: shares in 0..1, counts and
+  durations ≥ 0, ...).
+* **Optimistic locking.** A save names the version it started from (0 for a
+  catalogue default or an inherited value: no row yet). If the row moved on
+  since, ``ConcurrentEditError`` carries the current value and nothing is
+  written. The check is made on read and again by the database (SQLAlchemy's
+  ``version_id_col``; a unique constraint for two first saves).
+* **Audit.** Each save writes the threshold row and one ``ThresholdChange``
+  row in one transaction. Its id bumps the pages' data version, so every
+  cached page recomputes.
+
+Direction is a property of the signal (the catalogue's), not editable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.health.catalog import SIGNALS, SIGNALS_BY_KEY, SignalDef
+from app.health.thresholds import GLOBAL_SCOPE, ThresholdSpec, default_thresholds
+from app.roles import EDITOR, VIEWER, require_editor
+from app.store.db import session_scope
+from app.store.models import System, Threshold, ThresholdChange
+from app.store.types import utc_now
+
+__all__ = [
+    "EDITOR",
+    "ROLES",
+    "VIEWER",
+    "ChangeRecord",
+    "ConcurrentEditError",
+    "ThresholdValidationError",
+    "all_overrides",
+    "change_history",
+    "domain",
+    "require_editor",
+    "revert_change",
+    "save_threshold",
+    "thresholds_at",
+    "validate",
+    "validation_problems",
+    "version_at",
+]
+
+ROLES: Final = (VIEWER, EDITOR)
+
+# The range a bound may take, by unit; some ratios are not shares and get their own.
+_UNIT_DOMAINS: Final[dict[str, tuple[float, float]]] = {
+    "ratio": (0.0, 1.0),
+    "count": (0.0, math.inf),
+    "min": (0.0, math.inf),
+    "h": (0.0, math.inf),
+    "d": (0.0, math.inf),
+    "ms": (0.0, math.inf),
+    "per_day": (0.0, math.inf),
+}
+_SIGNAL_DOMAINS: Final[dict[str, tuple[float, float]]] = {
+    # Values go negative once the budget is overspent; a bound below -1 (twice the
+    # budget spent) says nothing a bound of -1 does not.
+    "operate.error_budget_remaining": (-1.0, 1.0),
+    # live / validation metric: above 1 means better than validated.
+    "validate.champion_vs_baseline": (0.0, 2.0),
+    "monitor.performance_ratio": (0.0, 2.0),
+    # a relative gap; negative when the test metric beats the train metric.
+    "train.overfit_gap": (-1.0, 1.0),
+}
+
+
+def domain(signal: str) -> tuple[float, float]:
+    """The closed range ``[low, high]`` the signal's bounds may take."""
+    definition = _definition(signal)
+    return _SIGNAL_DOMAINS.get(signal, _UNIT_DOMAINS[definition.unit])
+
+
+class ThresholdValidationError(ValueError):
+    """The bounds break a rule; ``problems`` lists each one as a sentence."""
+
+    def __init__(self, signal: str, problems: Sequence[str]) -> None:
+        self.signal = signal
+        self.problems = tuple(problems)
+        super().__init__(f"{signal}: " + "; ".join(self.problems))
+
+
+class ConcurrentEditError(RuntimeError):
+    """Someone saved this threshold after the editor loaded it; ``current`` is theirs."""
+
+    def __init__(self, current: ThresholdSpec, expected_version: int) -> None:
+        self.current = current
+        self.expected_version = expected_version
+        where = "global default" if not current.scope else current.scope
+        super().__init__(
+            f"{current.signal} ({where}) was changed by someone else since you loaded it "
+            f"(version {expected_version} → {current.version}); it is now "
+            f"warn {current.warn:g}, critical {current.critical:g}. Nothing was saved."
+        )
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """One audit row: who moved which threshold, when, from what to what, and why."""
+
+    id: int
+    scope: str
+    signal: str
+    changed_at: datetime
+    changed_by: str
+    direction: str
+    old_warn: float | None
+    old_critical: float | None
+    new_warn: float
+    new_critical: float
+    reason: str
+
+
+def validation_problems(signal: str, warn: float, critical: float) -> list[str]:
+    """Every rule ``warn``/``critical`` break for ``signal``, as sentences (empty: valid)."""
+    definition = _definition(signal)
+    problems = []
+    for name, value in (("warn", warn), ("critical", critical)):
+        if value is None or not math.isfinite(value):
+            problems.append(f"{name} must be a finite number")
+    if problems:
+        return problems
+    low, high = domain(signal)
+    for name, value in (("warn", warn), ("critical", critical)):
+        if not low <= value <= high:
+            problems.append(f"{name} {value:g} is outside {_range_text(low, high)}")
+    if definition.direction == "higher_is_better" and warn < critical:
+        problems.append(f"higher is better, so warn ({warn:g}) must be ≥ critical ({critical:g})")
+    if definition.direction == "lower_is_better" and warn > critical:
+        problems.append(f"lower is better, so warn ({warn:g}) must be ≤ critical ({critical:g})")
+    return problems
+
+
+def validate(signal: str, warn: float, critical: float) -> None:
+    """Raise ``ThresholdValidationError`` listing every broken rule."""
+    problems = validation_problems(signal, warn, critical)
+    if problems:
+        raise ThresholdValidationError(signal, problems)
+
+
+def save_threshold(
+    engine: Engine,
+    scope: str,
+    signal: str,
+    warn: float,
+    critical: float,
+    expected_version: int,
+    user: str,
+    role: str,
+    reason: str = "",
+) -> ThresholdSpec:
+    """Set ``signal``'s bounds at ``scope`` ('' = global default, else a system's name).
+
+    ``expected_version`` is the version the caller saw (0 when no row existed).
+    Returns the saved threshold. Raises ``PermissionError`` (not an editor),
+    ``ThresholdValidationError``, ``LookupError`` (unknown signal or system) or
+    ``ConcurrentEditError`` (stale ``expected_version``; nothing written).
+    """
+    require_editor(role)
+    validate(signal, warn, critical)
+    try:
+        with session_scope(engine) as session:
+            _check_scope(session, scope)
+            row = _row(session, scope, signal)
+            current_version = row.version if row is not None else 0
+            if current_version != expected_version:
+                raise ConcurrentEditError(_current(session, scope, signal), expected_version)
+            old = (row.warn, row.critical) if row is not None else (None, None)
+            if row is None:
+                row = Threshold(scope=scope, signal=signal, direction=_definition(signal).direction)
+                session.add(row)
+            row.warn, row.critical = float(warn), float(critical)
+            row.updated_at, row.updated_by = utc_now(), user
+            session.add(_audit(scope, signal, old, (warn, critical), user, reason))
+            session.flush()
+            return _spec(row)
+    except (StaleDataError, IntegrityError):
+        # Another session saved between our read and our write.
+        with session_scope(engine) as session:
+            raise ConcurrentEditError(_current(session, scope, signal), expected_version) from None
+
+
+def revert_change(
+    engine: Engine, change_id: int, user: str, role: str, reason: str = ""
+) -> ThresholdSpec:
+    """Put back the bounds a change replaced, as a new audited change.
+
+    Reverting the change that created a scope's row deletes the row, so the
+    scope inherits again (global default, then the catalogue); the audit row
+    records the inherited bounds as the new ones.
+    """
+    require_editor(role)
+    with session_scope(engine) as session:
+        change = session.get(ThresholdChange, change_id)
+        if change is None:
+            raise LookupError(f"no threshold change #{change_id}")
+        scope, signal = change.scope, change.signal
+        _definition(signal)
+        row = _row(session, scope, signal)
+        why = reason or f"revert of change #{change_id}"
+        old = (row.warn, row.critical) if row is not None else (None, None)
+        if change.old_warn is None or change.old_critical is None:
+            if row is not None:
+                session.execute(
+                    delete(Threshold).where(
+                        Threshold.id == row.id, Threshold.version == row.version
+                    )
+                )
+            inherited = _current(session, scope, signal)
+            session.add(_audit(scope, signal, old, (inherited.warn, inherited.critical), user, why))
+            return inherited
+        expected = row.version if row is not None else 0
+    return save_threshold(
+        engine, scope, signal, change.old_warn, change.old_critical, expected, user, role, why
+    )
+
+
+def change_history(
+    engine: Engine,
+    scope: str | None = None,
+    signal: str | None = None,
+    limit: int = 200,
+) -> list[ChangeRecord]:
+    """Audit rows, newest first, optionally for one scope and/or signal."""
+    with session_scope(engine) as session:
+        query = select(ThresholdChange).order_by(ThresholdChange.id.desc()).limit(limit)
+        if scope is not None:
+            query = query.where(ThresholdChange.scope == scope)
+        if signal is not None:
+            query = query.where(ThresholdChange.signal == signal)
+        return [
+            ChangeRecord(
+                id=c.id,
+                scope=c.scope,
+                signal=c.signal,
+                changed_at=c.changed_at,
+                changed_by=c.changed_by,
+                direction=c.direction,
+                old_warn=c.old_warn,
+                old_critical=c.old_critical,
+                new_warn=c.new_warn,
+                new_critical=c.new_critical,
+                reason=c.reason,
+            )
+            for c in session.scalars(query)
+        ]
+
+
+def thresholds_at(engine: Engine, scope: str) -> list[ThresholdSpec]:
+    """Every catalogue signal's bounds in force at ``scope``, in catalogue order.
+
+    For a system that is its own row, else the global row, else the catalogue
+    default; ``ThresholdSpec.scope`` says which (``None`` = catalogue). The
+    ``version`` to save against is ``ThresholdSpec.version`` when the spec's
+    scope is ``scope``, else 0.
+    """
+    with session_scope(engine) as session:
+        _check_scope(session, scope)
+        rows = session.scalars(select(Threshold).where(Threshold.scope.in_({GLOBAL_SCOPE, scope})))
+        found = {(r.scope, r.signal): _spec(r) for r in rows if r.signal in SIGNALS_BY_KEY}
+    defaults = default_thresholds()
+    return [
+        found.get((scope, s.key)) or found.get((GLOBAL_SCOPE, s.key)) or defaults[s.key]
+        for s in SIGNALS
+    ]
+
+
+def all_overrides(engine: Engine) -> list[ThresholdSpec]:
+    """Every stored threshold row (global and per system), by scope then catalogue order."""
+    order = {s.key: i for i, s in enumerate(SIGNALS)}
+    with session_scope(engine) as session:
+        specs = [_spec(r) for r in session.scalars(select(Threshold)) if r.signal in order]
+    return sorted(specs, key=lambda s: (s.scope or "", order[s.signal]))
+
+
+def version_at(spec: ThresholdSpec, scope: str) -> int:
+    """The ``expected_version`` for saving ``spec`` at ``scope`` (0 when it is inherited)."""
+    return spec.version if spec.scope == scope else 0
+
+
+# --- helpers ------------------------------------------------------------------
+
+
+def _definition(signal: str) -> SignalDef:
+    try:
+        return SIGNALS_BY_KEY[signal]
+    except KeyError:
+        raise LookupError(f"unknown signal {signal!r} (see `tandem thresholds list`)") from None
+
+
+def _check_scope(session: Session, scope: str) -> None:
+    if scope == GLOBAL_SCOPE:
+        return
+    if session.scalar(select(System.id).where(System.name == scope)) is None:
+        raise LookupError(f"no system named {scope!r}")
+
+
+def _row(session: Session, scope: str, signal: str) -> Threshold | None:
+    return session.scalar(
+        select(Threshold).where(Threshold.scope == scope, Threshold.signal == signal)
+    )
+
+
+def _current(session: Session, scope: str, signal: str) -> ThresholdSpec:
+    """What is in force at ``scope`` now (its row, the global row, or the catalogue)."""
+    session.expire_all()
+    for where in dict.fromkeys((scope, GLOBAL_SCOPE)):
+        row = _row(session, where, signal)
+        if row is not None:
+            return _spec(row)
+    return default_thresholds()[signal]
+
+
+def _spec(row: Threshold) -> ThresholdSpec:
+    return ThresholdSpec(
+        signal=row.signal,
+        direction=row.direction,
+        warn=row.warn,
+        critical=row.critical,
+        unit=SIGNALS_BY_KEY[row.signal].unit,
+        scope=row.scope,
+        version=row.version,
+    )
+
+
+def _audit(
+    scope: str,
+    signal: str,
+    old: tuple[float | None, float | None],
+    new: tuple[float, float],
+    user: str,
+    reason: str,
+) -> ThresholdChange:
+    return ThresholdChange(
+        scope=scope,
+        signal=signal,
+        changed_at=utc_now(),
+        changed_by=user,
+        direction=_definition(signal).direction,
+        old_warn=old[0],
+        old_critical=old[1],
+        new_warn=float(new[0]),
+        new_critical=float(new[1]),
+        reason=reason,
+    )
+
+
+def _range_text(low: float, high: float) -> str:
+    if math.isinf(high):
+        return f"the signal's range (≥ {low:g})"
+    return f"the signal's range ({low:g} … {high:g})"

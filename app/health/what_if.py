@@ -1,0 +1,215 @@
+"""What-if replay: how often would a signal have been warn/critical under other bounds?
+
+Replay reads stored values only (health samples, quality, drift and
+performance results); nothing is recomputed from raw production rows. Each
+replayable signal is turned into a series of *buckets* over the range, and
+every bucket is evaluated with ``status.evaluate`` (the same rule as the live
+status) under the old and the new bounds:
+
+* ``operate.*`` — hourly buckets of health samples (``golden.golden_signals``):
+  error rate Σerrors/Σrequests, availability 1 − error rate, latency p95 the
+  request-weighted mean, and error budget remaining *per hour*:
+  1 − errors / ((1 − SLO) × requests) of that hour's traffic.
+* ``data.*`` — one bucket per production window: its whole-window ('' column)
+  quality result.
+* ``monitor.drift_share``/``monitor.prediction_drift`` — one bucket per window
+  with drift results against its newest reference (as ``monitoring``).
+* ``monitor.performance_ratio``, ``validate.champion_vs_baseline`` (both per
+  window: live / validation metric of the champion) and
+  ``monitor.segment_gap`` — one bucket per labelled window of the champion.
+
+Other signals are one number over the whole range (a median, a rate, an age),
+so there is nothing to replay: ``signal_series`` returns ``None`` for them.
+Windows belong to the range when they *start* in it, as everywhere else.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+import pandas as pd
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from app.health.champion import champions, relative_to_baseline
+from app.health.devops import availability_slo
+from app.health.golden import golden_signals
+from app.health.mlops import QUALITY_CHECKS
+from app.health.monitoring import _drift, segment_gap
+from app.health.status import Bounds, Status, evaluate
+from app.health.window import Window
+from app.store.db import session_scope
+from app.store.models import PerformanceResult, ProductionWindow, QualityResult, System
+
+HOUR: Final = 3600
+HOURLY: Final = ("operate.availability", "operate.error_rate", "operate.latency_p95_ms",
+                 "operate.error_budget_remaining")  # fmt: skip
+PER_WINDOW: Final = (
+    *(f"data.{c}" for c in QUALITY_CHECKS),
+    "monitor.drift_share",
+    "monitor.prediction_drift",
+    "monitor.performance_ratio",
+    "validate.champion_vs_baseline",
+    "monitor.segment_gap",
+)
+REPLAYABLE: Final = (*HOURLY, *PER_WINDOW)
+
+
+@dataclass(frozen=True)
+class SignalSeries:
+    """A signal's value per bucket: ``frame`` has columns ``at`` (UTC) and ``value``."""
+
+    signal: str
+    system: str
+    bucket: str  # "hour" | "window"
+    frame: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Bucket counts under the old and the new bounds (buckets with a value only)."""
+
+    series: SignalSeries
+    buckets: int
+    old_warn: int
+    old_critical: int
+    new_warn: int
+    new_critical: int
+
+
+def count_statuses(values: pd.Series, bounds: Bounds) -> Counter[Status]:
+    """How many values evaluate to each status under ``bounds`` (NaN: unknown)."""
+    return Counter(evaluate(float(v), bounds) for v in values)
+
+
+def replay(series: SignalSeries, old: Bounds, new: Bounds) -> Replay:
+    """Count the buckets of ``series`` that are warn/critical under ``old`` and ``new``."""
+    values = series.frame["value"].dropna()
+    before, after = count_statuses(values, old), count_statuses(values, new)
+    return Replay(
+        series,
+        len(values),
+        before[Status.WARN],
+        before[Status.CRITICAL],
+        after[Status.WARN],
+        after[Status.CRITICAL],
+    )
+
+
+def signal_series(engine: Engine, system: str, signal: str, window: Window) -> SignalSeries | None:
+    """``signal``'s stored values per bucket for ``system`` in ``window``; None if not replayable.
+
+    Raises ``LookupError`` for an unknown system.
+    """
+    if signal not in REPLAYABLE:
+        return None
+    with session_scope(engine) as session:
+        system_id = session.scalar(select(System.id).where(System.name == system))
+        if system_id is None:
+            raise LookupError(f"no system named {system!r}")
+        if signal in HOURLY:
+            frame = _hourly(session, system, system_id, signal, window)
+        elif signal.startswith("data."):
+            frame = _quality(session, system_id, signal.removeprefix("data."), window)
+        elif signal in ("monitor.drift_share", "monitor.prediction_drift"):
+            frame = _drift_frame(session, system_id, signal, window)
+        else:
+            frame = _performance(session, system_id, signal, window)
+    bucket = "hour" if signal in HOURLY else "window"
+    return SignalSeries(signal, system, bucket, frame.reset_index(drop=True))
+
+
+def _frame(at: Sequence[datetime], values: Sequence[float | None]) -> pd.DataFrame:
+    numbers = [float("nan") if v is None else float(v) for v in values]
+    return pd.DataFrame(
+        {"at": pd.to_datetime(pd.Series(list(at), dtype=object), utc=True),
+         "value": pd.Series(numbers, dtype="float64")}
+    )  # fmt: skip
+
+
+def _hourly(
+    session: Session, system: str, system_id: int, signal: str, window: Window
+) -> pd.DataFrame:
+    golden = golden_signals(session, system_id, window, seconds=HOUR)
+    if signal == "operate.error_rate":
+        value = golden["error_rate"]
+    elif signal == "operate.availability":
+        value = 1 - golden["error_rate"]
+    elif signal == "operate.latency_p95_ms":
+        value = golden["latency_p95_ms"]
+    else:
+        allowed = (1 - availability_slo(system)) * golden["requests"]
+        value = (1 - golden["errors"] / allowed).where(allowed > 0)
+    return pd.DataFrame({"at": golden["bucket"], "value": value.astype("float64")})
+
+
+def _quality(session: Session, system_id: int, check: str, window: Window) -> pd.DataFrame:
+    rows = session.execute(
+        select(ProductionWindow.window_start, QualityResult.value)
+        .join(ProductionWindow, QualityResult.window_id == ProductionWindow.id)
+        .where(
+            ProductionWindow.system_id == system_id,
+            ProductionWindow.is_reference.is_(False),
+            ProductionWindow.window_start >= window.since,
+            ProductionWindow.window_start < window.until,
+            QualityResult.column == "",
+            QualityResult.check == check,
+        )
+        .order_by(ProductionWindow.window_start)
+    ).all()
+    return _frame([r[0] for r in rows], [r[1] for r in rows])
+
+
+def _drift_frame(session: Session, system_id: int, signal: str, window: Window) -> pd.DataFrame:
+    windows = _drift(session, [system_id], window).get(system_id, [])
+    if signal == "monitor.drift_share":
+        values = [w.share for w in windows]
+    else:
+        values = [None if w.prediction_drifted is None else float(w.prediction_drifted)
+                  for w in windows]  # fmt: skip
+    return _frame([w.window_start for w in windows], values)
+
+
+def _performance(session: Session, system_id: int, signal: str, window: Window) -> pd.DataFrame:
+    champ = champions(session, [system_id]).get(system_id)
+    if champ is None or not champ.metric:
+        return _frame([], [])
+    rows = session.execute(
+        select(
+            ProductionWindow.window_start,
+            ProductionWindow.labelled_rows,
+            PerformanceResult.segment,
+            PerformanceResult.value,
+        )
+        .join(ProductionWindow, PerformanceResult.window_id == ProductionWindow.id)
+        .where(
+            ProductionWindow.system_id == system_id,
+            ProductionWindow.model_version == champ.version,
+            ProductionWindow.is_reference.is_(False),
+            ProductionWindow.window_start >= window.since,
+            ProductionWindow.window_start < window.until,
+            PerformanceResult.metric == champ.live_metric,
+            PerformanceResult.estimated.is_(False),
+        )
+        .order_by(ProductionWindow.window_start)
+    ).all()
+    windows: dict[datetime, tuple[int, dict[str, float]]] = {}
+    for start, n_labelled, segment, metric_value in rows:
+        windows.setdefault(start, (n_labelled, {}))[1][segment] = metric_value
+    at: list[datetime] = []
+    values: list[float | None] = []
+    for start, (labelled, segments) in windows.items():
+        if "" not in segments or (signal != "validate.champion_vs_baseline" and labelled <= 0):
+            continue
+        value: float | None = None
+        if signal == "monitor.segment_gap":
+            value = segment_gap(segments)
+        elif champ.validation_value is not None:
+            value = relative_to_baseline(segments[""], champ.validation_value, champ.metric)
+        at.append(start)
+        values.append(value)
+    return _frame(at, values)

@@ -1,0 +1,133 @@
+"""Plotly figures for Service health: a time series with its thresholds, burn-down, trends.
+
+Pure functions from DataFrames to figures (no Streamlit calls), so they are
+unit-tested; thresholds are drawn as dashed warn/critical lines with the
+critical side shaded, in the value's display scale (ratios as percent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from app.health.thresholds import ThresholdSpec
+
+WARN, CRITICAL = "#b26a00", "#c62828"
+SERIES = ["#2563eb", "#7c3aed", "#0891b2", "#db2777"]
+HEIGHT = 260
+_MARGIN = {"l": 10, "r": 10, "t": 36, "b": 10}
+
+
+def as_x(times: pd.Series) -> object:
+    """Times as naive-UTC datetime64 numpy: plotly copies those cheaply (datetime lists it
+    deep-copies element by element on every shape added)."""
+    values = pd.to_datetime(times, utc=True)
+    return values.dt.tz_localize(None).to_numpy()
+
+
+def _layout(fig: go.Figure, title: str, y_title: str, height: int = HEIGHT) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": 14}},
+        height=height,
+        margin=_MARGIN,
+        hovermode="x unified",
+        legend={"orientation": "h", "y": -0.2},
+        yaxis_title=y_title,
+    )
+    return fig
+
+
+def add_threshold(fig: go.Figure, spec: ThresholdSpec, scale: float, y_max: float) -> None:
+    """Dashed warn and critical lines; the region past critical shaded red.
+
+    Added as plain layout shapes in one update: ``add_hline`` revalidates the
+    whole figure per call, which costs more than the data.
+    """
+    warn, critical = spec.warn * scale, spec.critical * scale
+    if spec.direction == "lower_is_better":
+        band = (critical, max(y_max, critical * 1.25))
+    else:
+        band = (min(0.0, critical), critical)
+
+    def line(y: float, colour: str) -> dict[str, object]:
+        return {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y,
+                "line": {"color": colour, "dash": "dash", "width": 1}}  # fmt: skip
+
+    def label(y: float, text: str, colour: str) -> dict[str, object]:
+        return {"xref": "paper", "x": 0, "y": y, "text": text, "showarrow": False,
+                "xanchor": "left", "yanchor": "bottom",
+                "font": {"color": colour, "size": 10}}  # fmt: skip
+
+    fig.update_layout(
+        shapes=[
+            line(warn, WARN),
+            line(critical, CRITICAL),
+            {"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "y0": band[0], "y1": band[1],
+             "fillcolor": CRITICAL, "opacity": 0.07, "line": {"width": 0}, "layer": "below"},
+        ],
+        annotations=[label(warn, "warn", WARN), label(critical, "critical", CRITICAL)],
+    )  # fmt: skip
+
+
+def series_figure(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    names: Sequence[str],
+    title: str,
+    y_title: str,
+    scale: float = 1.0,
+    threshold: ThresholdSpec | None = None,
+) -> go.Figure:
+    """Lines of ``columns`` over ``frame['bucket']`` (times ``scale``), with a threshold."""
+    fig = go.Figure()
+    y_max = 0.0
+    for i, (column, name) in enumerate(zip(columns, names, strict=True)):
+        values = frame[column] * scale
+        y_max = max(y_max, float(values.max()) if values.notna().any() else 0.0)
+        fig.add_trace(
+            go.Scattergl(x=as_x(frame["bucket"]), y=values, name=name, mode="lines",
+                         line={"width": 1.4, "color": SERIES[i % len(SERIES)]})
+        )  # fmt: skip
+    if threshold is not None:
+        add_threshold(fig, threshold, scale, y_max)
+    return _layout(fig, title, y_title)
+
+
+def burn_down_figure(frame: pd.DataFrame, target: float) -> go.Figure:
+    """Error budget left over the 28 days (percent), with the even-spend line."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=as_x(frame["bucket"]), y=frame["ideal"] * 100, name="even spend",
+                             mode="lines", line={"color": "#9ca3af", "dash": "dot"}))  # fmt: skip
+    left = go.Scatter(x=as_x(frame["bucket"]), y=frame["remaining"] * 100, name="budget left",
+                      mode="lines", line={"color": SERIES[0], "width": 2},
+                      fill="tozeroy", fillcolor="rgba(37,99,235,0.08)")  # fmt: skip
+    fig.add_trace(left)
+    fig.add_hline(y=0, line={"color": CRITICAL, "width": 1})
+    return _layout(fig, f"Error budget burn-down (SLO {target:.2%}, 28 days)", "% of budget left")
+
+
+def ci_figure(daily: pd.DataFrame) -> go.Figure:
+    """Daily pass rate (bars, percent) and median duration (line, minutes)."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=as_x(daily["day"]), y=daily["pass_rate"] * 100, name="pass rate %",
+                         marker_color="#93c5fd"))  # fmt: skip
+    duration = go.Scatter(x=as_x(daily["day"]), y=daily["duration_p50_min"], name="median min",
+                          yaxis="y2", mode="lines+markers", line={"color": SERIES[1]})  # fmt: skip
+    fig.add_trace(duration)
+    fig.update_layout(
+        yaxis={"range": [0, 105]},
+        yaxis2={"overlaying": "y", "side": "right", "title": "minutes", "rangemode": "tozero"},
+    )
+    return _layout(fig, "CI: daily pass rate and median duration", "pass rate %")
+
+
+def trend_figure(weekly: dict[str, pd.DataFrame], key: str, title: str, scale: float) -> go.Figure:
+    """One DORA key's weekly trend, one line per release kind."""
+    fig = go.Figure()
+    for i, (kind, frame) in enumerate(weekly.items()):
+        fig.add_trace(go.Scatter(x=as_x(frame["week"]), y=frame[key] * scale, name=kind,
+                                 mode="lines+markers", line={"color": SERIES[i]},
+                                 connectgaps=False))  # fmt: skip
+    return _layout(fig, title, "", height=240)

@@ -1,0 +1,178 @@
+"""Sections of the Service health page: SLO, golden signals, DORA, CI, incidents.
+
+Each ``render_*`` draws one section from the ``ServiceHealth`` bundle; the
+page file only orders them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.health.delivery import KEYS, REPORT_YEAR, DoraMetrics
+from app.health.status import evaluate
+from app.service_health import ServiceHealth
+from app.timeline import Timeline
+from app.ui.charts import burn_down_figure, ci_figure, series_figure, trend_figure
+
+DORA_LABELS = {
+    "frequency_per_day": ("Deployment frequency", "/day", 1.0),
+    "lead_time_h": ("Lead time (median)", "h", 1.0),
+    "change_failure_rate": ("Change failure rate", "%", 100.0),
+    "time_to_restore_h": ("Time to restore (median)", "h", 1.0),
+}
+LEVEL_WORDS = {"elite": "Elite", "high": "High", "medium": "Medium", "low": "Low"}
+_NO_PLOTLY_BAR = {"displayModeBar": False}
+
+
+def _pct(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value * 100:.{digits}f} %"
+
+
+def render_headline(health: ServiceHealth) -> None:
+    budget, open_incidents = health.budget, int(health.incidents["resolved_at"].isna().sum())
+    firing = [row.alert.name for row in health.burn if row.firing]
+    cols = st.columns(5)
+    cols[0].metric("Availability (28 d)", _pct(budget.availability, 3),
+                   help=f"SLO target {health.targets.availability:.2%}")  # fmt: skip
+    cols[1].metric("Error budget left", _pct(budget.remaining, 1),
+                   help="1 − errors / allowed errors over the last 28 days")  # fmt: skip
+    cols[2].metric("Burn-rate alerts firing", f"{len(firing)} of {len(health.burn)}",
+                   help=", ".join(firing) or "No alert's windows both burn too fast.")  # fmt: skip
+    cols[3].metric("Latency SLO met", _pct(health.latency_attainment, 1),
+                   help=f"Share of requests in intervals with p95 ≤ "
+                   f"{health.targets.latency_p95_ms:.0f} ms (28 days)")  # fmt: skip
+    cols[4].metric("Open incidents", open_incidents)
+
+
+def render_deep_link(tl: Timeline | None, params: dict[str, str]) -> None:
+    """Name the event a timeline click opened this page for."""
+    wanted = {k: v for k, v in params.items() if k in ("incident", "deployment")}
+    if not wanted or tl is None:
+        return
+    for event in tl.events:
+        if any(event.params.get(k) == v for k, v in wanted.items()):
+            st.info(
+                f"**{event.label}, {event.at:%d %b %Y %H:%M} UTC:** {event.title} — {event.detail}",
+                icon=":material/pin_drop:",
+            )
+            return
+
+
+def render_golden(health: ServiceHealth, percentiles: list[str]) -> None:
+    g, t = health.golden, health.thresholds
+    minutes = health.bucket_seconds // 60
+    st.caption(f"{len(g)} points per line: one per {minutes} min bucket, summed in the database.")
+    left, right = st.columns(2)
+    left.plotly_chart(series_figure(g, ["request_rate"], ["requests/s"], "Request rate",
+                                    "req/s"), config=_NO_PLOTLY_BAR)  # fmt: skip
+    right.plotly_chart(series_figure(g, ["error_rate"], ["error rate"], "Error rate", "%", 100,
+                                     t["operate.error_rate"]), config=_NO_PLOTLY_BAR)  # fmt: skip
+    columns = [f"latency_{p}_ms" for p in percentiles]
+    left.plotly_chart(series_figure(g, columns, percentiles, "Latency (thresholds on p95)", "ms",
+                                    threshold=t["operate.latency_p95_ms"]),
+                      config=_NO_PLOTLY_BAR)  # fmt: skip
+    right.plotly_chart(series_figure(g, ["cpu_util", "mem_util"], ["CPU", "memory"],
+                                     "Saturation", "%", 100), config=_NO_PLOTLY_BAR)  # fmt: skip
+
+
+def render_slo(health: ServiceHealth) -> None:
+    rows = [
+        {
+            "Alert": row.alert.name,
+            "Severity": row.alert.severity,
+            "Windows": f"{_span(row.alert.long_hours)} and {_span(row.alert.short_hours)}",
+            "Burn-rate threshold": f"{row.alert.factor:g}×",
+            "Long window": _rate(row.long_rate),
+            "Short window": _rate(row.short_rate),
+            "Status": "FIRING" if row.firing else "quiet",
+        }
+        for row in health.burn
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    chart, note = st.columns([3, 1])
+    note.caption(
+        "Multiwindow burn-rate alerts of the SRE workbook (ch. 5): an alert fires when "
+        "both windows burn faster than its threshold. Burn rate 1 spends the budget exactly "
+        "over the SLO period; 14.4 for 1 h spends 2 % of a 30-day budget. Below 0 % the "
+        "budget is overspent."
+    )
+    if health.burn_down.empty:
+        chart.caption("No requests in the last 28 days: no error budget to burn.")
+    else:
+        chart.plotly_chart(burn_down_figure(health.burn_down, health.targets.availability),
+                           config=_NO_PLOTLY_BAR)  # fmt: skip
+
+
+def _span(hours: float) -> str:
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    return f"{hours / 24:.0f} d" if hours >= 24 else f"{hours:.0f} h"
+
+
+def _rate(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.2f}×"
+
+
+def _dora_table(metrics: DoraMetrics) -> pd.DataFrame:
+    rows = []
+    for key in KEYS:
+        label, unit, scale = DORA_LABELS[key]
+        value = metrics.value(key)
+        shown = "—" if value is None else f"{value * scale:.2f} {unit}"
+        level = metrics.level(key)
+        rows.append(
+            {"Measure": label, "Value": shown, "DORA level": LEVEL_WORDS.get(level or "", "—")}
+        )
+    return pd.DataFrame(rows)
+
+
+def render_dora(health: ServiceHealth, trend_key: str) -> None:
+    dora = health.dora
+    kinds = {"Service releases": dora.service}
+    if dora.model is not None:
+        kinds["Model releases"] = dora.model
+    cols = st.columns(len(kinds))
+    for col, (title, metrics) in zip(cols, kinds.items(), strict=True):
+        col.markdown(f"**{title}**")
+        col.dataframe(_dora_table(metrics), hide_index=True, width="stretch")
+    label, unit, scale = DORA_LABELS[trend_key]
+    weekly = {title: metrics.weekly for title, metrics in kinds.items()}
+    st.plotly_chart(trend_figure(weekly, trend_key, f"{label} per ISO week ({unit})", scale),
+                    config=_NO_PLOTLY_BAR)  # fmt: skip
+    st.caption(f"Levels: DORA's Accelerate State of DevOps Report {REPORT_YEAR} clusters.")
+
+
+def render_ci(health: ServiceHealth) -> None:
+    if health.ci_daily.empty:
+        st.caption("No finished CI pipelines in this range.")
+        return
+    st.plotly_chart(ci_figure(health.ci_daily), config=_NO_PLOTLY_BAR)
+    failing = health.failing_pipelines
+    if failing.empty:
+        st.caption("No failed pipelines in this range.")
+        return
+    st.markdown("**Recent failing pipelines**")
+    st.dataframe(failing, hide_index=True, width="stretch", column_config={
+        "started_at": st.column_config.DatetimeColumn("started (UTC)", format="D MMM, HH:mm"),
+        "duration_min": st.column_config.NumberColumn("minutes", format="%.1f"),
+    })  # fmt: skip
+
+
+def render_incidents(health: ServiceHealth) -> None:
+    frame = health.incidents
+    if frame.empty:
+        st.caption("No incidents in this range.")
+        return
+    spec = health.thresholds["recover.time_to_restore_h"]
+    frame = frame.assign(
+        status=[
+            "open" if pd.isna(h) else evaluate(float(h), spec).value
+            for h in frame["time_to_restore_h"]
+        ]
+    )
+    st.dataframe(frame, hide_index=True, width="stretch", column_config={
+        "opened_at": st.column_config.DatetimeColumn("opened (UTC)", format="D MMM, HH:mm"),
+        "resolved_at": st.column_config.DatetimeColumn("resolved (UTC)", format="D MMM, HH:mm"),
+        "time_to_restore_h": st.column_config.NumberColumn("time to restore (h)", format="%.1f"),
+    })  # fmt: skip

@@ -1,0 +1,90 @@
+"""Data quality: are the model's inputs complete, in range and shaped as in training?"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.drift import quality
+from app.ui import data_quality as ui
+from app.ui import drift as drift_ui
+from app.ui.data import data_key
+from app.ui.filters import current_selection
+
+selection = current_selection()
+key = data_key()
+st.title("Data quality")
+
+names = drift_ui.systems(key)
+if not names:
+    st.info(
+        "**No production data yet.** Quality is checked per logged production window: "
+        "`tandem seed` loads the samples, `tandem ingest production FILE --system NAME` your own.",
+        icon=":material/inbox:",
+    )
+    st.stop()
+if selection.system is not None and selection.system not in names:
+    st.info(f"**{selection.system}** logs no production data, so it has no data quality to show.")
+    st.stop()
+system = selection.system or st.selectbox("System", names, key="quality_system")
+
+results = ui.results(key, system, selection.days, selection.since, selection.until)
+if results.empty:
+    st.info(f"No production window of **{system}** in the selected time range.")
+    st.stop()
+trends = quality.window_trends(results)
+bounds = ui.thresholds(key, system)
+
+st.caption(
+    f"{len(trends)} daily windows of {system}, each checked against its model version's "
+    "training data. Dashed lines: the warn and critical thresholds of the Data health signals."
+)
+a, b, c, d = st.columns(4)
+for column, check, label in (
+    (a, "missing_share", "Worst missing share"),
+    (b, "out_of_range_share", "Worst out-of-range share"),
+):
+    found = quality.worst(results, check)
+    column.metric(
+        label,
+        "—" if found is None else f"{found[0]:.1%}",
+        None if found is None else f"{found[2]} on {found[1]:%Y-%m-%d}",
+        delta_color="off",
+        delta_arrow="off",
+        help=f"warn at {bounds[check][0]:.0%}, critical at {bounds[check][1]:.0%}",
+    )
+c.metric(
+    "Windows with schema changes",
+    int((trends[list(quality.COUNT_CHECKS)].fillna(0) > 0).any(axis=1).sum()),
+)
+d.metric("Windows with new categories", int((trends["new_category_share"].fillna(0) > 0).sum()))
+
+st.subheader("Trends over windows")
+checks = st.multiselect(
+    "Checks",
+    list(quality.WINDOW_CHECKS),
+    default=["missing_share", "out_of_range_share"],
+    format_func=quality.WINDOW_CHECKS.get,
+    key="quality_checks",
+)
+st.plotly_chart(ui.trend_figure(trends, checks, bounds), width="stretch")
+
+st.subheader("Per column")
+present = set(results.loc[results["column"] != "", "check"])
+check = st.selectbox(
+    "Check",
+    [c for c in quality.COLUMN_CHECKS if c in present],
+    format_func=quality.COLUMN_CHECKS.get,
+    key="quality_check",
+)
+matrix = quality.column_matrix(results, check)
+st.plotly_chart(ui.column_heatmap(matrix, check), width="stretch")
+
+with st.expander("Every check of every window"):
+    st.dataframe(
+        trends.reset_index().sort_values("window_start", ascending=False),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(format="percent") for c in quality.WINDOW_CHECKS
+        },
+    )

@@ -1,0 +1,168 @@
+"""Drift: does production data still look like the data the model was trained on?"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.drift import views
+from app.drift.store import PREDICTION, apply_family_thresholds
+from app.ui import drift as ui
+from app.ui.data import data_key
+from app.ui.filters import current_selection
+
+selection = current_selection()
+key = data_key()
+st.title("Drift")
+
+names = ui.systems(key)
+if not names:
+    st.info(
+        "**No production data yet.** Drift compares logged production windows with the model's "
+        "training data: `tandem seed` loads the samples, `tandem ingest production FILE "
+        "--system NAME [--reference]` your own.",
+        icon=":material/inbox:",
+    )
+    st.stop()
+if selection.system is not None and selection.system not in names:
+    st.info(f"**{selection.system}** logs no production data, so it has no drift to show.")
+    st.stop()
+system = selection.system or st.selectbox("System", names, key="drift_system")
+
+frame = ui.windows(key, system)
+production = frame[~frame["is_reference"]]
+versions = sorted(int(v) for v in production["model_version"].unique())
+if not versions:
+    st.info(f"**{system}** has training data but no production window yet.")
+    st.stop()
+champion = ui.champion(key, system)
+
+# A click on the heatmap picks that window and feature (applied once, before the widgets).
+clicked = st.session_state.get("drift_heatmap")
+points = clicked.selection.points if clicked else []
+if points and (points[0].get("x"), points[0].get("y")) != st.session_state.get("drift_applied"):
+    st.session_state["drift_applied"] = (points[0].get("x"), points[0].get("y"))
+    labels = {views.window_label(r): r for _, r in production.iterrows()}
+    if points[0].get("x") in labels:
+        picked = labels[points[0]["x"]]
+        st.session_state["drift_version"] = int(picked["model_version"])
+        st.session_state["drift_window"] = int(picked["id"])
+        st.session_state["drift_feature"] = points[0]["y"]
+
+if st.session_state.get("drift_version") not in versions:
+    wanted = st.query_params.get("version", champion if champion in versions else versions[-1])
+    st.session_state["drift_version"] = int(wanted) if int(wanted) in versions else versions[-1]
+left, middle, right = st.columns(3)
+version = left.selectbox(
+    "Model version",
+    versions,
+    format_func=lambda v: f"v{v}" + (" (champion)" if v == champion else ""),
+    key="drift_version",
+)
+of_version = production[production["model_version"] == version].set_index("id", drop=False)
+ids = list(of_version["id"])
+if st.session_state.get("drift_window") not in ids:
+    wanted_window = int(st.query_params.get("window", ids[-1]))
+    st.session_state["drift_window"] = wanted_window if wanted_window in ids else ids[-1]
+window_id = right.selectbox(
+    "Current window",
+    ids,
+    format_func=lambda i: (
+        f"{of_version.loc[i, 'window_start']:%Y-%m-%d} ({of_version.loc[i, 'rows']} rows)"
+    ),
+    key="drift_window",
+)
+choices = dict(views.reference_choices(frame, version, window_id))
+if not choices:
+    st.info(
+        f"v{version} has no training data logged (nor does an older version): nothing to compare."
+    )
+    st.stop()
+reference_id = middle.selectbox(
+    "Reference", list(choices), format_func=choices.get, key=f"drift_reference_v{version}"
+)
+ref_path = str(frame.set_index("id").loc[reference_id, "path"])
+cur_path = str(of_version.loc[window_id, "path"])
+thresholds = ui.threshold_controls()
+st.query_params.update(version=str(version), window=str(window_id))
+
+pair = ui.pair(key, system, window_id, reference_id)
+columns = apply_family_thresholds(pair.columns, thresholds).sort_values("relative", ascending=False)
+drifted, share, n_drifted, n_features = views.verdict(columns)
+prediction = columns[columns["column"] == PREDICTION]
+a, b, c = st.columns(3)
+a.metric("Dataset drift", "DRIFTED" if drifted else "No drift", help="Drifted share ≥ 50%")
+b.metric(
+    "Drifted features",
+    f"{n_drifted} of {n_features}",
+    f"{share:.0%} of features",
+    delta_color="off",
+    delta_arrow="off",
+)
+if len(prediction):
+    p = prediction.iloc[0]
+    verdict_word = "DRIFTED" if p["drifted"] else "No drift"
+    c.metric(
+        "Prediction drift",
+        verdict_word,
+        f"{p['method']} {p['score']:.3g} (threshold {p['threshold']:.3g})",
+        delta_color="off",
+        delta_arrow="off",
+    )
+if not pair.stored:
+    st.caption(
+        "Computed now from the two windows (ingest stores drift against training data only)."
+    )
+
+table, chart = st.columns([5, 6])
+shown = columns.assign(status=columns["drifted"].map({True: "DRIFTED", False: "ok"}))
+table.dataframe(
+    shown[["column", "status", "method", "score", "threshold", "kind"]],
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "score": st.column_config.NumberColumn(format="%.4g"),
+        "status": st.column_config.TextColumn(width="small"),
+        "column": st.column_config.TextColumn("feature"),
+    },
+)
+features = list(columns["column"])
+if st.session_state.get("drift_feature") not in features:
+    wanted_feature = st.query_params.get("feature", features[0] if features else None)
+    st.session_state["drift_feature"] = wanted_feature if wanted_feature in features else None
+if features:
+    feature = chart.selectbox("Feature", features, key="drift_feature")
+    st.query_params["feature"] = feature
+    row = columns.set_index("column").loc[feature]
+    shares = ui.distribution(key, ref_path, cur_path, feature, row["kind"])
+    chart.plotly_chart(ui.distribution_figure(shares, row["kind"], feature), width="stretch")
+
+st.subheader("Drift over time")
+history = apply_family_thresholds(ui.matrix(key, system, selection.days), thresholds)
+if history.empty:
+    st.info("No stored drift in this range: windows are compared with training data at ingest.")
+else:
+    st.caption(
+        f"Every daily window {f'of the last {selection.days} days ' if selection.days else ''}"
+        "against its model version's training data; colour = score relative to threshold "
+        "(1 = at the threshold; outlined = drifted). Click a square to open it above."
+    )
+    current_label = views.window_label(of_version.loc[window_id])
+    selected = (current_label, st.session_state.get("drift_feature"))
+    st.plotly_chart(
+        ui.heatmap_figure(views.heatmap_cells(history), selected),
+        on_select="rerun",
+        selection_mode="points",
+        key="drift_heatmap",
+        width="stretch",
+    )
+
+with st.expander("Evidently's full report for this selection"):
+    wanted_pair = (reference_id, window_id)
+    if st.button("Render Evidently report", key="drift_render"):
+        st.session_state["drift_report_for"] = wanted_pair
+    if st.session_state.get("drift_report_for") == wanted_pair:
+        html, sampled = ui.report_html(key, ref_path, cur_path)
+        if sampled:
+            st.caption(f"Sampled to {ui.HTML_SAMPLE_ROWS:,} rows per side for this report only.")
+        st.iframe(html, height=900)
+        st.download_button("Download HTML", html, file_name="drift-report.html", mime="text/html")

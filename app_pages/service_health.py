@@ -1,0 +1,85 @@
+"""Service health: is the service within SLO, and what happened to it?"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.ui import data
+from app.ui.filters import current_selection
+from app.ui.service_data import load_service_health, load_service_timeline
+from app.ui.service_health import (
+    DORA_LABELS,
+    render_ci,
+    render_deep_link,
+    render_dora,
+    render_golden,
+    render_headline,
+    render_incidents,
+    render_slo,
+)
+from app.ui.timeline import render_timeline
+
+selection = current_selection()
+st.title("Service health")
+
+systems = data.system_names()
+if not systems:
+    st.info(
+        "**No data yet.** Load the sample data with `tandem seed`, or health samples with "
+        "`tandem ingest health FILE --system NAME` (or `tandem import-prometheus`).",
+        icon=":material/inbox:",
+    )
+    st.code("tandem seed\ntandem ingest health health.parquet --system checkout-api")
+    st.stop()
+
+system = selection.system
+if system is None:
+    system = st.selectbox(
+        "System", systems, key="service_health_system",
+        help="Pick one system here, or in the sidebar.",
+    )  # fmt: skip
+
+health = load_service_health(system, selection)
+if health is None:
+    st.info(f"**No data for {system} yet.**", icon=":material/inbox:")
+    st.stop()
+
+window = health.window
+st.caption(
+    f"**{system}** · {window.since:%d %b %Y %H:%M} – {window.until:%d %b %Y %H:%M} UTC · "
+    f"SLO: availability {health.targets.availability:.2%}, latency p95 ≤ "
+    f"{health.targets.latency_p95_ms:.0f} ms (the `operate.*` warn thresholds)"
+)
+tl = load_service_timeline(system, selection)
+render_deep_link(tl, dict(st.query_params))
+render_headline(health)
+
+st.subheader("Timeline")
+if tl is not None:
+    render_timeline(tl, key="service_health_timeline")
+
+st.subheader("Golden signals")
+if not health.has_samples:
+    st.info("No health samples in this range.", icon=":material/monitoring:")
+else:
+    percentiles = st.multiselect(
+        "Latency percentiles", ["p50", "p95", "p99"], default=["p50", "p95", "p99"],
+        key="service_health_percentiles",
+    )  # fmt: skip
+    render_golden(health, percentiles)
+
+st.subheader("SLO and error budget")
+render_slo(health)
+
+st.subheader("DORA: service releases and model releases")
+trend = st.radio(
+    "Weekly trend of", list(DORA_LABELS), format_func=lambda k: DORA_LABELS[k][0],
+    horizontal=True, key="service_health_dora_trend",
+)  # fmt: skip
+render_dora(health, trend)
+
+st.subheader("CI")
+render_ci(health)
+
+st.subheader("Incidents")
+render_incidents(health)

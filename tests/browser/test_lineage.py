@@ -1,0 +1,31 @@
+"""The Lineage page in a real browser: the graph, the rolled-back release, the version diff."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import Server, assert_no_exception, open_and_wait, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_lineage_graph_and_version_diff(seeded_server: Server, page) -> None:
+    open_and_wait(page, f"{seeded_server.url}/lineage?system=fraud-scoring")
+    assert_no_exception(page)
+    page.get_by_text("Version diff").first.wait_for()
+    # the page is taller than the window: grow it (as screenshot does) so the chart mounts
+    page.set_viewport_size({"width": 1600, "height": 2400})
+    page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=90_000)
+    assert page.get_by_text("Rolled back:").count() >= 1
+    assert page.locator("[data-testid='stDataFrame']").count() == 2
+    screenshot(page, "lineage")
+
+    page.get_by_text("Differences only").first.click()
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
+    assert_no_exception(page)
+
+
+def test_lineage_empty_database(empty_server: Server, page) -> None:
+    open_and_wait(page, f"{empty_server.url}/lineage")
+    assert_no_exception(page)
+    assert page.get_by_text("No registered model versions").count() >= 1

@@ -1,0 +1,83 @@
+"""The Drift page, headless: seeded and empty, feature pick and threshold control."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from app.drift import views
+from app.drift.store import drift_matrix
+from tests.pages.conftest import ENTRY
+
+PAGE = "app_pages/drift.py"
+
+
+def open_page(query: dict[str, str] | None = None) -> AppTest:
+    app = AppTest.from_file(ENTRY, default_timeout=120)
+    for name, value in (query or {}).items():
+        app.query_params[name] = value
+    app.switch_page(PAGE)
+    return app.run()
+
+
+def metrics(app: AppTest) -> dict[str, str]:
+    return {m.label: str(m.value) for m in app.metric}
+
+
+def test_empty_database_explains(sqlite_engine: Engine) -> None:
+    app = open_page()
+    assert not app.exception
+    assert any("No production data yet" in i.value for i in app.info)
+
+
+def test_seeded_defaults_to_champion_and_latest_window(seeded_engine: Engine) -> None:
+    app = open_page({"system": "fraud-scoring", "range": "90d"})
+    assert not app.exception
+    version = app.selectbox(key="drift_version")
+    assert version.value == 3  # the champion
+    matrix = drift_matrix(seeded_engine, "fraud-scoring", model_version=3)
+    assert app.selectbox(key="drift_window").value == int(matrix["window_id"].max())
+    assert set(metrics(app)) == {"Dataset drift", "Drifted features", "Prediction drift"}
+    assert len(app.dataframe) == 1  # per-feature table
+    assert app.query_params["version"] == "3"
+
+
+def test_feature_pick_and_threshold_change_what_is_shown(seeded_engine: Engine) -> None:
+    matrix = drift_matrix(seeded_engine, "fraud-scoring", model_version=2)
+    # The seasonal drift before the retrain: a v2 window with drifted features.
+    drifted = matrix.groupby("window_id")["drifted"].sum()
+    window = int(drifted.idxmax())
+    app = open_page(
+        {"system": "fraud-scoring", "range": "90d", "version": "2", "window": str(window)}
+    )
+    assert not app.exception
+    assert app.selectbox(key="drift_window").value == window
+    before = metrics(app)["Drifted features"]
+    assert not before.startswith("0 ")
+    table = app.dataframe[0].value
+    top = table.iloc[0]["column"]
+    assert app.selectbox(key="drift_feature").value == top  # highest score first
+
+    other = table.iloc[-1]["column"]
+    app.selectbox(key="drift_feature").set_value(other).run()
+    assert not app.exception
+    assert app.query_params["feature"] == other
+
+    # A strict distance threshold: more features drift, the stored scores are unchanged.
+    app.slider(key="drift_d").set_value(1.0).run()
+    assert not app.exception
+    assert metrics(app)["Drifted features"] != before
+    assert app.query_params["d"] == "1"
+    assert app.dataframe[0].value["score"].tolist() == table["score"].tolist()
+
+
+def test_earlier_window_as_reference_is_computed(seeded_engine: Engine) -> None:
+    app = open_page({"system": "fraud-scoring", "range": "90d"})
+    reference = app.selectbox(key="drift_reference_v3")
+    assert reference.options[0].startswith("Training data of v3")
+    frame = views.windows(seeded_engine, "fraud-scoring")
+    window = app.selectbox(key="drift_window").value
+    earlier = views.reference_choices(frame, 3, window)[1][0]
+    reference.set_value(earlier).run()
+    assert not app.exception
+    assert any("Computed now" in c.value for c in app.caption)

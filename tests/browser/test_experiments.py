@@ -13,7 +13,9 @@ def test_experiments_table_histories_and_compare(seeded_server: Server, page) ->
     open_and_wait(page, f"{seeded_server.url}/experiments?system=fraud-scoring&range=90d")
     assert_no_exception(page)
     page.get_by_text("Runs (").first.wait_for()
-    assert page.locator("[data-testid='stDataFrame']").count() >= 3
+    # Data frames and charts mount after the script finishes: wait for them, don't race.
+    page.locator("[data-testid='stDataFrame']").nth(2).wait_for()
+    page.locator("[data-testid='stPlotlyChart']").first.wait_for()
     assert page.locator("[data-testid='stPlotlyChart']").count() == 1
     page.get_by_text("Differences only").first.wait_for()
     screenshot(page, "experiments")

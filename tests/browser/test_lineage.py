@@ -17,6 +17,7 @@ def test_lineage_graph_and_version_diff(seeded_server: Server, page) -> None:
     page.set_viewport_size({"width": 1600, "height": 2400})
     page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=90_000)
     assert page.get_by_text("Rolled back:").count() >= 1
+    page.locator("[data-testid='stDataFrame']").nth(1).wait_for()  # frames mount late
     assert page.locator("[data-testid='stDataFrame']").count() == 2
     screenshot(page, "lineage")
 

@@ -42,7 +42,8 @@ def test_service_health_renders_every_section(seeded_server: Server, page) -> No
     assert_no_exception(page)
     for heading in ("Golden signals", "SLO and error budget", "Incidents", "Timeline"):
         assert page.get_by_text(heading, exact=True).count() >= 1, heading
-    assert page.locator(".js-plotly-plot").count() >= 6
+    # Charts mount after the script finishes: wait for the sixth, don't race it.
+    page.locator(".js-plotly-plot").nth(5).wait_for()
     screenshot(page, "service_health")
 
 

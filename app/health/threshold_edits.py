@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.health.catalog import SIGNALS, SIGNALS_BY_KEY, SignalDef
-from app.health.thresholds import GLOBAL_SCOPE, ThresholdSpec, default_thresholds
+from app.health.thresholds import GLOBAL_SCOPE, ThresholdSpec, default_thresholds, spec_of
 from app.roles import EDITOR, VIEWER, require_editor
 from app.store.db import session_scope
 from app.store.models import System, Threshold, ThresholdChange
@@ -193,7 +193,7 @@ def save_threshold(
             row.updated_at, row.updated_by = utc_now(), user
             session.add(_audit(scope, signal, old, (warn, critical), user, reason))
             session.flush()
-            return _spec(row)
+            return spec_of(row)
     except (StaleDataError, IntegrityError):
         # Another session saved between our read and our write.
         with session_scope(engine) as session:
@@ -277,7 +277,7 @@ def thresholds_at(engine: Engine, scope: str) -> list[ThresholdSpec]:
     with session_scope(engine) as session:
         _check_scope(session, scope)
         rows = session.scalars(select(Threshold).where(Threshold.scope.in_({GLOBAL_SCOPE, scope})))
-        found = {(r.scope, r.signal): _spec(r) for r in rows if r.signal in SIGNALS_BY_KEY}
+        found = {(r.scope, r.signal): spec_of(r) for r in rows if r.signal in SIGNALS_BY_KEY}
     defaults = default_thresholds()
     return [
         found.get((scope, s.key)) or found.get((GLOBAL_SCOPE, s.key)) or defaults[s.key]
@@ -289,7 +289,7 @@ def all_overrides(engine: Engine) -> list[ThresholdSpec]:
     """Every stored threshold row (global and per system), by scope then catalogue order."""
     order = {s.key: i for i, s in enumerate(SIGNALS)}
     with session_scope(engine) as session:
-        specs = [_spec(r) for r in session.scalars(select(Threshold)) if r.signal in order]
+        specs = [spec_of(r) for r in session.scalars(select(Threshold)) if r.signal in order]
     return sorted(specs, key=lambda s: (s.scope or "", order[s.signal]))
 
 
@@ -327,20 +327,8 @@ def _current(session: Session, scope: str, signal: str) -> ThresholdSpec:
     for where in dict.fromkeys((scope, GLOBAL_SCOPE)):
         row = _row(session, where, signal)
         if row is not None:
-            return _spec(row)
+            return spec_of(row)
     return default_thresholds()[signal]
-
-
-def _spec(row: Threshold) -> ThresholdSpec:
-    return ThresholdSpec(
-        signal=row.signal,
-        direction=row.direction,
-        warn=row.warn,
-        critical=row.critical,
-        unit=SIGNALS_BY_KEY[row.signal].unit,
-        scope=row.scope,
-        version=row.version,
-    )
 
 
 def _audit(

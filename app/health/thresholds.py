@@ -61,15 +61,16 @@ def effective_thresholds_for(
     base = default_thresholds()
     for row in rows:
         if row.scope == GLOBAL_SCOPE and row.signal in base:
-            base[row.signal] = _spec(row)
+            base[row.signal] = spec_of(row)
     result: dict[str, dict[str, ThresholdSpec]] = {name: dict(base) for name in names}
     for row in rows:
         if row.scope != GLOBAL_SCOPE and row.signal in base:
-            result[row.scope][row.signal] = _spec(row)
+            result[row.scope][row.signal] = spec_of(row)
     return result
 
 
-def _spec(row: Threshold) -> ThresholdSpec:
+def spec_of(row: Threshold) -> ThresholdSpec:
+    """A stored threshold row as the entity the rest of Tandem reads."""
     return ThresholdSpec(
         signal=row.signal,
         direction=row.direction,

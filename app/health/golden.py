@@ -16,14 +16,16 @@ saturation are plain means.
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, ColumnElement, Integer, case, cast, func, select
+from sqlalchemy import BigInteger, ColumnElement, Integer, cast, func, select
 from sqlalchemy.orm import Session
 
+from app.health import rollups
 from app.health.window import Window
-from app.store.models import HealthSample
+from app.store.models import HealthRollup, HealthSample
 
 MAX_POINTS = 5000
 # Round bucket sizes, smallest first: 1, 5, 15, 30 min; 1, 3, 6, 12 h; 1 day.
@@ -86,57 +88,87 @@ def from_epoch(seconds: pd.Series) -> pd.Series:
 def golden_signals(
     session: Session, system_id: int, window: Window, seconds: int | None = None
 ) -> pd.DataFrame:
-    """One row per non-empty bucket of ``window``, oldest first (``GOLDEN_COLUMNS``)."""
+    """One row per non-empty bucket of ``window``, oldest first (``GOLDEN_COLUMNS``).
+
+    Buckets of whole hours read the hourly rollup for the whole hours inside
+    the window and the raw samples only for the partial hours at its edges
+    (and for everything when the rollup does not cover the samples).
+    """
     step = seconds or bucket_seconds(window)
+    since, until = window.since, window.until
+    parts: list[pd.DataFrame] = []
+    if step % rollups.ROLLUP_SECONDS == 0:
+        first, last = rollups.ceil_hour(since), rollups.floor_hour(until)
+        if first < last and rollups.covers(session, system_id, first, last):
+            parts = [
+                _raw_components(session, system_id, since, first, step),
+                _rolled_components(session, system_id, first, last, step),
+                _raw_components(session, system_id, last, until, step),
+            ]
+    if not parts:
+        parts = [_raw_components(session, system_id, since, until, step)]
+    frames = [part for part in parts if not part.empty]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in GOLDEN_COLUMNS})
+    components = pd.concat(frames).groupby("bucket", sort=True).sum().reset_index()
+    return _signals(components, step)
+
+
+_COMPONENTS = ["bucket", "samples", "requests", "errors",
+               *(f"{p}_{part}" for p in rollups.PERCENTILES for part in ("w", "n", "sum", "count")),
+               "cpu_sum", "cpu_count", "mem_sum", "mem_count"]  # fmt: skip
+
+
+def _raw_components(
+    session: Session, system_id: int, since: datetime, until: datetime, step: int
+) -> pd.DataFrame:
+    """Per bucket, the rollup's sums and counts computed from the raw samples."""
+    if since >= until:
+        return pd.DataFrame(columns=_COMPONENTS)
     bucket = time_bucket(session, HealthSample.timestamp, step)
-    weight = HealthSample.requests
-
-    def weighted(column: Any) -> tuple[ColumnElement[Any], ...]:
-        has = column.is_not(None)
-        return (
-            func.sum(case((has, column * weight), else_=0)),
-            func.sum(case((has, weight), else_=0)),
-            func.avg(column),
-        )
-
     query = (
-        select(
-            bucket,
-            func.sum(HealthSample.requests),
-            func.sum(HealthSample.errors),
-            *weighted(HealthSample.latency_p50_ms),
-            *weighted(HealthSample.latency_p95_ms),
-            *weighted(HealthSample.latency_p99_ms),
-            func.avg(HealthSample.cpu_util),
-            func.avg(HealthSample.mem_util),
-        )
+        select(bucket, *rollups.aggregates().values())
         .where(
             HealthSample.system_id == system_id,
-            HealthSample.timestamp >= window.since,
-            HealthSample.timestamp < window.until,
+            HealthSample.timestamp >= since,
+            HealthSample.timestamp < until,
         )
         .group_by(bucket)
-        .order_by(bucket)
     )
-    raw = pd.DataFrame(
-        session.execute(query).all(),
-        columns=[
-            "bucket", "requests", "errors",
-            "p50_w", "p50_n", "p50_mean", "p95_w", "p95_n", "p95_mean",
-            "p99_w", "p99_n", "p99_mean", "cpu_util", "mem_util",
-        ],
-    )  # fmt: skip
-    if raw.empty:
-        return pd.DataFrame({c: pd.Series(dtype="float64") for c in GOLDEN_COLUMNS})
-    raw = raw.astype({c: "float64" for c in raw.columns if c != "bucket"})
+    return pd.DataFrame(session.execute(query).all(), columns=_COMPONENTS)
+
+
+def _rolled_components(
+    session: Session, system_id: int, since: datetime, until: datetime, step: int
+) -> pd.DataFrame:
+    """Per bucket, the sums of the hourly rollup rows in [since, until)."""
+    bucket = time_bucket(session, HealthRollup.hour, step)
+    sums = [func.sum(getattr(HealthRollup, name)) for name in _COMPONENTS[1:]]
+    query = (
+        select(bucket, *sums)
+        .where(
+            HealthRollup.system_id == system_id,
+            HealthRollup.hour >= since,
+            HealthRollup.hour < until,
+        )
+        .group_by(bucket)
+    )
+    return pd.DataFrame(session.execute(query).all(), columns=_COMPONENTS)
+
+
+def _signals(components: pd.DataFrame, step: int) -> pd.DataFrame:
+    raw = components.astype({c: "float64" for c in _COMPONENTS if c != "bucket"})
     out = pd.DataFrame({"bucket": from_epoch(raw["bucket"])})
     out["requests"] = raw["requests"]
     out["errors"] = raw["errors"]
     out["request_rate"] = raw["requests"] / step
     out["error_rate"] = (raw["errors"] / raw["requests"]).where(raw["requests"] > 0)
-    for p in ("p50", "p95", "p99"):
+    for p in rollups.PERCENTILES:
         weighted_mean = (raw[f"{p}_w"] / raw[f"{p}_n"]).where(raw[f"{p}_n"] > 0)
-        out[f"latency_{p}_ms"] = weighted_mean.fillna(raw[f"{p}_mean"])
-    out["cpu_util"] = raw["cpu_util"]
-    out["mem_util"] = raw["mem_util"]
+        plain_mean = (raw[f"{p}_sum"] / raw[f"{p}_count"]).where(raw[f"{p}_count"] > 0)
+        out[f"latency_{p}_ms"] = weighted_mean.fillna(plain_mean)
+    for name in ("cpu", "mem"):
+        out[f"{name}_util"] = (raw[f"{name}_sum"] / raw[f"{name}_count"]).where(
+            raw[f"{name}_count"] > 0
+        )
     return out.reset_index(drop=True)

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from app.health import rollups
 from app.ingest.errors import IngestError, IngestSummary
 from app.ingest.formats import FORMATS, KINDS
 from app.ingest.rows import (
@@ -145,10 +146,20 @@ def _write(
         frame = frame.assign(title=frame["title"].fillna(""))
     if kind in _TABLES:
         model, key = _TABLES[kind]
-        return write_rows(session, table_of(model), frame, key, progress=progress), created
+        written = write_rows(session, table_of(model), frame, key, progress=progress)
+        if kind == "health":
+            refresh_rollups(session, frame)
+        return written, created
     if kind == "runs":
         return _write_runs(session, frame, validated, progress), created
     return _write_metric_points(session, frame, source, progress), created
+
+
+def refresh_rollups(session: Session, samples: pd.DataFrame) -> None:
+    """Rebuild the hourly rollups of the hours ``samples`` (with ``system_id``) touched."""
+    spans = samples.groupby("system_id")["timestamp"].agg(["min", "max"])
+    for system_id, (first, last) in spans.iterrows():
+        rollups.refresh(session, int(system_id), first.to_pydatetime(), last.to_pydatetime())
 
 
 def _run_pks(session: Session, run_ids: list[str]) -> dict[str, int]:

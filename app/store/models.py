@@ -131,6 +131,42 @@ class HealthSample(Base):
     mem_util: Mapped[float | None] = mapped_column(Float)
 
 
+class HealthRollup(Base):
+    """Health samples summed per system and UTC hour, so long ranges read few rows.
+
+    Derived data (``app.health.rollups`` rebuilds the hours an ingest
+    touched). Sums and counts rather than means, so any coarser bucket is
+    exact: a mean is ``*_sum / *_count``, a request-weighted latency
+    ``*_w / *_n`` as in ``golden_signals``.
+    """
+
+    __tablename__ = "health_rollups"
+    __table_args__ = (UniqueConstraint("system_id", "hour"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("systems.id"))
+    hour: Mapped[datetime] = mapped_column(UTCDateTime())
+    samples: Mapped[int] = mapped_column(Integer)
+    requests: Mapped[int] = mapped_column(BigInteger)
+    errors: Mapped[int] = mapped_column(BigInteger)
+    p50_w: Mapped[float] = mapped_column(Float)
+    p50_n: Mapped[int] = mapped_column(BigInteger)
+    p50_sum: Mapped[float] = mapped_column(Float)
+    p50_count: Mapped[int] = mapped_column(Integer)
+    p95_w: Mapped[float] = mapped_column(Float)
+    p95_n: Mapped[int] = mapped_column(BigInteger)
+    p95_sum: Mapped[float] = mapped_column(Float)
+    p95_count: Mapped[int] = mapped_column(Integer)
+    p99_w: Mapped[float] = mapped_column(Float)
+    p99_n: Mapped[int] = mapped_column(BigInteger)
+    p99_sum: Mapped[float] = mapped_column(Float)
+    p99_count: Mapped[int] = mapped_column(Integer)
+    cpu_sum: Mapped[float] = mapped_column(Float)
+    cpu_count: Mapped[int] = mapped_column(Integer)
+    mem_sum: Mapped[float] = mapped_column(Float)
+    mem_count: Mapped[int] = mapped_column(Integer)
+
+
 # --- MLOps ------------------------------------------------------------------
 
 

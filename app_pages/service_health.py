@@ -17,7 +17,11 @@ from app.ui.service_health import (
     render_incidents,
     render_slo,
 )
+from app.ui.threshold_control import inline_threshold_editor
 from app.ui.timeline import render_timeline
+
+GOLDEN_SIGNALS = ["operate.error_rate", "operate.latency_p95_ms"]
+SLO_SIGNALS = ["operate.availability", "operate.error_budget_remaining"]
 
 selection = current_selection()
 st.title("Service health")
@@ -67,9 +71,14 @@ else:
         key="service_health_percentiles",
     )  # fmt: skip
     render_golden(health, percentiles)
+    with st.expander("Thresholds on these charts", icon=":material/tune:"):
+        inline_threshold_editor(system, GOLDEN_SIGNALS, key="service_health_golden")
 
 st.subheader("SLO and error budget")
 render_slo(health)
+with st.expander("SLO target and error budget thresholds", icon=":material/tune:"):
+    st.caption("The availability warn threshold is the SLO target.")
+    inline_threshold_editor(system, SLO_SIGNALS, key="service_health_slo")
 
 st.subheader("DORA: service releases and model releases")
 trend = st.radio(

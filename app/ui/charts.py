@@ -95,8 +95,10 @@ def series_figure(
     return _layout(fig, title, y_title)
 
 
-def burn_down_figure(frame: pd.DataFrame, target: float) -> go.Figure:
-    """Error budget left over the 28 days (percent), with the even-spend line."""
+def burn_down_figure(
+    frame: pd.DataFrame, target: float, threshold: ThresholdSpec | None = None
+) -> go.Figure:
+    """Error budget left over the 28 days (percent), the even-spend line and its thresholds."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=as_x(frame["bucket"]), y=frame["ideal"] * 100, name="even spend",
                              mode="lines", line={"color": "#9ca3af", "dash": "dot"}))  # fmt: skip
@@ -104,6 +106,8 @@ def burn_down_figure(frame: pd.DataFrame, target: float) -> go.Figure:
                       mode="lines", line={"color": SERIES[0], "width": 2},
                       fill="tozeroy", fillcolor="rgba(37,99,235,0.08)")  # fmt: skip
     fig.add_trace(left)
+    if threshold is not None:  # first: it sets the layout's shapes, add_hline appends
+        add_threshold(fig, threshold, 100, 100)
     fig.add_hline(y=0, line={"color": CRITICAL, "width": 1})
     return _layout(fig, f"Error budget burn-down (SLO {target:.2%}, 28 days)", "% of budget left")
 

@@ -100,8 +100,9 @@ def render_slo(health: ServiceHealth) -> None:
     if health.burn_down.empty:
         chart.caption("No requests in the last 28 days: no error budget to burn.")
     else:
-        chart.plotly_chart(burn_down_figure(health.burn_down, health.targets.availability),
-                           config=_NO_PLOTLY_BAR)  # fmt: skip
+        figure = burn_down_figure(health.burn_down, health.targets.availability,
+                                  health.thresholds["operate.error_budget_remaining"])  # fmt: skip
+        chart.plotly_chart(figure, config=_NO_PLOTLY_BAR)
 
 
 def _span(hours: float) -> str:

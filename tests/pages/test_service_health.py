@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
+from app.health.threshold_edits import change_history
 from tests.pages.conftest import ENTRY
 
 PAGE = "app_pages/service_health.py"
@@ -73,3 +76,46 @@ def test_empty_database_says_how_to_load_data(sqlite_engine: Engine) -> None:
     assert not app.exception
     assert "No data yet" in _text(app)
     assert any("tandem seed" in c.value for c in app.code)
+
+
+def _figure_with_title(app: AppTest, title: str) -> dict:
+    for chart in app.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        if spec["layout"].get("title", {}).get("text", "").startswith(title):
+            return spec
+    raise AssertionError(f"no chart titled {title!r}")
+
+
+def _dashed_lines(spec: dict) -> list[float]:
+    return sorted(
+        round(shape["y0"], 9)
+        for shape in spec["layout"].get("shapes", [])
+        if shape.get("type") == "line" and shape.get("line", {}).get("dash") == "dash"
+    )
+
+
+def test_inline_error_rate_threshold_saves_and_moves_the_line(seeded_engine: Engine) -> None:
+    app = open_page({"system": "checkout-api"})
+    assert _dashed_lines(_figure_with_title(app, "Error rate")) == [0.5, 2.0]
+    key = "service_health_golden_operate.error_rate"
+    app.selectbox(key="service_health_golden_signal").select("operate.error_rate").run()
+    app.number_input(key=f"{key}_warn").set_value(0.01)
+    app.number_input(key=f"{key}_critical").set_value(0.03).run()
+    app.button(key=f"{key}_save").click().run()
+    assert not app.exception
+    assert _dashed_lines(_figure_with_title(app, "Error rate")) == [1.0, 3.0]
+    (change,) = change_history(seeded_engine)
+    assert (change.scope, change.signal, change.new_warn, change.new_critical) == (
+        "checkout-api", "operate.error_rate", 0.01, 0.03,
+    )  # fmt: skip
+
+
+def test_slo_control_moves_the_burn_down_thresholds(seeded_engine: Engine) -> None:
+    app = open_page({"system": "checkout-api"})
+    key = "service_health_slo_operate.error_budget_remaining"
+    app.selectbox(key="service_health_slo_signal").select("operate.error_budget_remaining").run()
+    app.number_input(key=f"{key}_warn").set_value(0.6)
+    app.number_input(key=f"{key}_critical").set_value(0.4).run()
+    app.button(key=f"{key}_save").click().run()
+    assert not app.exception
+    assert _dashed_lines(_figure_with_title(app, "Error budget burn-down")) == [40.0, 60.0]

@@ -9,6 +9,7 @@ from app.ui import data_quality as ui
 from app.ui import drift as drift_ui
 from app.ui.data import data_key
 from app.ui.filters import current_selection
+from app.ui.threshold_control import inline_threshold_editor
 
 selection = current_selection()
 key = data_key()
@@ -36,7 +37,8 @@ bounds = ui.thresholds(key, system)
 
 st.caption(
     f"{len(trends)} daily windows of {system}, each checked against its model version's "
-    "training data. Dashed lines: the warn and critical thresholds of the Data health signals."
+    "training data. Dashed lines: the warn and critical thresholds of the Data health signals "
+    "(editors change them below the charts)."
 )
 a, b, c, d = st.columns(4)
 for column, check, label in (
@@ -67,6 +69,11 @@ checks = st.multiselect(
     key="quality_checks",
 )
 st.plotly_chart(ui.trend_figure(trends, checks, bounds), width="stretch")
+schema = ui.trend_figure(
+    trends, list(quality.COUNT_CHECKS), bounds, share=False, title="Schema changes per window"
+)
+st.plotly_chart(schema, width="stretch")
+inline_threshold_editor(system, list(quality.SIGNAL_OF_CHECK.values()), key="dq_threshold")
 
 st.subheader("Per column")
 present = set(results.loc[results["column"] != "", "check"])

@@ -6,7 +6,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from app.experiments import KEY_METRICS, parse_condition, run_label
+from app.experiments.compare import run_label
+from app.experiments.filters import parse_condition
+from app.experiments.table import KEY_METRICS
 from app.ui import experiments as ui
 from app.ui.filters import current_selection
 

@@ -29,35 +29,61 @@ def results(
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def thresholds(key: DataKey, system: str) -> dict[str, tuple[float, float]]:
+    """(warn, critical) in force for ``system`` per thresholded check.
+
+    Keyed on the data version, which a threshold save bumps, so the lines
+    follow an edit made with the inline control on the next rerun.
+    """
     return quality.quality_thresholds(get_engine(key[0]), system)
 
 
 def trend_figure(
-    trends: pd.DataFrame, checks: list[str], bounds: dict[str, tuple[float, float]]
+    trends: pd.DataFrame,
+    checks: list[str],
+    bounds: dict[str, tuple[float, float]],
+    *,
+    share: bool = True,
+    title: str = "",
 ) -> go.Figure:
-    """Share checks over windows, with the warn/critical lines of the health signals."""
+    """Checks over windows, with the warn/critical lines of their health signals.
+
+    ``share`` checks are ratios (percent axis); the others are counts. Checks
+    with the same bounds share one pair of lines; when the shown checks'
+    bounds differ, each line names its check.
+    """
+    labels = {**quality.WINDOW_CHECKS, **quality.COUNT_CHECKS}
     fig = go.Figure()
     for check in checks:
         fig.add_scatter(
             x=trends.index,
             y=trends[check],
-            name=quality.WINDOW_CHECKS[check],
+            name=labels[check],
             mode="lines+markers",
             marker={"size": 5},
         )
-    shown = {bounds[c] for c in checks if c in bounds}
-    for warn, critical in shown:
+    lines: dict[tuple[float, float], list[str]] = {}
+    for check in checks:
+        if check in bounds:
+            lines.setdefault(bounds[check], []).append(labels[check])
+    number = "{:.0%}" if share else "{:g}"
+    for (warn, critical), names in lines.items():
+        prefix = f"{' / '.join(names)}: " if len(lines) > 1 else ""
         for name, value in (("warn", warn), ("critical", critical)):
             fig.add_hline(
                 y=value,
                 line={"dash": "dash", "color": LINE_COLOURS[name], "width": 1},
-                annotation_text=f"{name} {value:.0%}",
+                annotation_text=f"{prefix}{name} {number.format(value)}",
                 annotation_position="top left",
             )
+    yaxis: dict[str, object] = {"tickformat": ".0%", "rangemode": "tozero"}
+    if not share:  # whole counts: integer ticks, one per unit while the axis is short
+        top = max([*trends[checks].max().fillna(0), *(b for pair in lines for b in pair), 0])
+        yaxis = {"tickformat": "d", "rangemode": "tozero", **({"dtick": 1} if top <= 10 else {})}
     fig.update_layout(
+        title={"text": title, "font": {"size": 14}} if title else None,
         height=340,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        yaxis={"tickformat": ".0%", "rangemode": "tozero"},
+        margin={"l": 10, "r": 10, "t": 60 if title else 30, "b": 10},
+        yaxis=yaxis,
         legend={"orientation": "h", "y": 1.15},
         hovermode="x unified",
     )

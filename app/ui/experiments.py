@@ -15,8 +15,12 @@ import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from app import experiments
-from app.experiments import RunOptions, RunPage, RunQuery
+from app.experiments.compare import best_cells, compare_runs, run_label
+from app.experiments.filters import RunQuery
+from app.experiments.histories import metric_histories, metrics_with_history
+from app.experiments.overfitting import overfit_checks
+from app.experiments.table import RunOptions, RunPage, run_options
+from app.experiments.table import runs_page as query_runs_page
 from app.health.window import default_window
 from app.store.db import get_engine, session_scope
 from app.ui.data import DataKey, data_key
@@ -81,7 +85,7 @@ def base_query(selection: Selection) -> RunQuery | None:
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def _options(key: DataKey, query: RunQuery) -> RunOptions:
-    return experiments.run_options(get_engine(key[0]), query)
+    return run_options(get_engine(key[0]), query)
 
 
 def options(query: RunQuery) -> RunOptions:
@@ -98,7 +102,7 @@ def _page(
     page: int,
     page_size: int,
 ) -> RunPage:
-    return experiments.runs_page(
+    return query_runs_page(
         get_engine(key[0]),
         query,
         metrics=metrics,
@@ -117,7 +121,7 @@ def runs_page(
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def _history_keys(key: DataKey, run_ids: tuple[str, ...]) -> list[str]:
-    return experiments.metrics_with_history(get_engine(key[0]), run_ids)
+    return metrics_with_history(get_engine(key[0]), run_ids)
 
 
 def history_keys(run_ids: Sequence[str]) -> list[str]:
@@ -126,12 +130,12 @@ def history_keys(run_ids: Sequence[str]) -> list[str]:
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def _histories(key: DataKey, run_ids: tuple[str, ...], metric: str) -> pd.DataFrame:
-    return experiments.metric_histories(get_engine(key[0]), run_ids, metric)
+    return metric_histories(get_engine(key[0]), run_ids, metric)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def _comparison(key: DataKey, run_ids: tuple[str, ...], diff_only: bool) -> pd.DataFrame:
-    return experiments.compare_runs(get_engine(key[0]), run_ids, diff_only=diff_only)
+    return compare_runs(get_engine(key[0]), run_ids, diff_only=diff_only)
 
 
 def comparison(run_ids: Sequence[str], diff_only: bool) -> pd.DataFrame:
@@ -140,7 +144,7 @@ def comparison(run_ids: Sequence[str], diff_only: bool) -> pd.DataFrame:
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def _overfit(key: DataKey, run_ids: tuple[str, ...]) -> pd.DataFrame:
-    return experiments.overfit_checks(get_engine(key[0]), run_ids)
+    return overfit_checks(get_engine(key[0]), run_ids)
 
 
 def overfit(run_ids: Sequence[str]) -> pd.DataFrame:
@@ -163,7 +167,7 @@ def _history_figure(key: DataKey, run_ids: tuple[str, ...], metric: str, x: str)
                 x=xs.to_numpy(),
                 y=group["value"].to_numpy(),
                 mode="lines",
-                name=experiments.run_label(str(run_id)),
+                name=run_label(str(run_id)),
             )
         )
     fig.update_layout(
@@ -189,7 +193,7 @@ def _comparison_cells(
     key: DataKey, run_ids: tuple[str, ...], diff_only: bool
 ) -> tuple[pd.DataFrame, np.ndarray]:
     frame = _comparison(key, run_ids, diff_only)
-    mask = experiments.best_cells(frame).to_numpy()
+    mask = best_cells(frame).to_numpy()
     return frame.map(_cell), np.where(mask, BEST_STYLE, "")
 
 

@@ -8,8 +8,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import lineage
-from app.lineage import LAYERS, LineageGraph
+from app.lineage.build import build_lineage
+from app.lineage.graph import LAYERS, LineageGraph, Node
+from app.lineage.layout import layout
+from app.lineage.version_diff import version_diff as diff_versions
 from app.store.db import get_engine
 from app.ui.data import DataKey, data_key
 
@@ -40,7 +42,7 @@ CHAMPION_RING = "#f59e0b"
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner="Tracing lineage...")
 def _graph(key: DataKey, system: str | None) -> LineageGraph:
-    return lineage.build_lineage(get_engine(key[0]), system)
+    return build_lineage(get_engine(key[0]), system)
 
 
 def graph(system: str | None) -> LineageGraph:
@@ -51,7 +53,7 @@ def graph(system: str | None) -> LineageGraph:
 def _diff(
     key: DataKey, system: str, model: str, versions: tuple[int, ...], diff_only: bool
 ) -> pd.DataFrame:
-    return lineage.version_diff(get_engine(key[0]), system, model, versions, diff_only=diff_only)
+    return diff_versions(get_engine(key[0]), system, model, versions, diff_only=diff_only)
 
 
 def version_diff(system: str, model: str, versions: Sequence[int], diff_only: bool) -> pd.DataFrame:
@@ -60,7 +62,7 @@ def version_diff(system: str, model: str, versions: Sequence[int], diff_only: bo
 
 def figure(graph: LineageGraph, selected: str | None = None) -> go.Figure:
     """Layers left to right, edges in grey, one legend entry per status."""
-    positions = lineage.layout(graph)
+    positions = layout(graph)
     fig = go.Figure()
     xs: list[float | None] = []
     ys: list[float | None] = []
@@ -123,14 +125,14 @@ def figure(graph: LineageGraph, selected: str | None = None) -> go.Figure:
     return fig
 
 
-def _hover(node: lineage.Node) -> str:
+def _hover(node: Node) -> str:
     lines = [f"<b>{node.label}</b>"] + [
         f"{key}: {value}" for key, value in node.meta.items() if value not in (None, "")
     ]
     return "<br>".join(lines)
 
 
-def metadata_table(node: lineage.Node) -> pd.DataFrame:
+def metadata_table(node: Node) -> pd.DataFrame:
     """A node's details as two text columns."""
     rows = [("kind", node.kind), ("system", node.system or "—")]
     rows += [(k, "—" if v is None else str(v)) for k, v in node.meta.items()]

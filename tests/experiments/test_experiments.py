@@ -8,17 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from app.experiments import (
-    RunQuery,
-    best_cells,
-    compare_runs,
-    downsample_minmax,
-    metric_histories,
-    overfit_checks,
-    parse_condition,
-    run_options,
-    runs_page,
-)
+from app.experiments.compare import best_cells, compare_runs
+from app.experiments.filters import RunQuery, parse_condition
+from app.experiments.histories import downsample_minmax, metric_histories
+from app.experiments.overfitting import overfit_checks
+from app.experiments.table import run_options, runs_page
 from app.runs import list_runs
 
 
@@ -134,7 +128,7 @@ def test_overfit_checks_use_the_threshold(seeded_engine: Engine) -> None:
 
 
 def test_run_labels_grow_where_prefixes_collide() -> None:
-    from app.experiments import run_labels
+    from app.experiments.compare import run_labels
 
     assert run_labels(["abcdef0123", "12345678aa"]) == ["abcdef01", "12345678"]
     colliding = ["00000000aaaa1111", "00000000aaaa2222"]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from app.lineage import LAYERS, build_lineage, layout, version_diff
+from app.lineage.build import build_lineage
+from app.lineage.graph import LAYERS
+from app.lineage.layout import layout
+from app.lineage.version_diff import version_diff
 
 
 def test_graph_links_data_runs_models_deployments_and_incidents(seeded_engine: Engine) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
+from app.health.threshold_edits import change_history, thresholds_at
 from tests.pages.conftest import ENTRY
+from tests.pages.test_thresholds import AUTH
 
 PAGE = "app_pages/data_quality.py"
 
@@ -64,3 +67,49 @@ def test_overview_data_and_monitor_tiles_tell_the_story(seeded_engine: Engine) -
     assert recent.signal("monitor.drift_share").value is not None
     assert recent.signal("monitor.prediction_drift").value is not None
     assert recent.signal("retrain.retrain_lag_d").value is not None
+
+
+def _lines(app: AppTest, chart: int = 0) -> dict[str, float]:
+    """The dashed threshold lines of a plotly chart on the page: annotation text → y."""
+    spec = json.loads(app.get("plotly_chart")[chart].proto.spec)
+    return {a["text"]: a["y"] for a in spec["layout"].get("annotations", [])}
+
+
+def test_inline_threshold_edit_moves_the_line_and_is_audited(seeded_engine: Engine) -> None:
+    app = open_page({"system": "fraud-scoring", "range": "90d"})
+    assert _lines(app) == {"warn 5%": 0.05, "critical 20%": 0.2}  # the catalogue defaults
+    assert _lines(app, chart=1) == {"warn 0": 0, "critical 2": 2}  # schema violations
+    app.selectbox(key="dq_threshold_signal").select("data.missing_share").run()
+    control = app.number_input(key="dq_threshold_data.missing_share_warn")
+    assert control.value == 0.05  # the bound in force is shown
+    control.set_value(0.1).run()
+    app.button(key="dq_threshold_data.missing_share_save").click().run()
+    assert not app.exception
+
+    (spec,) = [
+        s for s in thresholds_at(seeded_engine, "fraud-scoring") if s.signal == "data.missing_share"
+    ]
+    assert (spec.scope, spec.warn, spec.critical) == ("fraud-scoring", 0.1, 0.2)
+    (change,) = change_history(seeded_engine)
+    assert (change.scope, change.signal, change.new_warn, change.new_critical) == (
+        "fraud-scoring", "data.missing_share", 0.1, 0.2,
+    )  # fmt: skip
+    assert change.reason == "inline edit"
+    lines = _lines(app)  # missing values now has its own warn line; out-of-range keeps 5%
+    assert lines["Missing values (worst column): warn 10%"] == 0.1
+    assert lines["Out of reference range (worst column): warn 5%"] == 0.05
+    helps = {m.label: m.help for m in app.metric}
+    assert helps["Worst missing share"].startswith("warn at 10%")
+
+
+def test_viewer_gets_no_inline_threshold_control(seeded_engine: Engine) -> None:
+    app = AppTest.from_file(ENTRY, default_timeout=120)
+    app.query_params["system"] = "fraud-scoring"
+    app.secrets.update(AUTH)
+    app.user = {"email": "vic@other.org", "is_logged_in": True}
+    app.switch_page(PAGE)
+    app.run()
+    assert not app.exception
+    assert len(app.get("plotly_chart")) == 3  # the page itself is shown
+    assert not [w for w in (*app.selectbox, *app.number_input, *app.button)
+                if (w.key or "").startswith("dq_threshold")]  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from app.lineage import build_lineage
+from app.lineage.build import build_lineage
 from tests.pages.conftest import ENTRY
 
 PAGE = "app_pages/lineage.py"

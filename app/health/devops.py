@@ -16,11 +16,9 @@ from __future__ import annotations
 import statistics
 from collections.abc import Collection, Mapping
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import SQLCoreOperations
 
 from app.health.dora import (
     deployment_signals,
@@ -28,8 +26,9 @@ from app.health.dora import (
     load_deployments,
     systems_that_deployed,
 )
+from app.health.golden import window_totals
 from app.health.window import Window
-from app.store.models import HealthSample, Incident, PipelineRun
+from app.store.models import Incident, PipelineRun
 
 DEFAULT_AVAILABILITY_SLO = 0.999
 ERROR_BUDGET_DAYS = 28
@@ -127,41 +126,25 @@ def _operate(
     session: Session, ids: Collection[int], window: Window, slos: Mapping[int, float]
 ) -> dict[int, Values]:
     budget_since = window.until - timedelta(days=ERROR_BUDGET_DAYS)
-    in_window = HealthSample.timestamp >= window.since
-    in_budget = HealthSample.timestamp >= budget_since
-    has_p95 = HealthSample.latency_p95_ms.is_not(None)
-
-    def total(condition: ColumnElement[bool], column: SQLCoreOperations[Any]) -> ColumnElement[Any]:
-        return func.sum(case((condition, column), else_=0))
-
-    rows = session.execute(
-        select(
-            HealthSample.system_id,
-            total(in_window, HealthSample.requests),
-            total(in_window, HealthSample.errors),
-            total(and_(in_window, has_p95), HealthSample.latency_p95_ms * HealthSample.requests),
-            total(and_(in_window, has_p95), HealthSample.requests),
-            func.avg(case((in_window, HealthSample.latency_p95_ms))),
-            total(in_budget, HealthSample.requests),
-            total(in_budget, HealthSample.errors),
-        )
-        .where(
-            HealthSample.system_id.in_(ids),
-            HealthSample.timestamp >= min(window.since, budget_since),
-            HealthSample.timestamp < window.until,
-        )
-        .group_by(HealthSample.system_id)
-    ).all()
+    in_window = window_totals(session, ids, window.since, window.until)
+    in_budget = window_totals(session, ids, budget_since, window.until)
+    seen = in_window.index.union(in_budget.index)
+    in_window = in_window.reindex(seen, fill_value=0.0)
     result: dict[int, Values] = {}
-    for system_id, req, err, lat_weighted, lat_req, lat_mean, b_req, b_err in rows:
-        req, err, b_req, b_err = float(req), float(err), float(b_req), float(b_err)
+    for system_id, totals in in_window.iterrows():
+        req, err = float(totals["requests"]), float(totals["errors"])
         error_rate = err / req if req > 0 else None
-        if lat_req and float(lat_req) > 0:
-            latency: float | None = float(lat_weighted) / float(lat_req)
+        if totals["p95_n"] > 0:
+            latency: float | None = float(totals["p95_w"] / totals["p95_n"])
+        elif totals["p95_count"] > 0:
+            latency = float(totals["p95_sum"] / totals["p95_count"])
         else:
-            latency = float(lat_mean) if lat_mean is not None else None
-        allowed = (1 - slos[system_id]) * b_req
-        result[system_id] = {
+            latency = None
+        budget = in_budget.loc[system_id] if system_id in in_budget.index else None
+        b_req = float(budget["requests"]) if budget is not None else 0.0
+        b_err = float(budget["errors"]) if budget is not None else 0.0
+        allowed = (1 - slos[int(system_id)]) * b_req
+        result[int(system_id)] = {
             "operate.availability": None if error_rate is None else 1 - error_rate,
             "operate.error_rate": error_rate,
             "operate.latency_p95_ms": latency,

@@ -16,6 +16,7 @@ saturation are plain means.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -99,7 +100,7 @@ def golden_signals(
     parts: list[pd.DataFrame] = []
     if step % rollups.ROLLUP_SECONDS == 0:
         first, last = rollups.ceil_hour(since), rollups.floor_hour(until)
-        if first < last and rollups.covers(session, system_id, first, last):
+        if system_id in rollups.covered_systems(session, [system_id], first, last):
             parts = [
                 _raw_components(session, system_id, since, first, step),
                 _rolled_components(session, system_id, first, last, step),
@@ -172,3 +173,51 @@ def _signals(components: pd.DataFrame, step: int) -> pd.DataFrame:
             raw[f"{name}_count"] > 0
         )
     return out.reset_index(drop=True)
+
+
+def window_totals(
+    session: Session, system_ids: Collection[int], since: datetime, until: datetime
+) -> pd.DataFrame:
+    """Per system (the index), the sums and counts of its samples in [since, until).
+
+    The columns are the rollup's (``samples``, ``requests``, ``errors``,
+    ``p95_w``, ...); whole hours come from the rollup where it covers the
+    samples, the rest from the raw samples, as in ``golden_signals``.
+    """
+    first, last = rollups.ceil_hour(since), rollups.floor_hour(until)
+    covered = sorted(rollups.covered_systems(session, system_ids, first, last))
+    uncovered = sorted(set(system_ids) - set(covered))
+    parts = [
+        _totals(session, HealthSample, uncovered, since, until),
+        _totals(session, HealthSample, covered, since, first),
+        _totals(session, HealthRollup, covered, first, last),
+        _totals(session, HealthSample, covered, last, until),
+    ]
+    frames = [part for part in parts if not part.empty]
+    if not frames:
+        return pd.DataFrame(columns=_COMPONENTS[1:], index=pd.Index([], name="system_id"))
+    return pd.concat(frames).groupby("system_id").sum().astype("float64")
+
+
+def _totals(
+    session: Session,
+    source: type[HealthSample] | type[HealthRollup],
+    system_ids: Sequence[int],
+    since: datetime,
+    until: datetime,
+) -> pd.DataFrame:
+    columns = ["system_id", *_COMPONENTS[1:]]
+    if since >= until or not system_ids:
+        return pd.DataFrame(columns=columns).set_index("system_id")
+    if source is HealthSample:
+        sums = list(rollups.aggregates().values())
+        moment = HealthSample.timestamp
+    else:
+        sums = [func.sum(getattr(HealthRollup, name)) for name in _COMPONENTS[1:]]
+        moment = HealthRollup.hour
+    query = (
+        select(source.system_id, *sums)
+        .where(source.system_id.in_(system_ids), moment >= since, moment < until)
+        .group_by(source.system_id)
+    )
+    return pd.DataFrame(session.execute(query).all(), columns=columns).set_index("system_id")

@@ -14,6 +14,7 @@ hold), on PostgreSQL with ``date_trunc``.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -106,24 +107,34 @@ def refresh_all(session: Session) -> None:
         refresh(session, system_id, first, last)
 
 
-def covers(session: Session, system_id: int, since: datetime, until: datetime) -> bool:
-    """Whether the rollup of the whole hours in [since, until) counts every sample there.
+def covered_systems(
+    session: Session, system_ids: Collection[int], since: datetime, until: datetime
+) -> set[int]:
+    """The systems whose rollup of the whole hours in [since, until) counts every sample there.
 
-    Two index-only counts; a mismatch (samples written around the ingest
-    path, a failed refresh) sends the reader to the raw samples.
+    Two grouped index-only counts; a mismatch (samples written around the
+    ingest path, a failed refresh) sends the reader to the raw samples.
     """
-    counted = session.scalar(
-        select(func.coalesce(func.sum(HealthRollup.samples), 0)).where(
-            HealthRollup.system_id == system_id,
+    if since >= until or not system_ids:
+        return set()
+    counted = session.execute(
+        select(HealthRollup.system_id, func.sum(HealthRollup.samples))
+        .where(
+            HealthRollup.system_id.in_(system_ids),
             HealthRollup.hour >= since,
             HealthRollup.hour < until,
         )
-    )
-    stored = session.scalar(
-        select(func.count()).where(
-            HealthSample.system_id == system_id,
+        .group_by(HealthRollup.system_id)
+    ).all()
+    stored = session.execute(
+        select(HealthSample.system_id, func.count())
+        .where(
+            HealthSample.system_id.in_(system_ids),
             HealthSample.timestamp >= since,
             HealthSample.timestamp < until,
         )
-    )
-    return int(counted or 0) == int(stored or 0)
+        .group_by(HealthSample.system_id)
+    ).all()
+    in_rollup = {int(system_id): int(n) for system_id, n in counted}
+    in_samples = {int(system_id): int(n) for system_id, n in stored}
+    return {int(i) for i in system_ids if in_rollup.get(int(i), 0) == in_samples.get(int(i), 0)}

@@ -18,7 +18,7 @@ from alembic import command
 from sqlalchemy import Engine, delete, func, insert, select
 
 from app.health import rollups
-from app.health.golden import golden_signals
+from app.health.golden import golden_signals, window_totals
 from app.health.window import Window
 from app.ingest.importers import ingest_file
 from app.store.db import session_scope
@@ -71,9 +71,8 @@ def _raw(engine: Engine, system_id: int, window: Window, step: int) -> pd.DataFr
 
 def _rolled(engine: Engine, system_id: int, window: Window, step: int) -> pd.DataFrame:
     with session_scope(engine) as s:
-        assert rollups.covers(
-            s, system_id, rollups.ceil_hour(window.since), rollups.floor_hour(window.until)
-        )
+        first, last = rollups.ceil_hour(window.since), rollups.floor_hour(window.until)
+        assert rollups.covered_systems(s, [system_id], first, last) == {system_id}
         return golden_signals(s, system_id, window, step)
 
 
@@ -114,7 +113,7 @@ def test_samples_written_around_the_ingest_path_fall_back_to_raw(
         s.add(HealthSample(system_id=system_id, timestamp=extra, requests=7_000, errors=7_000))
     window = Window(START, START + timedelta(days=1))
     with session_scope(engine) as s:
-        assert not rollups.covers(s, system_id, window.since, window.until)
+        assert not rollups.covered_systems(s, [system_id], window.since, window.until)
         frame = golden_signals(s, system_id, window, 3600)
     hour = frame.set_index("bucket").loc[START + timedelta(hours=5)]
     assert hour["errors"] >= 7_000
@@ -150,3 +149,16 @@ def _rollup_rows(session) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     rows = session.execute(select(*columns).order_by(table.c.system_id, table.c.hour)).all()
     frame = pd.DataFrame(rows, columns=[c.name for c in columns])
     return frame.astype({c: "float64" for c in frame.columns if c not in ("system_id", "hour")})
+
+
+def test_window_totals_equal_raw_totals(engine: Engine, tmp_path: Path) -> None:
+    system_id = _ingest(_samples(), tmp_path, engine)
+    for window in WINDOWS:
+        with session_scope(engine) as s:
+            rolled = window_totals(s, [system_id], window.since, window.until)
+            s.execute(delete(HealthRollup))
+            s.flush()
+            raw = window_totals(s, [system_id], window.since, window.until)
+            s.rollback()
+        assert rolled.loc[system_id, "samples"] > 60
+        pd.testing.assert_frame_equal(rolled, raw, rtol=1e-12)

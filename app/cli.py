@@ -199,12 +199,14 @@ def _register_subcommands() -> None:
     """Commands that live in their own modules (one per area), added to the group."""
     from app.cli_drift import drift
     from app.cli_mlflow import import_mlflow
+    from app.cli_prometheus import import_prometheus
     from app.cli_runs import runs
     from app.cli_thresholds import check, thresholds
 
     cli.add_command(drift)
     cli.add_command(runs)
     cli.add_command(import_mlflow)
+    cli.add_command(import_prometheus)
     cli.add_command(thresholds)
     cli.add_command(check)
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # What the test suite needs besides Python packages: Chromium for the browser
-# tests and PostgreSQL for the storage tests. Debian packages when we are root,
-# else Playwright's own Chromium; nothing is installed that is already there.
+# tests, PostgreSQL for the storage tests and Prometheus (with promtool) for the
+# import-prometheus tests. Debian packages when we are root, else Playwright's
+# own Chromium; nothing is installed that is already there. The tests start
+# their own servers; the packages' services are never used.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +16,13 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
     need_apt+=(postgresql)
   else
     echo "PostgreSQL is not installed and we are not root: the PostgreSQL tests will fail in CI." >&2
+  fi
+fi
+if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    need_apt+=(prometheus)
+  else
+    echo "Prometheus is not installed and we are not root: the import-prometheus tests will skip (and fail under CI=1)." >&2
   fi
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then

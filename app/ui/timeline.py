@@ -187,8 +187,13 @@ def render_timelines(systems: list[str], selection: Selection) -> None:
         "and retrains over the error rate and the model's live metric. Click a marker to open "
         "the page that explains it."
     )
-    tabs = st.tabs(systems) if len(systems) > 1 else [st.container()]
+    if len(systems) == 1:
+        tabs: list[Any] = [st.container()]
+    else:  # lazy: only the open tab's timeline is loaded and drawn (20 systems, one chart)
+        tabs = list(st.tabs(systems, key="overview_timeline_tabs", on_change="rerun"))
     for tab, system in zip(tabs, systems, strict=True):
+        if len(tabs) > 1 and not tab.open:
+            continue
         with tab:
             tl = load_timeline(system, selection)
             if tl is None:

@@ -6,7 +6,13 @@ import pytest
 
 from app.store.db import get_engine
 from app.store.queries import system_names
-from tests.browser.conftest import Server, assert_no_exception, open_and_wait, screenshot
+from tests.browser.conftest import (
+    IDLE,
+    Server,
+    assert_no_exception,
+    open_and_wait,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -35,3 +41,21 @@ def test_empty_database_tells_how_to_load_data(empty_server: Server, page) -> No
     assert_no_exception(page)
     assert page.get_by_text("No data yet").count() >= 1
     assert page.get_by_text("tandem seed").count() >= 1
+
+
+def test_timeline_tabs_load_the_picked_system_only(seeded_server: Server, page) -> None:
+    open_and_wait(page, seeded_server.url)
+    tabs = page.get_by_role("tab")
+    tabs.nth(2).wait_for()
+    charts = page.locator("[data-testid='stTabs'] [data-testid='stPlotlyChart']")
+    charts.first.wait_for()
+    assert charts.count() == 1  # only the open tab ran
+    second = tabs.nth(1)
+    name = second.inner_text().strip()
+    second.click()
+    page.wait_for_selector(IDLE, timeout=90_000)
+    charts.first.wait_for()
+    assert_no_exception(page)
+    assert charts.count() == 1
+    assert second.get_attribute("aria-selected") == "true", name
+    assert page.locator(f"[data-testid='stTabs'] >> text=No data for {name}").count() == 0

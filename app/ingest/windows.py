@@ -85,8 +85,38 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     timestamps = frame["timestamp"]
     if timestamps.is_monotonic_increasing and timestamps.is_unique:
         return frame.reset_index(drop=True)  # the common case: sorting is the costly part
-    order = ["timestamp"] + (["prediction_id"] if "prediction_id" in frame.columns else [])
-    return frame.sort_values(order, kind="stable", na_position="last").reset_index(drop=True)
+    if timestamps.isna().any() or "prediction_id" not in frame.columns:
+        order = ["timestamp"] + (["prediction_id"] if "prediction_id" in frame.columns else [])
+        return frame.sort_values(order, kind="stable", na_position="last").reset_index(drop=True)
+    return frame.take(_timestamp_then_id_order(frame)).reset_index(drop=True)
+
+
+def _timestamp_then_id_order(frame: pd.DataFrame) -> np.ndarray:
+    """``sort_values(["timestamp", "prediction_id"], kind="stable", na_position="last")``'s order.
+
+    Sorting by the id string is the costly part (pandas factorizes every
+    id), so ids are compared only among rows that share a timestamp: a
+    stable integer sort, then each run of equal timestamps ordered by id
+    (missing ids last, otherwise kept in their order).
+    """
+    stamps = frame["timestamp"].to_numpy(dtype="datetime64[ns]").view("int64")
+    order = np.argsort(stamps, kind="stable")
+    ordered = stamps[order]
+    equal = ordered[1:] == ordered[:-1]
+    if not equal.any():
+        return order
+    tied = np.zeros(ordered.size, dtype=bool)
+    tied[1:] |= equal
+    tied[:-1] |= equal
+    positions = np.flatnonzero(tied)
+    ids = frame["prediction_id"].to_numpy(dtype=object)[order[positions]]
+    keys = [
+        (int(stamp), value is None, value if value is not None else "")
+        for stamp, value in zip(ordered[positions].tolist(), ids.tolist(), strict=True)
+    ]
+    within = sorted(range(len(keys)), key=keys.__getitem__)
+    order[positions] = order[positions][within]
+    return order
 
 
 def merge(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:

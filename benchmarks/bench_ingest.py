@@ -113,7 +113,7 @@ into a fresh SQLite database that holds the version's 5,000-row reference.
 
 | work | seconds |
 |---|---|
-| **first ingest** (validate; {DAYS + 1} daily windows to Parquet; quality, performance, drift) | **{first_s:.2f}** |
+| **first ingest** ({DAYS + 1} daily windows; quality, performance, drift) | **{first_s:.2f}** |
 | the same file again (nothing changed, nothing rewritten) | {again_s:.2f} |
 
 Rows written: {summary.rows_written:,} then {again.rows_written:,}. Target (DESIGN.md):

@@ -156,7 +156,10 @@ def adds_nothing(old: pd.DataFrame, new: pd.DataFrame) -> bool:
     """Every new row is already stored as it is (a re-ingest): no merge needed."""
     if not set(new.columns) <= set(old.columns):
         return False
-    aligned = canonical(new.reindex(columns=old.columns))
+    if set(new.columns) == set(old.columns):  # ``new`` is canonical already: only reorder
+        aligned = new[list(old.columns)]
+    else:
+        aligned = canonical(new.reindex(columns=old.columns))
     return bool(np.isin(row_hashes(aligned), row_hashes(old)).all())
 
 

@@ -32,6 +32,9 @@ page = st.navigation(
         ),
         st.Page("app_pages/drift.py", title="Drift", icon=":material/difference:"),
         st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/rule:"),
+        st.Page(
+            "app_pages/model_performance.py", title="Model performance", icon=":material/speed:"
+        ),
         st.Page("app_pages/experiments.py", title="Experiments", icon=":material/science:"),
         st.Page("app_pages/lineage.py", title="Lineage", icon=":material/account_tree:"),
         st.Page("app_pages/thresholds.py", title="Thresholds", icon=":material/tune:"),

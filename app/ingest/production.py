@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -49,6 +50,8 @@ from app.ingest.windows import (
     segment_columns,
     split,
 )
+from app.performance.estimation import Calibrator, fit_calibrator
+from app.performance.measures import window_results
 from app.store.db import session_scope
 from app.store.models import ModelVersion, PerformanceResult, ProductionWindow, QualityResult
 from app.store.types import utc_now
@@ -126,6 +129,7 @@ class _Writer:
         self.rows_written = 0
         self.windows = 0
         self._references: dict[int, dict[str, window_metrics.ColumnProfile] | None] = {}
+        self._calibrators: dict[int, Calibrator | None] = {}
         self.changed: list[tuple[int, bool]] = []  # (window id, is_reference), for drift
         self.frames: dict[int, pd.DataFrame] = {}  # their rows, so drift need not re-read them
 
@@ -213,10 +217,12 @@ class _Writer:
         if model_version not in self._references:
             stored = self._stored(model_version, True, pd.Timestamp(0, tz="UTC"))
             rows = self._read(stored.path) if stored else None
-            profile = None
+            profile, calibrator = None, None
             if stored is not None and rows is not None:
                 profile = window_metrics.reference_profile(rows, stored.feature_columns)
+                calibrator = _calibrator(rows)
             self._references[model_version] = profile
+            self._calibrators[model_version] = calibrator
         return self._references[model_version]
 
     def _task(self, model_version: int) -> str | None:
@@ -229,24 +235,28 @@ class _Writer:
         return self.session.execute(query.order_by(table.c.id).limit(1)).scalar()
 
     def _save_measures(self, window_id: int, window: WindowRows, rows: pd.DataFrame) -> None:
-        """Replace the window's quality and (with labels) performance results."""
+        """Replace the window's quality and performance results (measured, per segment, estimated).
+
+        Estimates (CBPE) are for production windows only: a reference calibrates them.
+        """
         features = feature_columns(rows)
         reference: dict[str, window_metrics.ColumnProfile] | None
+        calibrator: Calibrator | None = None
         if window.is_reference:
             reference = window_metrics.reference_profile(rows, features)
             self._references[window.model_version] = reference
+            self._calibrators[window.model_version] = _calibrator(rows)
         else:
             reference = self._reference(window.model_version)
+            calibrator = self._calibrators.get(window.model_version)
         quality = window_metrics.quality_results(rows, features, reference)
         labelled = rows[rows["label"].notna()]
-        performance: dict[str, float] = {}
-        if len(labelled):
-            task = self._task(window.model_version) or window_metrics.infer_task(
-                labelled["label"], labelled["prediction"]
-            )
-            performance = window_metrics.performance_metrics(
-                labelled["label"], labelled["prediction"], task
-            )
+        task = self._task(window.model_version)
+        if task is None and len(labelled):
+            task = window_metrics.infer_task(labelled["label"], labelled["prediction"])
+        if task != window_metrics.CLASSIFICATION:
+            calibrator = None
+        performance = window_results(rows, task, calibrator)
         for model in (QualityResult, PerformanceResult):
             table = table_of(model)
             self.session.execute(delete(table).where(table.c.window_id == window_id))
@@ -257,15 +267,20 @@ class _Writer:
             quality_rows.assign(window_id=window_id),
             ("window_id", "column", "check"),
         )
-        perf_rows = pd.DataFrame(
-            {"metric": list(performance), "value": list(performance.values())}
-        ).assign(window_id=window_id, segment="", rows=len(labelled), estimated=False)
         upsert_frame(
             self.session,
             table_of(PerformanceResult),
-            perf_rows,
+            performance.assign(window_id=window_id),
             ("window_id", "metric", "segment", "estimated"),
         )
+
+
+def _calibrator(reference: pd.DataFrame) -> Calibrator | None:
+    """CBPE's calibration of a version's scores on its labelled reference rows."""
+    return fit_calibrator(
+        reference["label"].to_numpy(dtype=float, na_value=np.nan),
+        reference["prediction"].to_numpy(dtype=float, na_value=np.nan),
+    )
 
 
 def _write_parquet(rows: pd.DataFrame, path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Model performance: measured per window and segment, and estimated before labels arrive."""

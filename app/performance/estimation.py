@@ -1,0 +1,137 @@
+"""Performance estimation without labels: confidence-based (CBPE, as in NannyML).
+
+A binary classifier's scores are calibrated on its reference data (the
+labelled data it was validated on) with isotonic regression; on a production
+window, the calibrated probability ``p`` of each row is then read as the
+chance that its label is 1. Expected counts follow: a row predicted positive
+(score ≥ 0.5, the threshold :mod:`app.ingest.window_metrics` uses) is a true
+positive with probability ``p`` and a false positive with ``1 − p``, and so on.
+
+* estimated **accuracy** = mean over rows of the calibrated probability of the
+  predicted class;
+* estimated **ROC AUC** = area under the expected ROC curve: rows ordered by
+  the raw score (the model's ranking), expected TPR/FPR as cumulative sums of
+  ``p`` and ``1 − p``, tied scores forming one step (so ties count one half,
+  as in the measured metric).
+
+The estimate is only as good as the assumption behind it: the calibration
+learned on the reference still holds in production (no concept drift). When
+the score distribution moves (covariate shift) the estimate follows; when the
+relation between scores and labels changes it does not.
+
+Documented tolerance, checked on the sample data's fraud-scoring windows with
+at least 300 labelled rows (``tests/performance/test_sample_data.py``):
+|estimated − realised| ≤ 0.03 for accuracy and ≤ 0.10 for ROC AUC on at least
+90 % of the windows. Measured at the time of writing over 83 windows: accuracy
+within 0.03 on 95 % (median |error| 0.010); ROC AUC within 0.10 on 95 %, within
+0.05 on 69 %, median error +0.03. The AUC estimate runs high because the sample
+references hold in-sample (training) predictions, which separate the classes
+better than production does; calibrated on production labels instead, the same
+estimator is within 0.005 of the realised AUC per version. The misses are the
+broken-ETL days (the score-to-label relation changed: AUC 0.73–0.80 realised,
+≈ 0.91 estimated) and the bad release, fraud v4 (estimated AUC 0.99 against
+0.75 realised; accuracy 0.85 against 0.83): CBPE cannot see a model whose
+scores no longer mean what they meant on its reference data.
+
+Pure NumPy: importing scikit-learn costs seconds that every ingest would pay.
+Isotonic regression matches scikit-learn's ``IsotonicRegression(out_of_bounds
+="clip")``: tied scores pooled first, linear interpolation between fitted
+points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+THRESHOLD = 0.5
+ESTIMATED_METRICS = ("accuracy", "roc_auc")
+
+
+@dataclass(frozen=True)
+class Calibrator:
+    """A monotone map from a score to P(label = 1), fitted on reference data."""
+
+    scores: np.ndarray  # increasing, unique
+    probabilities: np.ndarray  # non-decreasing, in [0, 1]
+
+    def __call__(self, scores: np.ndarray) -> np.ndarray:
+        return np.interp(scores, self.scores, self.probabilities)
+
+
+def is_binary_scored(labels: np.ndarray, scores: np.ndarray) -> bool:
+    """Labels are 0/1 with both classes present and scores lie in [0, 1]."""
+    finite = scores[np.isfinite(scores)]
+    return bool(
+        np.isin(labels, (0.0, 1.0)).all()
+        and 0 < labels.sum() < labels.size
+        and finite.size
+        and finite.min() >= 0
+        and finite.max() <= 1
+    )
+
+
+def fit_calibrator(labels: np.ndarray, scores: np.ndarray) -> Calibrator | None:
+    """Isotonic calibration of ``scores`` to ``labels``; None unless :func:`is_binary_scored`."""
+    y = np.asarray(labels, dtype=float)
+    s = np.asarray(scores, dtype=float)
+    keep = np.isfinite(y) & np.isfinite(s)
+    y, s = y[keep], s[keep]
+    if not y.size or not is_binary_scored(y, s):
+        return None
+    unique, inverse = np.unique(s, return_inverse=True)
+    weights = np.bincount(inverse).astype(float)
+    means = np.bincount(inverse, weights=y) / weights
+    return Calibrator(unique, isotonic(means, weights))
+
+
+def isotonic(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted least-squares non-decreasing fit (pool adjacent violators)."""
+    means: list[float] = []
+    totals: list[float] = []
+    sizes: list[int] = []
+    for value, weight in zip(values.tolist(), weights.tolist(), strict=True):
+        size = 1
+        while means and means[-1] >= value:
+            previous, previous_weight = means.pop(), totals.pop()
+            value = (previous * previous_weight + value * weight) / (previous_weight + weight)
+            weight += previous_weight
+            size += sizes.pop()
+        means.append(value)
+        totals.append(weight)
+        sizes.append(size)
+    return np.repeat(means, sizes)
+
+
+def estimate(scores: np.ndarray, calibrator: Calibrator) -> dict[str, float]:
+    """Estimated accuracy and ROC AUC of a window's ``scores`` (no labels needed).
+
+    Non-finite scores are ignored; empty dict when none is left. ROC AUC is
+    left out when the window is expected to hold (almost) one class only.
+    """
+    s = np.asarray(scores, dtype=float)
+    s = s[np.isfinite(s)]
+    if not s.size:
+        return {}
+    p = calibrator(s)
+    predicted = s >= THRESHOLD
+    result = {"accuracy": float(np.where(predicted, p, 1 - p).mean())}
+    auc = expected_roc_auc(s, p)
+    if auc is not None:
+        result["roc_auc"] = auc
+    return result
+
+
+def expected_roc_auc(scores: np.ndarray, probabilities: np.ndarray) -> float | None:
+    """Area under the ROC curve of expected positives ``probabilities``, ranked by ``scores``."""
+    order = np.argsort(-scores, kind="mergesort")
+    ranked, p = scores[order], probabilities[order]
+    positives, negatives = float(p.sum()), float((1 - p).sum())
+    if positives < 1e-9 or negatives < 1e-9:
+        return None
+    # One ROC point per distinct score: the cumulative counts at the end of each tie group.
+    ends = np.r_[np.flatnonzero(np.diff(ranked)), ranked.size - 1]
+    tpr = np.r_[0.0, np.cumsum(p)[ends] / positives]
+    fpr = np.r_[0.0, np.cumsum(1 - p)[ends] / negatives]
+    return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))

@@ -1,0 +1,254 @@
+"""The Model performance page's cached loaders and figures.
+
+Loaders are keyed on (database, data version, system): an ingest or a
+threshold save bumps the data version. Moving the band (a threshold edit) only
+re-runs :func:`app.performance.views.metric_series` on cached results.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from app.drift.views import read_window
+from app.health.champion import lower_is_better
+from app.performance import views
+from app.store.db import get_engine
+from app.ui.charts import CRITICAL, WARN, as_x
+from app.ui.data import DataKey
+from app.ui.threshold_editor import thresholds_at_cached
+
+VERSION_COLOURS = ["#2563eb", "#7c3aed", "#0891b2", "#db2777", "#059669", "#ea580c"]
+PENDING_FILL = "rgba(107,114,128,0.12)"
+OK_FILL = "rgba(22,163,74,0.08)"
+
+
+def version_colour(version: int) -> str:
+    return VERSION_COLOURS[(int(version) - 1) % len(VERSION_COLOURS)]
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def performance(key: DataKey, system: str) -> views.Performance:
+    return views.load(get_engine(key[0]), system)
+
+
+def bounds(key: DataKey, system: str, signal: str) -> tuple[float, float]:
+    """(warn, critical) of ``signal`` in force for ``system``."""
+    spec = thresholds_at_cached(key, system)[signal]
+    return float(spec.warn), float(spec.critical)
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def confusion(key: DataKey, path: str) -> pd.DataFrame:
+    return views.confusion_matrix(read_window(path))
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def residuals(key: DataKey, path: str) -> pd.DataFrame:
+    return views.residuals(read_window(path))
+
+
+def headline(series: pd.DataFrame, metric: str, warn: float) -> None:
+    """Four numbers a manager reads first, and the windows outside the band."""
+    label = views.METRIC_LABELS.get(metric, metric)
+    labelled = series[series["realised"].notna()]
+    latest = labelled.iloc[-1] if len(labelled) else None
+    pending = series[series["status"] == views.PENDING]
+    a, b, c, d = st.columns(4)
+    if latest is not None:
+        a.metric(
+            f"Latest realised {label}",
+            f"{latest['realised']:.3f}",
+            f"{latest['realised'] - latest['baseline']:+.3f} "
+            f"vs v{latest['model_version']} baseline",
+            delta_color="inverse" if lower_is_better(metric) else "normal",
+            help=f"Window of {latest['window_start']:%d %b}; baseline {latest['baseline']:.3f}.",
+        )
+        b.metric("Status vs baseline", latest["status"].upper(), f"band: live/baseline ≥ {warn:g}",
+                 delta_color="off", delta_arrow="off")  # fmt: skip
+    else:
+        a.metric(f"Latest realised {label}", "—", "no labelled window in range", delta_color="off")
+    if len(pending) and pending["estimated"].notna().any():
+        c.metric(f"Estimated {label}, unlabelled days", f"{pending['estimated'].mean():.3f}",
+                 "CBPE estimate, not measured", delta_color="off", delta_arrow="off")  # fmt: skip
+    share = series["labelled_rows"].sum() / max(int(series["rows"].sum()), 1)
+    d.metric("Windows waiting for labels", f"{len(pending)} of {len(series)}",
+             f"{share:.0%} of rows labelled", delta_color="off", delta_arrow="off")  # fmt: skip
+    below = series[series["status"].isin([views.WARN, views.CRITICAL])]
+    if len(below):
+        worst = below.sort_values("ratio").head(3)
+        listed = ", ".join(
+            f"v{w.model_version} on {w.window_start:%d %b} ({w.realised:.3f} vs {w.baseline:.3f})"
+            for w in worst.itertuples()
+        )
+        st.warning(
+            f"**{len(below)} window(s) outside the band.** Worst: {listed}.",
+            icon=":material/trending_down:",
+        )
+
+
+def _by_version(frame: pd.DataFrame) -> list[tuple[int, pd.DataFrame]]:
+    return [
+        (int(v), frame[frame["model_version"] == v])
+        for v in sorted(frame["model_version"].unique())
+    ]
+
+
+def _pending_spans(series: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Runs of consecutive days whose windows have no labels yet."""
+    days = series.groupby("window_start")["labelled_rows"].sum()
+    spans: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    starts = pd.to_datetime(days.index, utc=True)
+    for day, labelled in zip(starts, days.to_numpy(), strict=True):
+        end = day + pd.Timedelta(days=1)
+        if labelled:
+            continue
+        if spans and spans[-1][1] == day:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((day, end))
+    return spans
+
+
+def trend_figure(series: pd.DataFrame, metric: str) -> go.Figure:
+    """Realised and estimated metric per window, baseline band, and the labelled share."""
+    label = views.METRIC_LABELS.get(metric, metric)
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, row_heights=[0.78, 0.22], vertical_spacing=0.04
+    )
+    middle = series["window_start"] + pd.Timedelta(hours=12)
+    shapes = []
+    for start, end in _pending_spans(series):
+        shapes.append(
+            {"type": "rect", "xref": "x", "yref": "paper", "x0": start.tz_localize(None),
+             "x1": end.tz_localize(None), "y0": 0, "y1": 1, "fillcolor": PENDING_FILL,
+             "line": {"width": 0}, "layer": "below"}
+        )  # fmt: skip
+    for version, rows in _by_version(series):
+        colour, x = version_colour(version), as_x(middle[rows.index])
+        group = f"v{version}"
+        if rows["baseline"].notna().any():
+            fig.add_trace(go.Scatter(x=x, y=rows["warn_bound"], mode="lines", line={"width": 0},
+                                     showlegend=False, hoverinfo="skip", legendgroup=group),
+                          row=1, col=1)  # fmt: skip
+            fig.add_trace(go.Scatter(x=x, y=rows["baseline"], mode="lines", fill="tonexty",
+                                     fillcolor=OK_FILL, line={"color": "#6b7280", "dash": "dot",
+                                     "width": 1}, name=f"{group} validation baseline",
+                                     legendgroup=group), row=1, col=1)  # fmt: skip
+            fig.add_trace(go.Scatter(x=x, y=rows["warn_bound"], mode="lines", name="warn bound",
+                                     line={"color": WARN, "dash": "dash", "width": 1},
+                                     legendgroup=group, showlegend=False),
+                          row=1, col=1)  # fmt: skip
+            fig.add_trace(go.Scatter(x=x, y=rows["critical_bound"], mode="lines",
+                                     name="critical bound", legendgroup=group, showlegend=False,
+                                     line={"color": CRITICAL, "dash": "dash", "width": 1}),
+                          row=1, col=1)  # fmt: skip
+        if rows["estimated"].notna().any():
+            fig.add_trace(go.Scatter(x=x, y=rows["estimated"], mode="lines+markers",
+                                     name=f"{group} estimated (no labels needed)",
+                                     legendgroup=group, marker={"size": 5, "symbol": "circle-open"},
+                                     line={"color": colour, "dash": "dot", "width": 1.5}),
+                          row=1, col=1)  # fmt: skip
+        below = rows["status"].isin([views.WARN, views.CRITICAL])
+        fig.add_trace(go.Scatter(x=x, y=rows["realised"], mode="lines+markers",
+                                 name=f"{group} realised (labelled)", legendgroup=group,
+                                 line={"color": colour, "width": 2.5},
+                                 marker={"size": np.where(below, 12, 6),
+                                         "color": np.where(below, CRITICAL, colour),
+                                         "line": {"width": 0}}), row=1, col=1)  # fmt: skip
+        fig.add_trace(go.Bar(x=x, y=rows["labelled_share"] * 100, marker_color=colour,
+                             opacity=0.5, name=f"{group} labelled %", showlegend=False,
+                             legendgroup=group), row=2, col=1)  # fmt: skip
+    outside = series[series["status"].isin([views.WARN, views.CRITICAL])]
+    worst = outside.sort_values("ratio").head(3)
+    for x_at, start, version, value in zip(
+        middle[worst.index].dt.tz_localize(None),
+        worst["window_start"],
+        worst["model_version"],
+        worst["realised"],
+        strict=True,
+    ):
+        fig.add_annotation(x=x_at, y=value, text=f"v{version} {start:%d %b}: {value:.3f}",
+                           showarrow=True, arrowhead=0, ax=40, ay=-24,
+                           font={"color": CRITICAL, "size": 11}, row=1, col=1)  # fmt: skip
+    if shapes:
+        fig.add_annotation(x=shapes[-1]["x0"], y=1, xref="x", yref="paper", showarrow=False,
+                           text="labels pending", xanchor="left", yanchor="top",
+                           font={"color": "#4b5563", "size": 11})  # fmt: skip
+    fig.update_layout(
+        shapes=shapes,
+        height=460,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        hovermode="x unified",
+        barmode="group",
+        legend={"orientation": "h", "y": -0.12},
+    )
+    fig.update_yaxes(title_text=label, row=1, col=1)
+    fig.update_yaxes(title_text="labelled %", range=[0, 105], row=2, col=1)
+    return fig
+
+
+def confusion_figure(table: pd.DataFrame) -> go.Figure:
+    """The 2×2 counts with their numbers written in the cells."""
+    names = ["0 (legit)", "1 (positive)"]
+    fig = go.Figure(
+        go.Heatmap(z=table.to_numpy(), x=names, y=names, colorscale="Blues", showscale=False,
+                   text=table.to_numpy(), texttemplate="%{text:,}", textfont={"size": 16})
+    )  # fmt: skip
+    fig.update_layout(
+        height=300,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title="predicted",
+        yaxis_title="actual",
+        yaxis={"autorange": "reversed"},
+        title={"text": "Confusion matrix (score ≥ 0.5)", "font": {"size": 14}},
+    )
+    return fig
+
+
+def residual_figure(frame: pd.DataFrame) -> go.Figure:
+    fig = go.Figure(
+        go.Scattergl(x=frame["prediction"], y=frame["residual"], mode="markers",
+                     marker={"size": 4, "opacity": 0.4, "color": VERSION_COLOURS[0]})
+    )  # fmt: skip
+    fig.add_hline(y=0, line={"color": "#6b7280", "dash": "dash"})
+    fig.update_layout(
+        height=300,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title="prediction",
+        yaxis_title="label − prediction",
+        title={"text": "Residuals", "font": {"size": 14}},
+    )
+    return fig
+
+
+def overlap_figure(overlaps: pd.DataFrame, metric: str) -> go.Figure:
+    """Per shared day, each version's realised metric (bars) and estimate (diamonds)."""
+    fig = go.Figure()
+    days = overlaps["window_start"].dt.strftime("%d %b")
+    for version, rows in _by_version(overlaps):
+        colour = version_colour(version)
+        fig.add_trace(go.Bar(x=days[rows.index], y=rows["realised"], name=f"v{version} realised",
+                             marker_color=colour, offsetgroup=str(version),
+                             text=rows["realised"].map("{:.3f}".format),
+                             textposition="outside"))  # fmt: skip
+        if rows["estimated"].notna().any():
+            fig.add_trace(go.Scatter(x=days[rows.index], y=rows["estimated"], mode="markers",
+                                     name=f"v{version} estimated", offsetgroup=str(version),
+                                     marker={"symbol": "diamond-open", "size": 11,
+                                             "color": colour}))  # fmt: skip
+    values = overlaps[["realised", "estimated"]].to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+    fig.update_layout(
+        barmode="group",
+        scattermode="group",
+        height=320,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        yaxis={"title": views.METRIC_LABELS.get(metric, metric), "range": [low * 0.9, high * 1.06]},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig

@@ -1,0 +1,138 @@
+"""Model performance: is the model still as good as when it was validated?"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.performance import views
+from app.ui import drift as drift_ui
+from app.ui import performance as ui
+from app.ui.data import data_key
+from app.ui.filters import current_selection
+from app.ui.threshold_control import inline_threshold_editor
+
+selection = current_selection()
+key = data_key()
+st.title("Model performance")
+
+names = drift_ui.systems(key)
+if not names:
+    st.info(
+        "**No production data yet.** Performance is measured per logged production window once "
+        "labels arrive: `tandem seed` loads the samples, `tandem ingest production FILE "
+        "--system NAME` your own.",
+        icon=":material/inbox:",
+    )
+    st.stop()
+if selection.system is not None and selection.system not in names:
+    st.info(f"**{selection.system}** logs no production data, so it has no model performance.")
+    st.stop()
+system = selection.system or st.selectbox("System", names, key="perf_system")
+
+data = ui.performance(key, system)
+metrics = [m for m in views.METRICS[data.task] if (data.results["metric"] == m).any()]
+if data.windows.empty or not metrics:
+    st.info(f"No production window of **{system}** has a performance result yet.")
+    st.stop()
+default = data.champion_metric or metrics[0]
+if st.session_state.get("perf_metric") not in metrics:
+    wanted = st.query_params.get("metric", default)
+    st.session_state["perf_metric"] = wanted if wanted in metrics else metrics[0]
+metric = st.selectbox(
+    "Metric", metrics, format_func=views.METRIC_LABELS.get, key="perf_metric", width=240
+)
+st.query_params["metric"] = metric
+warn, critical = ui.bounds(key, system, "monitor.performance_ratio")
+series = views.metric_series(data, metric, warn, critical, selection.days)
+if series.empty:
+    st.info(f"No production window of **{system}** in the selected time range.")
+    st.stop()
+
+ui.headline(series, metric, warn)
+
+st.plotly_chart(ui.trend_figure(series, metric), width="stretch", key="perf_trend")
+st.caption(
+    "Solid: realised on labelled rows. Dotted: **estimated** from the scores alone (CBPE, "
+    "calibrated on the version's training data; classifiers only). Green band: from the "
+    f"validation baseline down to warn (live/baseline ≥ {warn:g}; critical {critical:g}); big "
+    "red dots: windows outside it. Grey: days whose labels have not arrived. Bars: labelled share."
+)
+inline_threshold_editor(
+    system, ["monitor.performance_ratio", "monitor.segment_gap"], key="perf_thresholds"
+)
+
+st.subheader("One window")
+ids = list(series["window_id"])
+if st.session_state.get("perf_window") not in ids:
+    labelled = series.loc[series["realised"].notna(), "window_id"]
+    fallback = int(labelled.iloc[-1]) if len(labelled) else ids[-1]
+    wanted_window = int(st.query_params.get("window", fallback))
+    st.session_state["perf_window"] = wanted_window if wanted_window in ids else fallback
+by_id = series.set_index("window_id")
+window_id = st.selectbox(
+    "Window",
+    ids,
+    format_func=lambda i: (
+        f"{by_id.loc[i, 'window_start']:%Y-%m-%d} v{by_id.loc[i, 'model_version']}"
+        f" ({by_id.loc[i, 'labelled_rows']} of {by_id.loc[i, 'rows']} labelled)"
+    ),
+    key="perf_window",
+    width=420,
+)
+st.query_params["window"] = str(window_id)
+row = by_id.loc[window_id]
+left, right = st.columns([6, 5])
+with left:
+    columns = views.segment_columns(data)
+    if row["labelled_rows"] == 0:
+        st.info("Labels for this window have not arrived yet: no measured segment performance.")
+    elif not columns:
+        st.info("This system logs no `segment.*` columns.")
+    else:
+        if st.session_state.get("perf_segment") not in columns:
+            wanted_segment = st.query_params.get("segment", columns[0])
+            st.session_state["perf_segment"] = (
+                wanted_segment if wanted_segment in columns else columns[0]
+            )
+        column = st.selectbox("Segment column", columns, key="perf_segment", width=240)
+        st.query_params["segment"] = column
+        gap_limit = ui.bounds(key, system, "monitor.segment_gap")[0]
+        table = views.segment_table(data, window_id, metric, column, gap_limit)
+        st.dataframe(
+            table.assign(flagged=table["flagged"].map({True: "GAP", False: ""})),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "value": st.column_config.NumberColumn(views.METRIC_LABELS[metric], format="%.3f"),
+                "gap": st.column_config.NumberColumn("gap to overall", format="percent"),
+                "flagged": st.column_config.TextColumn(f"beyond {gap_limit:.0%}"),
+            },
+        )
+        st.caption("Segments with fewer than 100 labelled rows are not measured.")
+path = str(data.windows.set_index("id").loc[window_id, "path"])
+with right:
+    if row["labelled_rows"] == 0:
+        st.info("No labels yet: nothing to compare predictions with.")
+    elif data.task == "classification":
+        st.plotly_chart(ui.confusion_figure(ui.confusion(key, path)), width="stretch")
+    else:
+        st.plotly_chart(ui.residual_figure(ui.residuals(key, path)), width="stretch")
+
+st.subheader("Champion vs challenger on the same days")
+overlaps = views.overlapping_versions(series)
+if overlaps.empty:
+    st.info("No two model versions served on the same day in this range, so there is no "
+            "like-for-like comparison to show.")  # fmt: skip
+else:
+    st.caption("Days on which two versions both served traffic (rollouts and rollbacks).")
+    st.plotly_chart(ui.overlap_figure(overlaps, metric), width="stretch", key="perf_overlap")
+
+with st.expander("Every window"):
+    st.dataframe(
+        series.drop(columns=["warn_bound", "critical_bound"]).sort_values(
+            "window_start", ascending=False
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"labelled_share": st.column_config.NumberColumn(format="percent")},
+    )

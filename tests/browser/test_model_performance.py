@@ -1,0 +1,61 @@
+"""Model performance in a real browser: the bad release, a window pick, empty state, screenshot."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.browser.conftest import IDLE, Server, assert_no_exception, open_and_wait, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _param(page, name: str) -> str | None:
+    return parse_qs(urlparse(page.url).query).get(name, [None])[0]
+
+
+def test_bad_release_shows_as_a_drop(seeded_server: Server, page) -> None:
+    open_and_wait(page, f"{seeded_server.url}/model_performance?system=fraud-scoring&range=30d")
+    assert_no_exception(page)
+    page.get_by_text("Champion vs challenger on the same days").wait_for()
+    charts = page.locator(".js-plotly-plot")
+    charts.nth(2).wait_for(timeout=60_000)  # trend, confusion matrix, champion vs challenger
+    assert charts.count() == 3
+    warning = page.locator("[data-testid='stAlert']").filter(has_text="outside the band")
+    assert "v4" in warning.inner_text()  # the rolled-back release
+    assert page.get_by_text("labels pending").count() >= 1
+    assert page.locator("[data-testid='stMetric']").count() == 4
+    assert _param(page, "metric") == "roc_auc"
+    screenshot(page, "model_performance")
+
+
+def test_picking_a_window_updates_the_url(seeded_server: Server, page) -> None:
+    open_and_wait(page, f"{seeded_server.url}/model_performance?system=fraud-scoring&range=30d")
+    before = _param(page, "window")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    picker = page.locator("[data-testid='stSelectbox']").filter(has_text="Window").locator("input")
+    option = page.get_by_role("option").first
+    for _ in range(3):  # a click while the page still mounts can miss the dropdown
+        picker.click()
+        try:
+            option.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    option.click()
+    page.wait_for_function(
+        f"() => !window.location.href.includes('window={before}&')"
+        f" && !window.location.href.endsWith('window={before}')",
+        timeout=60_000,
+    )
+    page.wait_for_selector(IDLE, timeout=60_000)
+    assert_no_exception(page)
+    assert _param(page, "window") not in (None, before)
+
+
+def test_empty_database_explains(empty_server: Server, page) -> None:
+    open_and_wait(page, f"{empty_server.url}/model_performance")
+    assert_no_exception(page)
+    assert page.get_by_text("No production data yet").count() >= 1

@@ -1,0 +1,81 @@
+"""The Model performance page, headless: seeded and empty, metric / window / segment picks."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from app.performance import views
+from tests.pages.conftest import ENTRY
+
+PAGE = "app_pages/model_performance.py"
+
+
+def open_page(query: dict[str, str] | None = None) -> AppTest:
+    app = AppTest.from_file(ENTRY, default_timeout=120)
+    for name, value in (query or {}).items():
+        app.query_params[name] = value
+    app.switch_page(PAGE)
+    return app.run()
+
+
+def metrics(app: AppTest) -> dict[str, str]:
+    return {m.label: str(m.value) for m in app.metric}
+
+
+def test_empty_database_explains(sqlite_engine: Engine) -> None:
+    app = open_page()
+    assert not app.exception
+    assert any("No production data yet" in i.value for i in app.info)
+
+
+def test_seeded_shows_champion_metric_band_and_label_delay(seeded_engine: Engine) -> None:
+    app = open_page({"system": "fraud-scoring", "range": "30d"})
+    assert not app.exception
+    assert app.selectbox(key="perf_metric").value == "roc_auc"  # the champion's metric
+    shown = metrics(app)
+    assert set(shown) == {
+        "Latest realised ROC AUC",
+        "Status vs baseline",
+        "Estimated ROC AUC, unlabelled days",
+        "Windows waiting for labels",
+    }
+    assert shown["Windows waiting for labels"].split(" of ")[0] != "0"
+    assert any("v4" in w.value for w in app.warning)  # the bad release is outside the band
+    assert app.selectbox(key="perf_thresholds_signal").value == "monitor.performance_ratio"
+    assert app.subheader[-1].value == "Champion vs challenger on the same days"
+    assert len(app.dataframe) == 2  # segment table and every window
+    assert app.query_params["metric"] == "roc_auc"
+
+
+def test_metric_window_and_segment_picks_change_what_is_shown(seeded_engine: Engine) -> None:
+    app = open_page({"system": "fraud-scoring", "range": "30d"})
+    before = metrics(app)["Latest realised ROC AUC"]
+    app.selectbox(key="perf_metric").set_value("accuracy").run()
+    assert not app.exception
+    assert "Latest realised Accuracy" in metrics(app)
+    assert metrics(app)["Latest realised Accuracy"] != before
+    assert app.query_params["metric"] == "accuracy"
+
+    segments = app.dataframe[0].value
+    assert set(segments["segment"]) == {"app", "web"}  # channel, the first segment column
+    app.selectbox(key="perf_segment").set_value("region").run()
+    assert set(app.dataframe[0].value["segment"]) == {"US", "EU", "APAC"}
+    assert app.query_params["segment"] == "region"
+
+    data = views.load(seeded_engine, "fraud-scoring")
+    pending = data.windows[data.windows["labelled_rows"] == 0]["id"].iloc[-1]
+    app.selectbox(key="perf_window").set_value(int(pending)).run()
+    assert not app.exception
+    assert app.query_params["window"] == str(pending)
+    assert any("have not arrived" in i.value for i in app.info)
+
+
+def test_deep_link_opens_a_window_and_a_regression_model(seeded_engine: Engine) -> None:
+    data = views.load(seeded_engine, "demand-forecast")
+    window = int(data.windows[data.windows["labelled_rows"] > 0]["id"].iloc[-3])
+    app = open_page({"system": "demand-forecast", "range": "30d", "window": str(window)})
+    assert not app.exception
+    assert app.selectbox(key="perf_metric").value == "mae"
+    assert app.selectbox(key="perf_window").value == window
+    assert "Estimated MAE, unlabelled days" not in metrics(app)  # no CBPE for regression

@@ -1,0 +1,97 @@
+"""CBPE: isotonic calibration as scikit-learn's, expected ROC AUC, estimates on calibrated data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.isotonic import IsotonicRegression
+
+from app.ingest.window_metrics import performance_metrics
+from app.performance.estimation import (
+    estimate,
+    expected_roc_auc,
+    fit_calibrator,
+    isotonic,
+)
+
+
+def _metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    import pandas as pd
+
+    return performance_metrics(pd.Series(labels), pd.Series(scores), "classification")
+
+
+def test_isotonic_pools_violators() -> None:
+    fitted = isotonic(np.array([1.0, 3.0, 2.0, 4.0]), np.array([1.0, 1.0, 1.0, 1.0]))
+    assert fitted.tolist() == [1.0, 2.5, 2.5, 4.0]
+    weighted = isotonic(np.array([0.0, 1.0, 0.0]), np.array([1.0, 3.0, 1.0]))
+    assert weighted.tolist() == pytest.approx([0.0, 0.75, 0.75])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(20, 400), decimals=st.integers(1, 4))
+def test_calibrator_equals_sklearn_isotonic_regression(seed: int, n: int, decimals: int) -> None:
+    rng = np.random.default_rng(seed)
+    scores = np.round(rng.random(n), decimals)  # ties, as real scores have
+    labels = (rng.random(n) < scores).astype(float)
+    labels[:2] = [0.0, 1.0]
+    calibrator = fit_calibrator(labels, scores)
+    assert calibrator is not None
+    reference = IsotonicRegression(out_of_bounds="clip").fit(scores, labels)
+    probe = np.linspace(-0.1, 1.1, 57)
+    assert calibrator(probe) == pytest.approx(reference.predict(probe), abs=1e-9)
+
+
+def test_no_calibrator_without_two_classes_or_unit_scores() -> None:
+    assert fit_calibrator(np.zeros(10), np.linspace(0, 1, 10)) is None
+    assert fit_calibrator(np.array([0.0, 1.0, 2.0]), np.array([0.1, 0.5, 0.9])) is None
+    assert fit_calibrator(np.array([0.0, 1.0]), np.array([0.5, 3.0])) is None
+    assert fit_calibrator(np.array([np.nan, 0.0, 1.0]), np.array([0.2, 0.1, 0.9])) is not None
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(4, 200))
+def test_expected_auc_with_known_labels_is_the_measured_auc(seed: int, n: int) -> None:
+    """With probabilities equal to the labels, the expected ROC curve is the real one (ties too)."""
+    rng = np.random.default_rng(seed)
+    scores = np.round(rng.random(n), 1)
+    labels = (rng.random(n) < 0.4).astype(float)
+    labels[:2] = [0.0, 1.0]
+    assert expected_roc_auc(scores, labels) == pytest.approx(_metrics(labels, scores)["roc_auc"])
+
+
+def test_expected_auc_needs_both_classes() -> None:
+    assert expected_roc_auc(np.array([0.1, 0.9]), np.zeros(2)) is None
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    a=st.floats(0.3, 3.0),
+    b=st.floats(0.3, 6.0),
+)
+def test_estimate_is_close_to_realised_on_calibrated_data(seed: int, a: float, b: float) -> None:
+    """Labels drawn with P(1) = score: the estimate from a separate reference matches."""
+    rng = np.random.default_rng(seed)
+
+    def sample(n: int) -> tuple[np.ndarray, np.ndarray]:
+        scores = rng.beta(a, b, n)
+        return (rng.random(n) < scores).astype(float), scores
+
+    calibrator = fit_calibrator(*sample(5000))
+    assert calibrator is not None
+    labels, scores = sample(4000)
+    realised = _metrics(labels, scores)
+    estimated = estimate(scores, calibrator)
+    assert estimated["accuracy"] == pytest.approx(realised["accuracy"], abs=0.03)
+    assert estimated["roc_auc"] == pytest.approx(realised["roc_auc"], abs=0.04)
+
+
+def test_estimate_ignores_missing_scores() -> None:
+    calibrator = fit_calibrator(np.array([0.0, 0.0, 1.0, 1.0]), np.array([0.1, 0.4, 0.6, 0.9]))
+    assert calibrator is not None
+    assert estimate(np.array([np.nan]), calibrator) == {}
+    result = estimate(np.array([0.1, np.nan, 0.9]), calibrator)
+    assert result == {"accuracy": pytest.approx(1.0), "roc_auc": pytest.approx(1.0)}

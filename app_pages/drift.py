@@ -141,6 +141,7 @@ history = apply_family_thresholds(ui.matrix(key, system, selection.days), thresh
 if history.empty:
     st.info("No stored drift in this range: windows are compared with training data at ingest.")
 else:
+    ui.dataset_drift_signal(key, system, selection.days)
     st.caption(
         f"Every daily window {f'of the last {selection.days} days ' if selection.days else ''}"
         "against its model version's training data; colour = score relative to threshold "

@@ -157,11 +157,26 @@ def binned_shares(
 
 
 def jensenshannon(col: ColumnData, kind: str) -> float:
-    """Matches Evidently 0.7 ``jensenshannon``: Jensen–Shannon distance, ln, no zero fill."""
-    from scipy.spatial import distance
+    """Matches Evidently 0.7 ``jensenshannon``: Jensen–Shannon distance, ln, no zero fill.
 
+    Evidently calls ``scipy.spatial.distance.jensenshannon`` with ``base=None``
+    (natural log): ``sqrt((KL(p || m) + KL(q || m)) / 2)`` with ``m = (p + q) / 2``
+    over the normalised shares. The same arithmetic is done here in NumPy, as
+    SciPy's ``rel_entr`` does it (``x * ln(x / y)``, 0 where ``x == 0``),
+    because importing ``scipy.spatial`` costs seconds on a cold page load.
+    """
     ref_shares, cur_shares = binned_shares(col, kind, fill_zeroes=False)
-    return float(distance.jensenshannon(ref_shares, cur_shares))
+    p = ref_shares / np.sum(ref_shares)
+    q = cur_shares / np.sum(cur_shares)
+    m = (p + q) / 2.0
+    return float(np.sqrt((_rel_entr_sum(p, m) + _rel_entr_sum(q, m)) / 2.0))
+
+
+def _rel_entr_sum(x: np.ndarray, y: np.ndarray) -> float:
+    """``scipy.special.rel_entr(x, y).sum()`` where ``y > 0`` wherever ``x > 0`` (a mixture)."""
+    positive = x > 0
+    xs = x[positive]
+    return float(np.sum(xs * np.log(xs / y[positive])))
 
 
 def psi(col: ColumnData, kind: str) -> float:

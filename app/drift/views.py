@@ -76,9 +76,12 @@ def champion_version(engine: Engine, system: str) -> int | None:
         return session.scalars(query).first()
 
 
-def read_window(path: str) -> pd.DataFrame:
-    """A window's rows from its Parquet file (``path`` relative to the data dir)."""
-    return pd.read_parquet(load_settings().data_dir / path)
+def read_window(path: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """A window's rows from its Parquet file (``path`` relative to the data dir).
+
+    ``columns`` reads only those (Parquet is columnar: the others are not decoded).
+    """
+    return pd.read_parquet(load_settings().data_dir / path, columns=columns)
 
 
 @dataclass(frozen=True)
@@ -222,3 +225,31 @@ def reference_choices(frame: pd.DataFrame, version: int, window_id: int) -> list
 
 def window_label(row: pd.Series) -> str:
     return f"{row['window_start']:%Y-%m-%d} v{row['model_version']}"
+
+
+def drift_share_by_window(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Per window: ``window_start``, ``model_version``, ``share`` of features drifted, and
+    ``prediction_drifted`` (None without a prediction column), oldest first.
+
+    As ``monitor.drift_share`` and ``monitor.prediction_drift`` read a window
+    (:mod:`app.health.monitoring`): from the ``drifted`` flags given (the stored
+    verdicts, unless the caller re-decided them), the prediction not a feature.
+    """
+    columns = ["window_id", "window_start", "model_version", "share", "prediction_drifted"]
+    if matrix.empty:
+        return pd.DataFrame(columns=columns)
+    is_feature = matrix["column"] != PREDICTION
+    flags = matrix.assign(
+        feature=is_feature,
+        feature_drifted=is_feature & matrix["drifted"].astype(bool),
+        prediction_flag=matrix["drifted"].astype(float).where(~is_feature),
+    )
+    per_window = flags.groupby(["window_id", "window_start", "model_version"], as_index=False).agg(
+        features=("feature", "sum"),
+        drifted=("feature_drifted", "sum"),
+        prediction_drifted=("prediction_flag", "max"),
+    )
+    per_window["share"] = per_window["drifted"] / per_window["features"].where(
+        per_window["features"] > 0
+    )
+    return per_window.sort_values(["window_start", "model_version"], ignore_index=True)[columns]

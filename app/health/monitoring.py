@@ -12,10 +12,18 @@ Conventions:
 * Drift: per window, the results against its newest reference. Drift share =
   drifted feature columns / feature columns (column ``prediction`` excluded);
   prediction drift = 1.0 if the ``prediction`` column drifted, else 0.0.
-* Retrain lag: a drift alert is raised at the *end* of the first window whose
-  drift share reaches the system's ``monitor.drift_share`` warn bound; the lag
-  runs to the next successful production model deployment, or to the end of
-  the window if none followed. 0 when drift results exist but none alerted.
+* Retrain lag: a drift alert is raised at the *end* of the first *judged*
+  window whose drift share reaches the system's ``monitor.drift_share`` warn
+  bound; the lag runs to the next successful production model deployment, or
+  to the end of the window if none followed. 0 when drift results exist but
+  none alerted. A window is judged when it is (a) full enough: at least
+  ``MIN_JUDGED_SHARE`` of the median rows of the system's windows in range
+  (a version's first or last partial day, or a switch-over day, holds a few
+  hours of traffic whose hour-of-day mix alone looks like drift), and (b) from
+  the version serving then: the version of the latest production model
+  deployment (failed ones excepted) before the window's end; a version's rows
+  after its successor took over (shadow traffic, draining) raise no alert.
+  Before the first deployment in range, every version counts as serving.
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ from app.store.models import DriftResult, PerformanceResult, ProductionWindow
 
 PREDICTION = "prediction"
 DAY = 86400.0
+MIN_JUDGED_SHARE = 0.5  # of the median window's rows: smaller windows raise no drift alert
+FAILED = "failed"  # a deployment that never served
 
 Values = dict[str, float | None]
 
@@ -45,6 +55,8 @@ class WindowDrift:
     features: int
     drifted_features: int
     prediction_drifted: bool | None
+    rows: int | None = None  # rows in the window (None: unknown, always judged)
+    model_version: int | None = None  # None: unknown, always serving
 
     @property
     def share(self) -> float | None:
@@ -156,6 +168,8 @@ def _drift(session: Session, ids: Collection[int], window: Window) -> dict[int, 
             ProductionWindow.id,
             ProductionWindow.window_start,
             ProductionWindow.window_end,
+            ProductionWindow.rows,
+            ProductionWindow.model_version,
             DriftResult.reference_window_id,
             func.sum(case((is_feature, 1), else_=0)),
             func.sum(case((and_(is_feature, drifted), 1), else_=0)),
@@ -173,15 +187,18 @@ def _drift(session: Session, ids: Collection[int], window: Window) -> dict[int, 
             ProductionWindow.id,
             ProductionWindow.window_start,
             ProductionWindow.window_end,
+            ProductionWindow.rows,
+            ProductionWindow.model_version,
             DriftResult.reference_window_id,
         )
         .order_by(ProductionWindow.window_start, DriftResult.reference_window_id)
     ).all()
     newest_reference: dict[tuple[int, int], WindowDrift] = {}
-    for system_id, window_id, start, end, _ref, features, n_drifted, prediction in rows:
+    for system_id, window_id, start, end, n_rows, version, _ref, *counts in rows:
+        features, n_drifted, prediction = counts
         predicted = None if prediction is None else bool(prediction)
         newest_reference[(system_id, window_id)] = WindowDrift(
-            start, end, int(features), int(n_drifted), predicted
+            start, end, int(features), int(n_drifted), predicted, n_rows, version
         )
     result: dict[int, list[WindowDrift]] = {}
     for (system_id, _), drift in newest_reference.items():
@@ -197,8 +214,18 @@ def retrain_lag_days(
     alert_share: float,
     until: datetime,
 ) -> float:
-    """Days from the first drift alert to the next successful model deployment (or ``until``)."""
-    alert = next((w for w in windows if w.share is not None and w.share >= alert_share), None)
+    """Days from the first drift alert to the next successful model deployment (or ``until``).
+
+    Only judged windows (see :func:`judged_windows`) can raise the alert.
+    """
+    alert = next(
+        (
+            w
+            for w in judged_windows(windows, deployments)
+            if w.share is not None and w.share >= alert_share
+        ),
+        None,
+    )
     if alert is None:
         return 0.0
     raised = min(alert.window_end, until)
@@ -211,3 +238,27 @@ def retrain_lag_days(
         until,
     )
     return (fix - raised).total_seconds() / DAY
+
+
+def judged_windows(
+    windows: list[WindowDrift], deployments: list[DeploymentRow]
+) -> list[WindowDrift]:
+    """The windows whose drift may raise an alert: full enough, from the serving version.
+
+    Full enough: at least ``MIN_JUDGED_SHARE`` × the median ``rows`` of
+    ``windows``. Serving: ``model_version`` is that of the latest deployment in
+    ``deployments`` (oldest first; failed ones skipped) made before the
+    window's end; with none before it, or an unknown version, it counts.
+    """
+    sizes = sorted(w.rows for w in windows if w.rows is not None)
+    median = (sizes[(len(sizes) - 1) // 2] + sizes[len(sizes) // 2]) / 2 if sizes else 0.0
+    served = [d for d in deployments if d.status != FAILED and d.model_version is not None]
+    judged = []
+    for w in windows:
+        if w.rows is not None and w.rows < MIN_JUDGED_SHARE * median:
+            continue
+        before = [d.model_version for d in served if d.deployed_at < w.window_end]
+        if w.model_version is not None and before and before[-1] != w.model_version:
+            continue
+        judged.append(w)
+    return judged

@@ -19,10 +19,15 @@ import streamlit as st
 from app.drift import views
 from app.drift.html_report import evidently_html
 from app.drift.store import drift_matrix
+from app.health.thresholds import ThresholdSpec
 from app.store.db import get_engine
+from app.ui import charts
 from app.ui.data import DataKey
+from app.ui.threshold_control import inline_threshold_editor
+from app.ui.threshold_editor import thresholds_at_cached
 
 HTML_SAMPLE_ROWS = 5_000
+DATASET_SIGNALS = ("monitor.drift_share", "monitor.prediction_drift")
 REFERENCE_COLOUR, CURRENT_COLOUR = "#6b7280", "#d97706"
 # 0 = far from drift (green), 1 = at the threshold (amber), >= 2 far past it (red)
 _SCALE = [(0.0, "#e8f5ed"), (0.3, "#b7e1c4"), (0.33, "#fde68a"), (0.5, "#f59e0b"), (1.0, "#b91c1c")]
@@ -46,10 +51,25 @@ def champion(key: DataKey, system: str) -> int | None:
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def matrix(key: DataKey, system: str, days: int) -> pd.DataFrame:
     """Stored drift of every version's windows in the last ``days`` (0: all) before the newest."""
+    return views.with_labels(stored_matrix(key, system, days))
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def stored_matrix(key: DataKey, system: str, days: int) -> pd.DataFrame:
+    """``matrix`` with the stored verdicts, as the health signals read them (no labels)."""
     frame = drift_matrix(get_engine(key[0]), system)
     if days and len(frame):
         frame = frame[frame["window_start"] > frame["window_start"].max() - pd.Timedelta(days=days)]
-    return views.with_labels(frame.reset_index(drop=True))
+    return frame.reset_index(drop=True)
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def drift_shares(key: DataKey, system: str, days: int) -> pd.DataFrame:
+    """``views.drift_share_by_window`` of the stored verdicts; ``window_start`` naive UTC
+    (plotly copies naive datetime64 cheaply, see ``charts.as_x``)."""
+    shares = views.drift_share_by_window(stored_matrix(key, system, days))
+    starts = pd.to_datetime(shares["window_start"], utc=True).dt.tz_localize(None)
+    return shares.assign(window_start=starts)
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner="Computing drift...")
@@ -63,8 +83,8 @@ def pair(key: DataKey, system: str, window_id: int, reference_id: int) -> views.
 def distribution(
     key: DataKey, reference_path: str, current_path: str, column: str, kind: str
 ) -> pd.DataFrame:
-    ref = views.read_window(reference_path)[column]
-    cur = views.read_window(current_path)[column]
+    ref = views.read_window(reference_path, [column])[column]
+    cur = views.read_window(current_path, [column])[column]
     return views.distributions(ref, cur, kind)
 
 
@@ -77,6 +97,20 @@ def report_html(key: DataKey, reference_path: str, current_path: str) -> tuple[s
     cur = cur.drop(columns=[c for c in drop if c in cur.columns])
     sampled = max(len(ref), len(cur)) > HTML_SAMPLE_ROWS
     return evidently_html(ref, cur, sample_rows=HTML_SAMPLE_ROWS), sampled
+
+
+def dataset_drift_signal(key: DataKey, system: str, days: int) -> None:
+    """The drift share per window against its persisted bounds, and (editors) an inline
+    editor of those bounds: the ``monitor.*`` health signals, unlike the session sliders."""
+    shares = drift_shares(key, system, days)
+    spec = thresholds_at_cached(key, system)["monitor.drift_share"]
+    st.plotly_chart(drift_share_figure(shares, spec), width="stretch", key="drift_share_chart")
+    st.caption(
+        "The verdicts stored at ingest, as the health signals read them (the sliders above do "
+        f"not move them). The lines are {system}'s `monitor.drift_share` bounds, the same ones "
+        "the Overview, the Thresholds page and `tandem check` use; editing them here saves them."
+    )
+    inline_threshold_editor(system, DATASET_SIGNALS, key=f"drift_inline_{system}")
 
 
 def _param_float(name: str, default: float) -> float:
@@ -180,16 +214,75 @@ def heatmap_figure(cells: pd.DataFrame, selected: tuple[str, str] | None) -> go.
 
 
 def distribution_figure(shares: pd.DataFrame, kind: str, column: str) -> go.Figure:
-    fig = go.Figure()
-    for side, colour in (("reference", REFERENCE_COLOUR), ("current", CURRENT_COLOUR)):
-        fig.add_bar(x=shares["bin"], y=shares[side], name=side, marker_color=colour, opacity=0.7)
-    fig.update_layout(
-        barmode="overlay" if kind == "numerical" else "group",
-        bargap=0.05 if kind == "numerical" else 0.2,
-        height=300,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis_title=column,
-        yaxis={"title": "share of rows", "tickformat": ".0%"},
-        legend={"orientation": "h", "y": 1.12},
-    )
+    """Each side's share per bin (overlaid) or category (grouped); a plain spec, unvalidated."""
+    bars: list[dict[str, object]] = [
+        {
+            "type": "bar",
+            "x": shares["bin"].to_numpy(),
+            "y": shares[side].to_numpy(dtype=float),
+            "name": side,
+            "marker": {"color": colour},
+            "opacity": 0.7,
+        }
+        for side, colour in (("reference", REFERENCE_COLOUR), ("current", CURRENT_COLOUR))
+    ]
+    layout = {
+        "barmode": "overlay" if kind == "numerical" else "group",
+        "bargap": 0.05 if kind == "numerical" else 0.2,
+        "height": 300,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "xaxis": {"title": {"text": column}},
+        "yaxis": {"title": {"text": "share of rows"}, "tickformat": ".0%"},
+        "legend": {"orientation": "h", "y": 1.12},
+    }
+    return go.Figure({"data": bars, "layout": layout}, _validate=False)
+
+
+def drift_share_figure(shares: pd.DataFrame, spec: ThresholdSpec) -> go.Figure:
+    """Drifted-feature share per window (percent), one line per model version, with the
+    persisted ``monitor.drift_share`` warn/critical lines; a ring where the prediction drifted.
+    ``shares`` as :func:`drift_shares` returns it. A plain spec, unvalidated (as the
+    heatmap): validation costs more than the data.
+    """
+    starts = shares["window_start"].to_numpy()
+    percent = shares["share"].to_numpy(dtype=float) * 100
+    versions = shares["model_version"].to_numpy()
+    traces: list[dict[str, object]] = [
+        {
+            "type": "scatter",
+            "x": starts[versions == version],
+            "y": percent[versions == version],
+            "mode": "lines+markers",
+            "name": f"v{version}",
+            "marker": {"size": 5},
+            "hovertemplate": f"%{{x|%Y-%m-%d}}: %{{y:.0f}}% of features drifted<extra>v{version}"
+            "</extra>",
+        }
+        for version in sorted(set(versions.tolist()))
+    ]
+    predicted = (shares["prediction_drifted"] == 1.0).to_numpy()
+    if predicted.any():
+        traces.append(
+            {
+                "type": "scatter",
+                "x": starts[predicted],
+                "y": percent[predicted],
+                "mode": "markers",
+                "name": "prediction drifted",
+                "marker": {"symbol": "circle-open", "size": 11, "color": "#111"},
+                "hoverinfo": "skip",
+            }
+        )
+    layout = {
+        "title": {
+            "text": "Drifted features per window (monitor.drift_share)",
+            "font": {"size": 14},
+        },
+        "height": 280,
+        "margin": {"l": 10, "r": 10, "t": 36, "b": 10},
+        "yaxis": {"title": {"text": "% of features drifted"}, "range": [0, 100]},
+        "legend": {"orientation": "h", "y": -0.2},
+    }
+    fig = go.Figure({"data": traces, "layout": layout}, _validate=False)
+    charts.add_threshold(fig, spec, 100, 100)
     return fig

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import IDLE, Server, assert_no_exception, open_and_wait, screenshot
+from app.health.threshold_edits import change_history
+from app.store.db import get_engine
+from tests.browser.conftest import (
+    IDLE,
+    Server,
+    _serve,
+    assert_no_exception,
+    open_and_wait,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def own_server(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of its own: the inline-threshold test saves a bound, which others should not see."""
+    data_dir = tmp_path_factory.mktemp("served-drift-thresholds") / "data"
+    shutil.copytree(seeded_template, data_dir)
+    yield from _serve(data_dir)
 
 
 def _param(page, name: str) -> str | None:
@@ -35,6 +57,57 @@ def test_drift_heatmap_click_opens_that_window(seeded_server: Server, page) -> N
     assert None not in after
     page.wait_for_selector(".js-plotly-plot", timeout=60_000)
     screenshot(page, "drift")
+
+
+def test_evidently_report_renders_in_the_expander(seeded_server: Server, page) -> None:
+    open_and_wait(page, f"{seeded_server.url}/drift?system=fraud-scoring&range=90d")
+    assert_no_exception(page)
+    page.get_by_text("Evidently's full report for this selection").click()
+    page.get_by_role("button", name="Render Evidently report").click()
+    frame = page.locator("iframe[srcdoc]")
+    frame.wait_for(state="attached", timeout=180_000)  # Evidently is slow on a loaded machine
+    page.wait_for_selector(IDLE, timeout=180_000)
+    assert_no_exception(page)
+    expect(page.get_by_role("button", name="Download HTML")).to_be_visible()
+    # The report draws inside its frame: wait for Evidently's own page to have content.
+    report = page.frame_locator("iframe[srcdoc]").locator("body")
+    expect(report).not_to_be_empty(timeout=60_000)
+    frame.scroll_into_view_if_needed()
+    page.wait_for_timeout(2000)  # its plots render after the frame loads
+    screenshot(page, "drift_evidently_report")
+
+
+def test_inline_drift_share_threshold_shows_on_the_thresholds_page(
+    own_server: Server, page
+) -> None:
+    open_and_wait(page, f"{own_server.url}/drift?system=fraud-scoring&range=90d")
+    assert_no_exception(page)
+    page.get_by_text("Drifted features per window").first.wait_for(timeout=60_000)
+    warn = page.get_by_label("Warn (ratio)")
+    warn.fill("0.2")
+    warn.press("Enter")
+    save = page.get_by_role("button", name="Save")
+    expect(save).to_be_enabled(timeout=15_000)  # the rerun with the new value has happened
+    save.click()
+    engine = get_engine(f"sqlite:///{own_server.data_dir / 'tandem.db'}")
+    deadline = time.monotonic() + 15
+    while not change_history(engine) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    page.wait_for_selector(IDLE)
+    assert_no_exception(page)
+    (change,) = change_history(engine)
+    assert (change.scope, change.signal, change.new_warn) == (
+        "fraud-scoring", "monitor.drift_share", 0.2,
+    )  # fmt: skip
+    expect(page.get_by_label("Warn (ratio)")).to_have_value("0.2")
+    page.get_by_text("Drifted features per window").first.scroll_into_view_if_needed()
+    screenshot(page, "drift_inline_threshold")
+
+    open_and_wait(page, f"{own_server.url}/thresholds?system=fraud-scoring")
+    assert_no_exception(page)
+    page.get_by_text("fraud-scoring's own bounds").first.wait_for()
+    assert page.get_by_text("monitor.drift_share: warn 0.2").count() >= 1
+    screenshot(page, "thresholds_after_drift_edit")
 
 
 def test_data_quality_shows_the_etl_break(seeded_server: Server, page) -> None:

@@ -23,7 +23,13 @@ from app.drift import (
 )
 from app.drift import engine as engine_module
 from app.drift.columns import ColumnData, count_distinct
-from app.drift.stattests import _histogram, _sturges_edges, wasserstein
+from app.drift.stattests import (
+    _histogram,
+    _sturges_edges,
+    binned_shares,
+    jensenshannon,
+    wasserstein,
+)
 
 
 def test_public_api_is_deliberate() -> None:
@@ -125,6 +131,21 @@ def test_wasserstein_equal_sizes_equals_scipy(pairs: list[tuple[int, int]]) -> N
     col = ColumnData.from_series("c", ref, cur)
     expected = stats.wasserstein_distance(ref, cur) / max(float(np.std(ref)), 0.001)
     assert math.isclose(wasserstein(col, "numerical"), expected, rel_tol=1e-12, abs_tol=1e-15)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-30, 30), min_size=1, max_size=60),
+    st.lists(st.integers(-30, 30), min_size=1, max_size=60),
+    st.sampled_from(["numerical", "categorical"]),
+)
+def test_jensenshannon_equals_scipy(u: list[int], v: list[int], kind: str) -> None:
+    from scipy.spatial import distance
+
+    col = ColumnData.from_series("c", pd.Series(u), pd.Series(v))
+    ref_shares, cur_shares = binned_shares(col, kind, fill_zeroes=False)
+    expected = float(distance.jensenshannon(ref_shares, cur_shares))
+    assert math.isclose(jensenshannon(col, kind), expected, rel_tol=1e-12, abs_tol=1e-12)
 
 
 @settings(max_examples=200, deadline=None)

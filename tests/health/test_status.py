@@ -11,7 +11,7 @@ from app.health.catalog import LANES, SIGNALS, SIGNALS_BY_KEY, STAGES, format_va
 from app.health.champion import lower_is_better, relative_to_baseline
 from app.health.dora import DeploymentRow
 from app.health.mlops import overfit_gap
-from app.health.monitoring import WindowDrift, retrain_lag_days, segment_gap
+from app.health.monitoring import WindowDrift, judged_windows, retrain_lag_days, segment_gap
 from app.health.status import Status, evaluate, worst
 from app.health.thresholds import ThresholdSpec, default_thresholds
 
@@ -139,6 +139,45 @@ def test_retrain_lag_counts_up_to_until_while_the_alert_is_open() -> None:
     assert retrain_lag_days([quiet, alert], [failed], 0.3, until) == pytest.approx(25)
     assert retrain_lag_days([quiet, alert], [failed, fixed], 0.3, until) == pytest.approx(3)
     assert retrain_lag_days([quiet], [], 0.3, until) == 0.0
+
+
+def test_retrain_lag_ignores_partial_windows_and_versions_not_serving() -> None:
+    """A partial day and a replaced version's leftover rows look drifted; neither is judged."""
+    t0 = datetime(2025, 3, 1, tzinfo=UTC)
+    until = t0 + timedelta(days=30)
+
+    def day(n: int, rows: int, drifted: int, version: int) -> WindowDrift:
+        start = t0 + timedelta(days=n)
+        return WindowDrift(start, start + timedelta(days=1), 8, drifted, False, rows, version)
+
+    v2_live = DeploymentRow(1, "m2", "success", t0 + timedelta(days=3, hours=9), None, 2)
+    v3_live = DeploymentRow(1, "m3", "success", t0 + timedelta(days=12), None, 3)
+    windows = [
+        day(0, 60, 5, 1),  # the data's first, partial day: the hour mix alone drifts
+        day(1, 1000, 0, 1),
+        day(2, 980, 1, 1),
+        day(4, 150, 4, 1),  # v1's rows after v2 took over
+        day(4, 850, 0, 2),
+        day(5, 1010, 0, 2),
+        day(9, 990, 3, 2),  # the real alert: 3 of 8 drifted in a full day
+        day(10, 1000, 4, 2),
+    ]
+    judged = judged_windows(windows, [v2_live, v3_live])
+    assert [(w.window_start.day, w.model_version) for w in judged] == [
+        (2, 1),
+        (3, 1),
+        (5, 2),
+        (6, 2),
+        (10, 2),
+        (11, 2),
+    ]
+    # The alert is raised at the end of day 9 and v3 goes live on day 12: 2 days.
+    assert retrain_lag_days(windows, [v2_live, v3_live], 0.3, until) == pytest.approx(2)
+    # Unknown sizes and versions are always judged (the day-0 window then alerts).
+    unknown = [
+        WindowDrift(w.window_start, w.window_end, 8, w.drifted_features, False) for w in windows
+    ]
+    assert retrain_lag_days(unknown, [v2_live, v3_live], 0.3, until) == pytest.approx(2 + 9 / 24)
 
 
 def test_public_api_is_exported() -> None:

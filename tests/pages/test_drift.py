@@ -1,12 +1,15 @@
-"""The Drift page, headless: seeded and empty, feature pick and threshold control."""
+"""The Drift page, headless: seeded and empty, feature pick, thresholds, Evidently report."""
 
 from __future__ import annotations
+
+import json
 
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from app.drift import views
 from app.drift.store import drift_matrix
+from app.health.threshold_edits import change_history
 from tests.pages.conftest import ENTRY
 
 PAGE = "app_pages/drift.py"
@@ -81,3 +84,43 @@ def test_earlier_window_as_reference_is_computed(seeded_engine: Engine) -> None:
     reference.set_value(earlier).run()
     assert not app.exception
     assert any("Computed now" in c.value for c in app.caption)
+
+
+def test_evidently_report_renders_on_demand(seeded_engine: Engine) -> None:
+    app = open_page({"system": "fraud-scoring", "range": "90d"})
+    assert not app.get("iframe")  # nothing is rendered (nor Evidently imported) until asked
+    assert not app.get("download_button")
+    app.button(key="drift_render").click().run()
+    assert not app.exception
+    (frame,) = app.get("iframe")
+    html = frame.proto.srcdoc
+    assert html.lstrip().lower().startswith(("<!doctype html", "<html"))
+    assert len(html) > 100_000  # Evidently's whole report, scripts and data inline
+    assert app.dataframe[0].value.iloc[0]["column"] in html  # the features it tested
+    (download,) = app.get("download_button")
+    assert download.proto.label == "Download HTML"
+
+
+def _drift_share_lines(app: AppTest) -> list[float]:
+    """The y of the dashed lines (warn, critical, in percent) on the drift share chart."""
+    (chart,) = [c for c in app.get("plotly_chart") if "monitor.drift_share" in c.proto.spec]
+    shapes = json.loads(chart.proto.spec)["layout"]["shapes"]
+    return [s["y0"] for s in shapes if s["type"] == "line"]
+
+
+def test_inline_drift_share_threshold_is_saved_and_drawn(seeded_engine: Engine) -> None:
+    app = open_page({"system": "fraud-scoring", "range": "90d"})
+    key = "drift_inline_fraud-scoring_monitor.drift_share"
+    assert app.selectbox(key="drift_inline_fraud-scoring_signal").value == "monitor.drift_share"
+    assert app.number_input(key=f"{key}_warn").value == 0.3  # the catalogue default
+    assert _drift_share_lines(app) == [30, 50]
+    app.number_input(key=f"{key}_warn").set_value(0.2).run()
+    app.button(key=f"{key}_save").click().run()
+    assert not app.exception
+    (change,) = change_history(seeded_engine)
+    assert (change.scope, change.signal, change.new_warn, change.new_critical) == (
+        "fraud-scoring", "monitor.drift_share", 0.2, 0.5,
+    )  # fmt: skip
+    assert change.reason == "inline edit"
+    assert _drift_share_lines(app) == [20, 50]  # redrawn from the saved bound
+    assert app.number_input(key=f"{key}_warn").value == 0.2

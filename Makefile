@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv pip install --python $(BIN)/python --quiet
+# Keep bytecode caches even where the environment turns them off: every server, CLI and
+# browser-test subprocess would otherwise recompile all it imports (seconds each time).
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: run test bench install install-dev lint sample-data clean
 

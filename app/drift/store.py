@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,11 @@ from sqlalchemy.orm import Session
 from app.drift.columns import DriftInputError, infer_kind
 from app.drift.engine import compute_drift
 from app.drift.methods import METHODS, Family
-from app.drift.quality import reference_quality_profile, window_quality_checks
+from app.drift.quality import (
+    QualityProfile,
+    reference_quality_profile,
+    window_quality_checks,
+)
 from app.ingest.rows import table_of
 from app.store.db import session_scope
 from app.store.models import DriftResult, ProductionWindow, QualityResult, System
@@ -41,6 +48,7 @@ from app.store.upsert import upsert
 logger = logging.getLogger(__name__)
 
 PREDICTION = "prediction"
+WORKERS = min(4, os.cpu_count() or 1)
 DRIFT_KEY = ("window_id", "reference_window_id", "column")
 MATRIX_COLUMNS = [
     "window_id",
@@ -148,16 +156,25 @@ def refresh_window_results(
         ref_features = by_id[ref_id].feature_columns
         kinds = {c: infer_kind(reference[c]) for c in (*ref_features, PREDICTION)}
         profile = reference_quality_profile(reference, ref_features)
-        for window in windows_of_ref:
-            current = rows_of(window)
-            drift_rows += _window_drift(window, ref_id, reference, current, kinds, thresholds)
-            quality_rows += [
-                {"window_id": window.id, "column": column, "check": check, "value": float(value)}
-                for column, check, value in window_quality_checks(
-                    current, list(window.feature_columns), profile
-                )
-            ]
-            targets.append(window.id)
+
+        measure = partial(
+            _measure_window,
+            reference_id=ref_id,
+            reference=reference,
+            kinds=kinds,
+            profile=profile,
+            thresholds=thresholds,
+            rows_of=rows_of,
+        )
+        # Windows are independent and the work is mostly NumPy sorting and
+        # Parquet reading, which release the GIL: one thread per core.
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            for window, (drift, quality) in zip(
+                windows_of_ref, pool.map(measure, windows_of_ref), strict=True
+            ):
+                drift_rows += drift
+                quality_rows += quality
+                targets.append(window.id)
     drift = table_of(DriftResult)
     for start in range(0, len(targets), 500):
         # One reference per window: earlier results (another reference, or
@@ -168,6 +185,27 @@ def refresh_window_results(
     quality = table_of(QualityResult)
     upsert(session, quality, quality_rows, key=("window_id", "column", "check"))
     return len(targets)
+
+
+def _measure_window(
+    window: WindowRef,
+    *,
+    reference_id: int,
+    reference: pd.DataFrame,
+    kinds: Mapping[str, str],
+    profile: QualityProfile,
+    thresholds: Mapping[Family, float] | None,
+    rows_of: Callable[[WindowRef], pd.DataFrame],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One window's DriftResult and reference-based QualityResult rows."""
+    current = rows_of(window)
+    drift = _window_drift(window, reference_id, reference, current, kinds, thresholds)
+    checks = window_quality_checks(current, list(window.feature_columns), profile)
+    quality = [
+        {"window_id": window.id, "column": column, "check": check, "value": float(value)}
+        for column, check, value in checks
+    ]
+    return drift, quality
 
 
 def _window_drift(

@@ -188,7 +188,8 @@ def serve(ctx: click.Context, port: int | None, no_seed: bool) -> None:
     if not no_seed and database_is_empty():
         click.echo("Empty database: loading the sample data (once)...")
         click.echo(seed_database(progress=True).describe())
-    args = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "streamlit_app.py")]
+    entry = str(PROJECT_ROOT / "streamlit_app.py")
+    args = [sys.executable, "-m", "app.ui.launch", "run", entry]  # Streamlit, imports done
     if port is not None:
         args += ["--server.port", str(port)]
     args += list(ctx.args)

@@ -71,7 +71,7 @@ def _serve(data_dir: Path) -> Iterator[Server]:
             [
                 sys.executable,
                 "-m",
-                "streamlit",
+                "app.ui.launch",  # as `tandem serve` starts it
                 "run",
                 str(PROJECT_ROOT / "streamlit_app.py"),
                 "--server.port",

@@ -1,4 +1,4 @@
-"""``tandem runs list``: training runs with their params and final metrics.
+"""``tandem runs list``: training runs with their params, tags and final metrics.
 
 Registered in ``app/cli.py`` with ``cli.add_command(runs)``.
 """
@@ -20,7 +20,7 @@ def runs() -> None:
 @click.option("--experiment", default=None, help="Only this experiment's runs.")
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
 def list_command(system: str | None, experiment: str | None, fmt: str) -> None:
-    """Each run with its status, start, params, final metrics and training dataset."""
+    """Each run with its status, start, params, tags, final metrics and training dataset."""
     from app.runs import list_runs, runs_table
     from app.store.migrate import ensure_current
 

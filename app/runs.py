@@ -1,6 +1,6 @@
 """Training runs as plain entities: what ``tandem runs list`` prints.
 
-One query for the runs, one for their params and one for their final metrics
+One query for the runs, one each for their params, tags and final metrics
 (never one per run), so listing thousands of runs stays fast.
 """
 
@@ -15,17 +15,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.store.db import get_engine, session_scope
-from app.store.models import RunMetric, RunParam, System, TrainingRun
+from app.store.models import RunMetric, RunParam, RunTag, System, TrainingRun
 
 __all__ = ["Run", "list_runs", "runs_table"]
 
-# Params and metrics are fetched for this many runs per IN (...) list.
+# Params, tags and metrics are fetched for this many runs per IN (...) list.
 _IN_CHUNK = 900
 
 
 @dataclass(frozen=True)
 class Run:
-    """A training run with its params (strings, as logged) and final metric values."""
+    """A training run with its params and tags (strings, as logged) and final metric values."""
 
     run_id: str
     system: str
@@ -38,6 +38,7 @@ class Run:
     eval_dataset: str | None
     trigger: str | None
     params: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -54,6 +55,7 @@ class Run:
             "eval_dataset": self.eval_dataset,
             "trigger": self.trigger,
             "params": dict(sorted(self.params.items())),
+            "tags": dict(sorted(self.tags.items())),
             "metrics": dict(sorted(self.metrics.items())),
         }
 
@@ -78,6 +80,7 @@ def list_runs(
         rows = session.execute(query).all()
         pks = [run.id for run, _ in rows]
         params = _values(session, RunParam, pks)
+        tags = _values(session, RunTag, pks)
         metrics = _values(session, RunMetric, pks)
         return [
             Run(
@@ -92,6 +95,7 @@ def list_runs(
                 eval_dataset=run.eval_dataset,
                 trigger=run.trigger,
                 params=params.get(run.id, {}),
+                tags=tags.get(run.id, {}),
                 metrics=metrics.get(run.id, {}),
             )
             for run, name in rows
@@ -99,7 +103,7 @@ def list_runs(
 
 
 def _values(
-    session: Session, model: type[RunParam] | type[RunMetric], pks: Sequence[int]
+    session: Session, model: type[RunParam] | type[RunTag] | type[RunMetric], pks: Sequence[int]
 ) -> dict[int, dict[str, Any]]:
     result: dict[int, dict[str, Any]] = {}
     for start in range(0, len(pks), _IN_CHUNK):

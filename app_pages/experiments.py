@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import streamlit as st
 
-from app.experiments.compare import run_label
 from app.experiments.filters import parse_condition
 from app.experiments.table import KEY_METRICS
 from app.ui import experiments as ui
@@ -84,7 +83,8 @@ if page.rows.empty:
 
 run_ids = page.rows["run_id"].tolist()
 run_names = {
-    r: f"{run_label(r)} · {e}" for r, e in zip(run_ids, page.rows["experiment"], strict=True)
+    r: f"{name} · {e}"
+    for r, name, e in zip(run_ids, page.rows["run"], page.rows["experiment"], strict=True)
 }
 finished = page.rows.loc[page.rows["status"] == "FINISHED", "run_id"].tolist()
 picked = st.multiselect(
@@ -120,7 +120,7 @@ st.subheader("Compare")
 diff_only = st.toggle("Differences only", value=True, key="exp_diff_only")
 table = ui.comparison(picked, diff_only)
 if table.empty:
-    st.info("These runs do not differ in any param, metric or attribute.")
+    st.info("These runs do not differ in any param, tag, metric or attribute.")
 else:
     st.dataframe(
         ui.comparison_styler(picked, diff_only),

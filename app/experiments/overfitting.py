@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from app.experiments.compare import run_labels, values_by_run
+from app.experiments.compare import run_labels, run_names, values_by_run
 from app.health.mlops import overfit_gap
 from app.health.status import evaluate
 from app.health.thresholds import effective_thresholds_for
@@ -35,8 +35,9 @@ def overfit_checks(engine: Engine, run_ids: Sequence[str]) -> pd.DataFrame:
         ).all()
         metrics = values_by_run(session, RunMetric, [pk for pk, _, _ in runs])
         thresholds = effective_thresholds_for(session, sorted({s for _, _, s in runs}))
+        names = run_names(session, run_ids)
     order = {rid: i for i, rid in enumerate(run_ids)}
-    label_of = dict(zip(run_ids, run_labels(run_ids), strict=True))
+    label_of = dict(zip(run_ids, run_labels(run_ids, names), strict=True))
     rows = []
     for pk, run_id, system in sorted(runs, key=lambda r: order[r[1]]):
         values = metrics.get(pk, {})

@@ -1,7 +1,7 @@
 """The runs table: filter options, then one sorted page of runs, all queried in SQL.
 
 Filtering, sorting and paging happen in the database, so the table opens fast
-with thousands of runs; only the shown page's final metrics are read.
+with thousands of runs; only the shown page's names and final metrics are read.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import pandas as pd
 from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
+from app.experiments.compare import RUN_NAME_TAG, run_label
 from app.experiments.filters import RunQuery
 from app.store.db import session_scope
-from app.store.models import RunMetric, TrainingRun
+from app.store.models import RunMetric, RunTag, TrainingRun
 
 __all__ = ["KEY_METRICS", "RunOptions", "RunPage", "run_options", "runs_page"]
 
@@ -79,6 +80,7 @@ class RunPage:
 
 
 RUN_COLUMNS = [
+    "run",
     "run_id",
     "experiment",
     "status",
@@ -102,6 +104,7 @@ def runs_page(
 ) -> RunPage:
     """Page ``page`` (from 1) of the matching runs, sorted by a column or ``metric:<key>``.
 
+    ``run`` is the run's name (its ``mlflow.runName`` tag), else its short id.
     ``metrics`` become columns holding each run's final value (empty if not logged).
     Runs without the sort metric come last either way.
     """
@@ -112,8 +115,10 @@ def runs_page(
         ordered = _sorted(query.where(select(TrainingRun)), sort, descending)
         runs = session.scalars(ordered.limit(page_size).offset((page - 1) * page_size)).all()
         values = _final_metrics(session, [r.id for r in runs], metrics)
+        names = _names(session, [r.id for r in runs])
         rows = [
             {
+                "run": run_label(r.run_id, names.get(r.id)),
                 "run_id": r.run_id,
                 "experiment": r.experiment,
                 "status": r.status,
@@ -145,6 +150,17 @@ def _sorted(query: Select[Any], sort: str, descending: bool) -> Select[Any]:
         raise ValueError(f"cannot sort runs by {sort!r}")
     column = getattr(TrainingRun, sort)
     return query.order_by(column.desc() if descending else column.asc(), TrainingRun.run_id)
+
+
+def _names(session: Session, run_pks: list[int]) -> dict[int, str]:
+    if not run_pks:
+        return {}
+    rows = session.execute(
+        select(RunTag.run_pk, RunTag.value).where(
+            RunTag.run_pk.in_(run_pks), RunTag.key == RUN_NAME_TAG
+        )
+    )
+    return dict(rows.tuples().all())
 
 
 def _final_metrics(

@@ -146,7 +146,7 @@ _FORMATS = (
         _c("parent_version", TEXT, "Version it was derived from", "v11", **_OPTIONAL),
         _c("schema", JSON_OBJECT, "Column → type", '{"amount": "float"}', **_OPTIONAL),
     ), key=("name", "version")),
-    Format("runs", "A training run, its params and final metrics.", (
+    Format("runs", "A training run, its params, tags and final metrics.", (
         _SYSTEM,
         _c("run_id", TEXT, "Run id, unique across systems", "a1b2c3d4"),
         _c("experiment", TEXT, "Experiment name", "fraud-gbm"),
@@ -164,6 +164,8 @@ _FORMATS = (
     ), key=("run_id",), prefixes=(
         Prefix("param.", TEXT, "A parameter, stored as text; empty = not set",
                "param.max_depth = 6"),
+        Prefix("tag.", TEXT, "A run tag, e.g. `tag.mlflow.runName` (the run's name); "
+               "empty = not set", "tag.mlflow.runName = gbm-nightly"),
         Prefix("metric.", NUMBER, "A final metric; empty = not logged",
                "metric.test_auc = 0.91"),
     ), rules=("`finished_at` ≥ `started_at`",)),

@@ -41,6 +41,7 @@ from app.store.models import (
     PipelineRun,
     RunMetric,
     RunParam,
+    RunTag,
     TrainingRun,
 )
 
@@ -184,7 +185,7 @@ def _long(validated: Validated, prefix: str, run_pk: pd.Series) -> pd.DataFrame:
 
 
 def _write_runs(session: Session, frame: pd.DataFrame, validated: Validated, progress: bool) -> int:
-    """Runs, then their params and metrics; a row counts if any of the three changed."""
+    """Runs, then their params, tags and metrics; a row counts if any of them changed."""
     table = table_of(TrainingRun)
     runs = frame.reset_index(drop=True)
     written = changed(runs, read_existing(session, table, runs, ("run_id",)), ("run_id",))
@@ -193,7 +194,7 @@ def _write_runs(session: Session, frame: pd.DataFrame, validated: Validated, pro
     run_pk = runs["run_id"].map(pks).astype("int64")
     touched: set[int] = set()
     key = ("run_pk", "key")
-    for prefix, model in (("param.", RunParam), ("metric.", RunMetric)):
+    for prefix, model in (("param.", RunParam), ("tag.", RunTag), ("metric.", RunMetric)):
         long = _long(validated, prefix, run_pk)
         if long.empty:
             continue

@@ -32,6 +32,7 @@ from app.store.models import (
     ModelVersion,
     RunMetric,
     RunParam,
+    RunTag,
     TrainingRun,
 )
 
@@ -160,7 +161,7 @@ def _model_systems(
 def _write_runs(
     session: Session, snapshot: MlflowSnapshot, runs: pd.DataFrame, system_ids: pd.Series
 ) -> int:
-    """Runs, their params and final metrics; a run counts if any of the three changed."""
+    """Runs, their params, tags and final metrics; a run counts if any of them changed."""
     frame = runs.assign(system_id=system_ids.astype("int64"))[_RUN_COLUMNS]
     for name in ("started_at", "finished_at"):
         frame[name] = pd.to_datetime(frame[name], utc=True)
@@ -172,7 +173,8 @@ def _write_runs(
     pks = _run_pks(session, frame["run_id"].tolist())
     touched: set[str] = set(frame.loc[written, "run_id"])
     key = ("run_pk", "key")
-    for long, model in ((snapshot.params, RunParam), (snapshot.metrics, RunMetric)):
+    values = ((snapshot.params, RunParam), (snapshot.tags, RunTag), (snapshot.metrics, RunMetric))
+    for long, model in values:
         long = long[long["run_id"].isin(pks)]
         if long.empty:
             continue

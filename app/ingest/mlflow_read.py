@@ -8,7 +8,9 @@ Mapping (MLflow → Tandem):
 
 - a run's ``start_time``/``end_time`` (ms since the epoch) → ``started_at``/``finished_at``;
   tag ``mlflow.source.git.commit`` → ``code_commit``; tag ``trigger`` (or
-  ``tandem.trigger``) → ``trigger``; params as logged (strings); final metrics
+  ``tandem.trigger``) → ``trigger``; params as logged (strings); every tag as
+  logged (``mlflow.runName`` is the run's name) except ``mlflow.log-model.history``,
+  a JSON blob of logged models that grows with each one; final metrics
   are MLflow's own latest values (``run.data.metrics``), histories come from
   ``get_metric_history`` point by point (NaN values are skipped: no database
   stores them alike);
@@ -38,13 +40,15 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-__all__ = ["MlflowSnapshot", "default_tracking_uri", "read_mlflow"]
+__all__ = ["SKIPPED_TAGS", "MlflowSnapshot", "default_tracking_uri", "read_mlflow"]
 
 TRAIN_CONTEXTS = frozenset({"training", "train"})
 EVAL_CONTEXTS = frozenset({"eval", "evaluation", "validation", "test", "testing"})
 ALIAS_PRIORITY = ("champion", "challenger")
 STAGE_ALIASES = {"production": "champion", "staging": "challenger", "archived": "archived"}
 _PAGE = 1_000
+# Tags not imported: the JSON of every model logged by the run, large and shown elsewhere.
+SKIPPED_TAGS = frozenset({"mlflow.log-model.history"})
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class MlflowSnapshot:
     experiments: tuple[str, ...]
     runs: pd.DataFrame  # run_id, experiment, system_tag, started_at, finished_at, status, ...
     params: pd.DataFrame  # run_id, key, value
+    tags: pd.DataFrame  # run_id, key, value
     metrics: pd.DataFrame  # run_id, key, value
     points: pd.DataFrame  # run_id, key, step, timestamp, value
     datasets: pd.DataFrame  # name, version, content_hash, rows, source, schema
@@ -140,6 +145,7 @@ def _read(client: Any, tracking_uri: str, experiment: str | None, progress: bool
     )
     run_rows: list[dict[str, Any]] = []
     params: list[dict[str, Any]] = []
+    tags: list[dict[str, Any]] = []
     metrics: list[dict[str, Any]] = []
     points: list[tuple[str, str, int, int, float]] = []
     datasets: dict[tuple[str, str], dict[str, Any]] = {}
@@ -161,6 +167,11 @@ def _read(client: Any, tracking_uri: str, experiment: str | None, progress: bool
             }
         )
         params += [{"run_id": info.run_id, "key": k, "value": v} for k, v in data.params.items()]
+        tags += [
+            {"run_id": info.run_id, "key": k, "value": v}
+            for k, v in data.tags.items()
+            if k not in SKIPPED_TAGS
+        ]
         for key, value in data.metrics.items():
             if not math.isnan(value):
                 metrics.append({"run_id": info.run_id, "key": key, "value": float(value)})
@@ -174,6 +185,7 @@ def _read(client: Any, tracking_uri: str, experiment: str | None, progress: bool
         experiments=tuple(sorted(names.values())),
         runs=_frame(run_rows, RUN_COLUMNS),
         params=_frame(params, ("run_id", "key", "value")),
+        tags=_frame(tags, ("run_id", "key", "value")),
         metrics=_frame(metrics, ("run_id", "key", "value")),
         points=_points(points),
         datasets=_frame(list(datasets.values()), DATASET_COLUMNS),

@@ -188,7 +188,7 @@ class DatasetVersion(Base):
 
 
 class TrainingRun(Base):
-    """A training run with its final metrics (``run_metrics``) and params."""
+    """A training run with its params, tags and final metrics (``run_metrics``)."""
 
     __tablename__ = "training_runs"
     __table_args__ = (
@@ -209,11 +209,24 @@ class TrainingRun(Base):
     trigger: Mapped[str | None] = mapped_column(String(20))
 
     params: Mapped[list[RunParam]] = relationship(cascade="all, delete-orphan")
+    tags: Mapped[list[RunTag]] = relationship(cascade="all, delete-orphan")
     metrics: Mapped[list[RunMetric]] = relationship(cascade="all, delete-orphan")
 
 
 class RunParam(Base):
     __tablename__ = "run_params"
+    __table_args__ = (UniqueConstraint("run_pk", "key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_pk: Mapped[int] = mapped_column(ForeignKey("training_runs.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(250))
+    value: Mapped[str] = mapped_column(Text)
+
+
+class RunTag(Base):
+    """A run's tag as MLflow logged it (``mlflow.runName`` is the run's name)."""
+
+    __tablename__ = "run_tags"
     __table_args__ = (UniqueConstraint("run_pk", "key"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

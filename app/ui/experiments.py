@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from app.experiments.compare import best_cells, compare_runs, run_label
+from app.experiments.compare import best_cells, compare_runs, run_labels_of
 from app.experiments.filters import RunQuery
 from app.experiments.histories import metric_histories, metrics_with_history
 from app.experiments.overfitting import overfit_checks
@@ -50,7 +50,8 @@ OVERFIT_COLUMNS = {
 def runs_columns(metrics: Sequence[str]) -> dict[str, object]:
     """Column labels and formats of the runs table."""
     return {
-        "run_id": st.column_config.TextColumn("Run", width="small"),
+        "run": st.column_config.TextColumn("Run", help="The run's name, else its short id"),
+        "run_id": st.column_config.TextColumn("Run id", width="small"),
         "experiment": "Experiment",
         "status": "Status",
         "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm"),
@@ -134,6 +135,11 @@ def _histories(key: DataKey, run_ids: tuple[str, ...], metric: str) -> pd.DataFr
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def _labels(key: DataKey, run_ids: tuple[str, ...]) -> dict[str, str]:
+    return run_labels_of(get_engine(key[0]), run_ids)
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def _comparison(key: DataKey, run_ids: tuple[str, ...], diff_only: bool) -> pd.DataFrame:
     return compare_runs(get_engine(key[0]), run_ids, diff_only=diff_only)
 
@@ -159,6 +165,7 @@ def history_figure(run_ids: Sequence[str], metric: str, x: str) -> go.Figure:
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def _history_figure(key: DataKey, run_ids: tuple[str, ...], metric: str, x: str) -> go.Figure:
     frame = _histories(key, run_ids, metric)
+    labels = _labels(key, run_ids)
     fig = go.Figure()
     for run_id, group in frame.groupby("run_id", sort=False):
         xs = group[x] if x == "step" else pd.to_datetime(group[x], utc=True).dt.tz_localize(None)
@@ -167,7 +174,7 @@ def _history_figure(key: DataKey, run_ids: tuple[str, ...], metric: str, x: str)
                 x=xs.to_numpy(),
                 y=group["value"].to_numpy(),
                 mode="lines",
-                name=run_label(str(run_id)),
+                name=labels[str(run_id)],
             )
         )
     fig.update_layout(

@@ -134,3 +134,56 @@ def test_run_labels_grow_where_prefixes_collide() -> None:
     colliding = ["00000000aaaa1111", "00000000aaaa2222"]
     assert run_labels(colliding) == colliding
     assert len(set(run_labels(["00000000a1", "00000000b2"]))) == 2
+
+
+def test_run_labels_are_names_made_distinct() -> None:
+    from app.experiments.compare import run_label, run_labels
+
+    ids = ["abcdef0123", "12345678aa", "99999999bb"]
+    names = {"abcdef0123": "gbm", "12345678aa": "gbm"}
+    assert run_labels(ids, names) == ["gbm · abcdef01", "gbm · 12345678", "99999999"]
+    assert run_labels(ids, {"abcdef0123": "gbm"}) == ["gbm", "12345678", "99999999"]
+    assert run_label("abcdef0123", "gbm") == "gbm"
+    assert run_label("abcdef0123", None) == "abcdef01"
+
+
+def test_runs_table_and_compare_show_run_names_and_tags(seeded_engine: Engine) -> None:
+    from tests.experiments.helpers import name_every_run, tag_runs
+
+    everything = RunQuery()
+    unnamed = runs_page(seeded_engine, everything, page_size=5).rows
+    assert unnamed["run"].tolist() == [r[:8] for r in unnamed["run_id"]]
+
+    names = name_every_run(seeded_engine)
+    rows = runs_page(seeded_engine, everything, page_size=5).rows
+    assert rows["run"].tolist() == [names[r] for r in rows["run_id"]]
+    assert list(rows.columns[:2]) == ["run", "run_id"]
+
+    runs = [r for r in list_runs(seeded_engine, system="fraud-scoring") if r.status == "FINISHED"]
+    ids = [r.run_id for r in runs[:3]]
+    assert list_runs(seeded_engine, system="fraud-scoring")[0].tags["mlflow.runName"]
+    full = compare_runs(seeded_engine, ids, diff_only=False)
+    assert list(full.columns[2:]) == [names[i] for i in ids]
+    tag_rows = full[full["name"].str.startswith("tag.")]
+    assert set(tag_rows["section"]) == {"param"}
+    assert set(tag_rows["name"]) == {"tag.mlflow.runName", "tag.team"}  # no mlflow.user
+    run_id_row = full[full["name"] == "run_id"].iloc[0, 2:]
+    assert run_id_row.tolist() == ids
+
+    # "differences only" covers tags: a tag the runs share drops out, a differing one stays
+    tag_runs(seeded_engine, {ids[0]: {"owner": "ana"}, ids[1]: {"owner": "ana"}})
+    pair = compare_runs(seeded_engine, ids[:2], diff_only=True)
+    assert "tag.owner" not in set(pair["name"])
+    assert "tag.mlflow.runName" in set(pair["name"])
+    tag_runs(seeded_engine, {ids[2]: {"owner": "bo"}})
+    assert "tag.owner" in set(compare_runs(seeded_engine, ids, diff_only=True)["name"])
+
+
+def test_histories_and_overfitting_use_run_names(seeded_engine: Engine) -> None:
+    from app.experiments.compare import run_labels_of
+    from tests.experiments.helpers import name_every_run
+
+    names = name_every_run(seeded_engine)
+    ids = [r.run_id for r in list_runs(seeded_engine, system="fraud-scoring")[:3]]
+    assert run_labels_of(seeded_engine, ids) == {i: names[i] for i in ids}
+    assert overfit_checks(seeded_engine, ids)["run"].tolist() == [names[i] for i in ids]

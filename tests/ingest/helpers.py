@@ -39,10 +39,10 @@ transactions,v2,sha256:bb,1200,2025-02-15T00:00:00,s3://lake/tx/2,v1,
 """,
     "runs": """\
 system,run_id,experiment,started_at,finished_at,status,code_commit,train_dataset,eval_dataset,\
-trigger,param.max_depth,param.lr,metric.train_auc,metric.test_auc
+trigger,param.max_depth,param.lr,tag.mlflow.runName,metric.train_auc,metric.test_auc
 checkout,r1,fraud,2025-02-28T01:00:00Z,2025-02-28T01:40:00Z,finished,9f2c1ab,transactions@v2,\
-transactions@v2-holdout,schedule,6,0.1,0.95,0.91
-checkout,r2,fraud,2025-02-28T02:00:00Z,,RUNNING,,,,manual,8,,,
+transactions@v2-holdout,schedule,6,0.1,gbm-nightly,0.95,0.91
+checkout,r2,fraud,2025-02-28T02:00:00Z,,RUNNING,,,,manual,8,,,,
 """,
     "metrics": """\
 run_id,key,step,timestamp,value

@@ -140,6 +140,8 @@ def test_runs_and_metrics(engine: Engine, tmp_path: Path, fmt: str) -> None:
         (r1["id"], "lr"): "0.1",
         (r2["id"], "max_depth"): "8",
     }
+    tags = {(t["run_pk"], t["key"]): t["value"] for t in stored(engine, "run_tags")}
+    assert tags == {(r1["id"], "mlflow.runName"): "gbm-nightly"}  # empty = not set
     metrics = {(m["run_pk"], m["key"]): m["value"] for m in stored(engine, "run_metrics")}
     assert metrics == {(r1["id"], "train_auc"): 0.95, (r1["id"], "test_auc"): 0.91}
 
@@ -158,6 +160,18 @@ def test_runs_metric_change_counts_the_row(engine: Engine, tmp_path: Path) -> No
     summary = ingest_file("runs", write(tmp_path, "runs2.csv", changed), engine=engine)
     assert summary.rows_written == 1
     assert {m["value"] for m in stored(engine, "run_metrics")} == {0.95, 0.92}
+
+
+def test_runs_tag_change_updates_the_tag(engine: Engine, tmp_path: Path) -> None:
+    ingest_file("runs", write(tmp_path, "runs.csv", SAMPLES["runs"]), engine=engine)
+    renamed = SAMPLES["runs"].replace(",gbm-nightly,", ",gbm-weekly,")
+    summary = ingest_file("runs", write(tmp_path, "runs2.csv", renamed), engine=engine)
+    assert summary.rows_written == 1
+    assert [(t["key"], t["value"]) for t in stored(engine, "run_tags")] == [
+        ("mlflow.runName", "gbm-weekly")
+    ]
+    again = ingest_file("runs", write(tmp_path, "runs3.csv", renamed), engine=engine)
+    assert again.rows_written == 0
 
 
 def test_models(engine: Engine, tmp_path: Path, fmt: str) -> None:

@@ -68,7 +68,13 @@ def add_run(client: Any, experiment_id: str, index: int, steps: int = STEPS) -> 
     ]
     if index % 5 == 0:
         params.append(Param("class_weight", "balanced"))
-    tags = [RunTag("mlflow.source.git.commit", f"{index:040x}"), RunTag("trigger", "schedule")]
+    tags = [
+        RunTag("mlflow.source.git.commit", f"{index:040x}"),
+        RunTag("trigger", "schedule"),
+        RunTag("team", "risk" if index % 2 else "payments"),
+        # what mlflow.<flavor>.log_model records; the import leaves this blob out
+        RunTag("mlflow.log-model.history", json.dumps([{"run_id": "x", "flavors": {}}])),
+    ]
     metrics = []
     for step in range(steps):
         ts = start + 1_000 * step

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from app.cli import cli
 from app.ingest.mlflow_import import import_mlflow
+from app.ingest.mlflow_read import SKIPPED_TAGS, default_tracking_uri
 from app.store.db import session_scope
 from app.store.models import (
     DatasetVersion,
@@ -19,12 +20,22 @@ from app.store.models import (
     ModelVersion,
     RunMetric,
     RunParam,
+    RunTag,
     System,
     TrainingRun,
 )
 from tests.mlflow.store import EXPERIMENTS, MODEL, STEPS, add_run, client_for
 
-TABLES = (System, TrainingRun, RunParam, RunMetric, MetricPoint, DatasetVersion, ModelVersion)
+TABLES = (
+    System,
+    TrainingRun,
+    RunParam,
+    RunTag,
+    RunMetric,
+    MetricPoint,
+    DatasetVersion,
+    ModelVersion,
+)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -67,7 +78,27 @@ def _mlflow_runs(uri: str) -> dict[str, dict]:
             "metrics": dict(run.data.metrics),
             "train_dataset": train,
         }
+    for run_id, tags in _search_runs_tags(uri, list(experiments)).items():
+        result[run_id]["tags"] = tags
     return result
+
+
+def _search_runs_tags(uri: str, experiment_ids: list[str]) -> dict[str, dict[str, str]]:
+    """Each run's ``tags.*`` columns of ``mlflow.search_runs`` (unset ones are NaN there)."""
+    import mlflow
+
+    with default_tracking_uri(uri):
+        frame = mlflow.search_runs(experiment_ids, max_results=1000)
+    columns = [c for c in frame.columns if c.startswith("tags.")]
+    assert "tags.mlflow.log-model.history" in columns  # the store has what the import skips
+    return {
+        row["run_id"]: {
+            c.removeprefix("tags."): row[c]
+            for c in columns
+            if isinstance(row[c], str) and c.removeprefix("tags.") not in SKIPPED_TAGS
+        }
+        for row in frame.to_dict("records")
+    }
 
 
 def test_runs_list_matches_mlflow_search_runs_exactly(mlflow_store: str, engine: Engine) -> None:
@@ -155,6 +186,35 @@ def test_second_import_adds_nothing_and_new_runs_are_picked_up(
         aliases = dict(session.execute(select(ModelVersion.version, ModelVersion.alias)).all())
     assert aliases[4] == "champion"
     assert aliases[3] == "prod-eu"
+
+
+def test_tags_are_stored_and_a_changed_tag_updates(mlflow_store: str, engine: Engine) -> None:
+    import_mlflow(mlflow_store, engine=engine)
+
+    def tags_of(run_id: str) -> dict[str, str]:
+        with session_scope(engine) as session:
+            query = (
+                select(RunTag.key, RunTag.value)
+                .join(TrainingRun, TrainingRun.id == RunTag.run_pk)
+                .where(TrainingRun.run_id == run_id)
+            )
+            return dict(session.execute(query).tuples().all())
+
+    client = client_for(mlflow_store)
+    run = client.search_runs([client.get_experiment_by_name(EXPERIMENTS[0]).experiment_id])[0]
+    tags = tags_of(run.info.run_id)
+    assert tags["mlflow.runName"] == run.info.run_name
+    assert tags["team"] == run.data.tags["team"]
+    assert "mlflow.log-model.history" in run.data.tags
+    assert "mlflow.log-model.history" not in tags
+    before = _counts(engine)
+
+    client.set_tag(run.info.run_id, "team", "fraud-ops")
+    client.set_tag(run.info.run_id, "mlflow.runName", "renamed")
+    again = import_mlflow(mlflow_store, engine=engine)
+    assert (again.runs_written, again.points_written) == (1, 0)
+    assert _counts(engine) == before  # updated in place, not added
+    assert tags_of(run.info.run_id) == tags | {"team": "fraud-ops", "mlflow.runName": "renamed"}
 
 
 def test_cli_imports_one_experiment(mlflow_store: str, sqlite_engine: Engine) -> None:

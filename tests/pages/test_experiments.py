@@ -76,3 +76,20 @@ def test_filters_narrow_the_table(seeded_engine: Engine) -> None:
     assert not app.exception
     assert "Metric condition ignored" in app.error[0].value
     assert len(_runs_table(app)) == total
+
+
+def test_run_names_show_in_the_table_compare_and_legends(seeded_engine: Engine) -> None:
+    from tests.experiments.helpers import name_every_run
+
+    names = name_every_run(seeded_engine)
+    app = _open({"range": "90d", "system": "fraud-scoring"})
+    assert not app.exception
+    runs = _runs_table(app)
+    assert runs["run"].tolist() == [names[r] for r in runs["run_id"]]
+    picked = app.multiselect(key="exp_picked").value
+    assert len(picked) == 3
+    compare = app.dataframe[1].value
+    assert list(compare.columns[2:]) == [names[r] for r in picked]
+    assert "tag.mlflow.runName" in set(compare["name"])
+    legend = app.get("plotly_chart")[0].proto.spec
+    assert all(f'"name":"{names[r]}"' in legend for r in picked)

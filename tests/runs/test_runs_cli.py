@@ -29,6 +29,7 @@ def test_json_lists_every_sample_run_with_its_params_and_metrics(seeded_engine: 
         assert run["status"] == row["status"]
         assert run["train_dataset"] == row["train_dataset"]
         assert set(run) >= {"run_id", "experiment", "status", "started_at", "params", "metrics"}
+        assert run["tags"] == {}  # the sample runs file has no tag. columns
         params = {k[6:]: v for k, v in row.items() if k.startswith("param.") and pd.notna(v)}
         metrics = {
             k[7:]: float(v) for k, v in row.items() if k.startswith("metric.") and pd.notna(v)

@@ -37,3 +37,14 @@ def test_a_database_behind_head_is_refused(sqlite_engine: Engine) -> None:
 def test_sqlite_runs_in_wal_mode(sqlite_engine: Engine) -> None:
     with sqlite_engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_migrations_leave_nothing_for_autogenerate(engine: Engine) -> None:
+    """The migrated schema is the models' (e.g. ``0003`` made ``run_tags`` as ``RunTag``)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    columns = {c["name"] for c in inspect(engine).get_columns("run_tags")}
+    assert columns == {"id", "run_pk", "key", "value"}

@@ -8,7 +8,7 @@ from app.drift import views
 from app.drift.store import PREDICTION, apply_family_thresholds
 from app.ui import drift as ui
 from app.ui.data import data_key
-from app.ui.filters import current_selection
+from app.ui.filters import current_selection, query_int
 
 selection = current_selection()
 key = data_key()
@@ -49,8 +49,10 @@ if points and (points[0].get("x"), points[0].get("y")) != st.session_state.get("
         st.session_state["drift_feature"] = points[0]["y"]
 
 if st.session_state.get("drift_version") not in versions:
-    wanted = st.query_params.get("version", champion if champion in versions else versions[-1])
-    st.session_state["drift_version"] = int(wanted) if int(wanted) in versions else versions[-1]
+    wanted = query_int("version")
+    if wanted not in versions:
+        wanted = champion if champion in versions else versions[-1]
+    st.session_state["drift_version"] = wanted
 left, middle, right = st.columns(3)
 version = left.selectbox(
     "Model version",
@@ -61,7 +63,7 @@ version = left.selectbox(
 of_version = production[production["model_version"] == version].set_index("id", drop=False)
 ids = list(of_version["id"])
 if st.session_state.get("drift_window") not in ids:
-    wanted_window = int(st.query_params.get("window", ids[-1]))
+    wanted_window = query_int("window")
     st.session_state["drift_window"] = wanted_window if wanted_window in ids else ids[-1]
 window_id = right.selectbox(
     "Current window",

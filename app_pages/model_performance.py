@@ -8,7 +8,7 @@ from app.performance import views
 from app.ui import drift as drift_ui
 from app.ui import performance as ui
 from app.ui.data import data_key
-from app.ui.filters import current_selection
+from app.ui.filters import current_selection, query_int
 from app.ui.threshold_control import inline_threshold_editor
 
 selection = current_selection()
@@ -66,7 +66,7 @@ ids = list(series["window_id"])
 if st.session_state.get("perf_window") not in ids:
     labelled = series.loc[series["realised"].notna(), "window_id"]
     fallback = int(labelled.iloc[-1]) if len(labelled) else ids[-1]
-    wanted_window = int(st.query_params.get("window", fallback))
+    wanted_window = query_int("window")
     st.session_state["perf_window"] = wanted_window if wanted_window in ids else fallback
 by_id = series.set_index("window_id")
 window_id = st.selectbox(

@@ -96,3 +96,9 @@ def current_selection() -> Selection:
     """The selection the entry script stored for this run (all systems, 30 days if none)."""
     selection = st.session_state.get("selection")
     return selection if isinstance(selection, Selection) else Selection(system=None, days=30)
+
+
+def query_int(name: str) -> int | None:
+    """A whole-number query parameter; None when absent or not a number (a mangled link)."""
+    value = st.query_params.get(name, "").strip()
+    return int(value) if value.lstrip("-").isdigit() else None

@@ -124,3 +124,10 @@ def test_inline_drift_share_threshold_is_saved_and_drawn(seeded_engine: Engine) 
     assert change.reason == "inline edit"
     assert _drift_share_lines(app) == [20, 50]  # redrawn from the saved bound
     assert app.number_input(key=f"{key}_warn").value == 0.2
+
+
+def test_a_mangled_link_opens_the_defaults(seeded_engine: Engine) -> None:
+    app = open_page({"system": "fraud-scoring", "range": "90d", "version": "x", "window": "9z"})
+    assert not app.exception
+    assert app.selectbox(key="drift_version").value == 3  # the champion
+    assert app.query_params["version"] == "3"

@@ -79,3 +79,9 @@ def test_deep_link_opens_a_window_and_a_regression_model(seeded_engine: Engine) 
     assert app.selectbox(key="perf_metric").value == "mae"
     assert app.selectbox(key="perf_window").value == window
     assert "Estimated MAE, unlabelled days" not in metrics(app)  # no CBPE for regression
+
+
+def test_a_mangled_window_link_opens_the_default(seeded_engine: Engine) -> None:
+    app = open_page({"system": "fraud-scoring", "range": "90d", "window": "latest"})
+    assert not app.exception
+    assert app.selectbox(key="perf_window").value is not None

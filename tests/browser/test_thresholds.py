@@ -62,12 +62,14 @@ def test_inline_edit_shows_on_the_thresholds_page(own_server: Server, page) -> N
     page.get_by_text("checkout-api's own bounds").first.wait_for()
     pending = page.get_by_text("1 unsaved change(s)")
     for _attempt in range(3):  # the grid may redraw under the first keystrokes
-        edit_cell(page, row=6, column=4, value="0.05")
         try:
+            edit_cell(page, row=6, column=4, value="0.05")
             pending.wait_for(timeout=10_000)
             break
         except PlaywrightTimeout:
+            page.keyboard.press("Escape")
             continue
+    expect(pending).to_be_visible()
     page.get_by_text("What if: operate.error_rate").first.wait_for()
     page.wait_for_selector(IDLE)
     assert_no_exception(page)
@@ -89,10 +91,10 @@ def edit_cell(page, row: int, column: int, value: str) -> None:
     for _ in range(row):
         page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
-    page.wait_for_timeout(300)
-    page.keyboard.press("Control+A")
-    page.keyboard.type(value)
-    page.keyboard.press("Enter")
+    editor = page.locator(".gdg-input").first  # the cell's overlay editor, once it is open
+    editor.wait_for(timeout=10_000)
+    editor.fill(value)
+    editor.press("Enter")
 
 
 def test_thresholds_page_on_an_empty_database(empty_server: Server, page) -> None:

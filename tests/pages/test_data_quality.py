@@ -9,18 +9,14 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from app.health.threshold_edits import change_history, thresholds_at
-from tests.pages.conftest import ENTRY
+from tests.pages.conftest import ENTRY, run_app
 from tests.pages.test_thresholds import AUTH
 
 PAGE = "app_pages/data_quality.py"
 
 
 def open_page(query: dict[str, str] | None = None) -> AppTest:
-    app = AppTest.from_file(ENTRY, default_timeout=120)
-    for name, value in (query or {}).items():
-        app.query_params[name] = value
-    app.switch_page(PAGE)
-    return app.run()
+    return run_app(query, timeout=120, page=PAGE)
 
 
 def test_empty_database_explains(sqlite_engine: Engine) -> None:

@@ -10,21 +10,13 @@ from streamlit.testing.v1 import AppTest
 from app.drift import views
 from app.drift.store import drift_matrix
 from app.health.threshold_edits import change_history
-from tests.pages.conftest import ENTRY
+from tests.pages.conftest import metric_values, run_app
 
 PAGE = "app_pages/drift.py"
 
 
 def open_page(query: dict[str, str] | None = None) -> AppTest:
-    app = AppTest.from_file(ENTRY, default_timeout=120)
-    for name, value in (query or {}).items():
-        app.query_params[name] = value
-    app.switch_page(PAGE)
-    return app.run()
-
-
-def metrics(app: AppTest) -> dict[str, str]:
-    return {m.label: str(m.value) for m in app.metric}
+    return run_app(query, timeout=120, page=PAGE)
 
 
 def test_empty_database_explains(sqlite_engine: Engine) -> None:
@@ -40,7 +32,7 @@ def test_seeded_defaults_to_champion_and_latest_window(seeded_engine: Engine) ->
     assert version.value == 3  # the champion
     matrix = drift_matrix(seeded_engine, "fraud-scoring", model_version=3)
     assert app.selectbox(key="drift_window").value == int(matrix["window_id"].max())
-    assert set(metrics(app)) == {"Dataset drift", "Drifted features", "Prediction drift"}
+    assert set(metric_values(app)) == {"Dataset drift", "Drifted features", "Prediction drift"}
     assert len(app.dataframe) == 1  # per-feature table
     assert app.query_params["version"] == "3"
 
@@ -55,7 +47,7 @@ def test_feature_pick_and_threshold_change_what_is_shown(seeded_engine: Engine) 
     )
     assert not app.exception
     assert app.selectbox(key="drift_window").value == window
-    before = metrics(app)["Drifted features"]
+    before = metric_values(app)["Drifted features"]
     assert not before.startswith("0 ")
     table = app.dataframe[0].value
     top = table.iloc[0]["column"]
@@ -69,7 +61,7 @@ def test_feature_pick_and_threshold_change_what_is_shown(seeded_engine: Engine) 
     # A strict distance threshold: more features drift, the stored scores are unchanged.
     app.slider(key="drift_d").set_value(1.0).run()
     assert not app.exception
-    assert metrics(app)["Drifted features"] != before
+    assert metric_values(app)["Drifted features"] != before
     assert app.query_params["d"] == "1"
     assert app.dataframe[0].value["score"].tolist() == table["score"].tolist()
 

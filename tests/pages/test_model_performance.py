@@ -6,21 +6,13 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from app.performance import views
-from tests.pages.conftest import ENTRY
+from tests.pages.conftest import metric_values, run_app
 
 PAGE = "app_pages/model_performance.py"
 
 
 def open_page(query: dict[str, str] | None = None) -> AppTest:
-    app = AppTest.from_file(ENTRY, default_timeout=120)
-    for name, value in (query or {}).items():
-        app.query_params[name] = value
-    app.switch_page(PAGE)
-    return app.run()
-
-
-def metrics(app: AppTest) -> dict[str, str]:
-    return {m.label: str(m.value) for m in app.metric}
+    return run_app(query, timeout=120, page=PAGE)
 
 
 def test_empty_database_explains(sqlite_engine: Engine) -> None:
@@ -33,7 +25,7 @@ def test_seeded_shows_champion_metric_band_and_label_delay(seeded_engine: Engine
     app = open_page({"system": "fraud-scoring", "range": "30d"})
     assert not app.exception
     assert app.selectbox(key="perf_metric").value == "roc_auc"  # the champion's metric
-    shown = metrics(app)
+    shown = metric_values(app)
     assert set(shown) == {
         "Latest realised ROC AUC",
         "Status vs baseline",
@@ -50,11 +42,11 @@ def test_seeded_shows_champion_metric_band_and_label_delay(seeded_engine: Engine
 
 def test_metric_window_and_segment_picks_change_what_is_shown(seeded_engine: Engine) -> None:
     app = open_page({"system": "fraud-scoring", "range": "30d"})
-    before = metrics(app)["Latest realised ROC AUC"]
+    before = metric_values(app)["Latest realised ROC AUC"]
     app.selectbox(key="perf_metric").set_value("accuracy").run()
     assert not app.exception
-    assert "Latest realised Accuracy" in metrics(app)
-    assert metrics(app)["Latest realised Accuracy"] != before
+    assert "Latest realised Accuracy" in metric_values(app)
+    assert metric_values(app)["Latest realised Accuracy"] != before
     assert app.query_params["metric"] == "accuracy"
 
     segments = app.dataframe[0].value
@@ -78,7 +70,7 @@ def test_deep_link_opens_a_window_and_a_regression_model(seeded_engine: Engine) 
     assert not app.exception
     assert app.selectbox(key="perf_metric").value == "mae"
     assert app.selectbox(key="perf_window").value == window
-    assert "Estimated MAE, unlabelled days" not in metrics(app)  # no CBPE for regression
+    assert "Estimated MAE, unlabelled days" not in metric_values(app)  # no CBPE for regression
 
 
 def test_a_mangled_window_link_opens_the_default(seeded_engine: Engine) -> None:

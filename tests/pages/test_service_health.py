@@ -8,17 +8,13 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from app.health.threshold_edits import change_history
-from tests.pages.conftest import ENTRY
+from tests.pages.conftest import run_app
 
 PAGE = "app_pages/service_health.py"
 
 
 def open_page(query: dict[str, str] | None = None) -> AppTest:
-    app = AppTest.from_file(ENTRY, default_timeout=60)
-    for name, value in (query or {}).items():
-        app.query_params[name] = value
-    app.switch_page(PAGE)
-    return app.run()
+    return run_app(query, timeout=60, page=PAGE)
 
 
 def _text(app: AppTest) -> str:

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from app.config import PROJECT_ROOT
+from app.health.threshold_edits import ChangeRecord, change_history
+from app.store.db import get_engine
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.browser
@@ -109,6 +111,14 @@ def seeded_server(
     yield from _serve(data_dir)
 
 
+@pytest.fixture(scope="module")
+def own_server(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of the test module's own: its tests save thresholds others should not see."""
+    data_dir = tmp_path_factory.mktemp("served-own") / "data"
+    shutil.copytree(seeded_template, data_dir)
+    yield from _serve(data_dir)
+
+
 @pytest.fixture(scope="session")
 def empty_server(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
@@ -165,3 +175,23 @@ def screenshot(page: object, name: str) -> Path:
 def assert_no_exception(page: object) -> None:
     errors = page.locator("[data-testid='stException']")  # type: ignore[attr-defined]
     assert errors.count() == 0, errors.first.inner_text()
+
+
+def save_inline_warn(page: object, server: Server, value: str) -> ChangeRecord:
+    """Type ``value`` as the open inline control's warn bound, save, return the audit row."""
+    from playwright.sync_api import expect
+
+    warn = page.get_by_label("Warn (ratio)")  # type: ignore[attr-defined]
+    warn.fill(value)
+    warn.press("Enter")
+    save = page.get_by_role("button", name="Save")  # type: ignore[attr-defined]
+    expect(save).to_be_enabled(timeout=15_000)  # the rerun with the new value has happened
+    save.click()
+    engine = get_engine(f"sqlite:///{server.data_dir / 'tandem.db'}")
+    deadline = time.monotonic() + 15
+    while not change_history(engine) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    page.wait_for_selector(IDLE)  # type: ignore[attr-defined]
+    assert_no_exception(page)
+    (change,) = change_history(engine)
+    return change

@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import expect
 
-from app.health.threshold_edits import change_history
-from app.store.db import get_engine
 from tests.browser.conftest import (
     IDLE,
     Server,
-    _serve,
     assert_no_exception,
     open_and_wait,
+    save_inline_warn,
     screenshot,
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def own_server(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server of its own: the inline-threshold test saves a bound, which others should not see."""
-    data_dir = tmp_path_factory.mktemp("served-drift-thresholds") / "data"
-    shutil.copytree(seeded_template, data_dir)
-    yield from _serve(data_dir)
 
 
 def _param(page, name: str) -> str | None:
@@ -83,19 +69,7 @@ def test_inline_drift_share_threshold_shows_on_the_thresholds_page(
     open_and_wait(page, f"{own_server.url}/drift?system=fraud-scoring&range=90d")
     assert_no_exception(page)
     page.get_by_text("Drifted features per window").first.wait_for(timeout=60_000)
-    warn = page.get_by_label("Warn (ratio)")
-    warn.fill("0.2")
-    warn.press("Enter")
-    save = page.get_by_role("button", name="Save")
-    expect(save).to_be_enabled(timeout=15_000)  # the rerun with the new value has happened
-    save.click()
-    engine = get_engine(f"sqlite:///{own_server.data_dir / 'tandem.db'}")
-    deadline = time.monotonic() + 15
-    while not change_history(engine) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    page.wait_for_selector(IDLE)
-    assert_no_exception(page)
-    (change,) = change_history(engine)
+    change = save_inline_warn(page, own_server, "0.2")
     assert (change.scope, change.signal, change.new_warn) == (
         "fraud-scoring", "monitor.drift_share", 0.2,
     )  # fmt: skip

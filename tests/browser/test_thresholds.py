@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import time
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
@@ -16,39 +11,19 @@ from app.store.db import get_engine
 from tests.browser.conftest import (
     IDLE,
     Server,
-    _serve,
     assert_no_exception,
     open_and_wait,
+    save_inline_warn,
     screenshot,
 )
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def own_server(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server of its own: these tests write thresholds, which the others should not see."""
-    data_dir = tmp_path_factory.mktemp("served-thresholds") / "data"
-    shutil.copytree(seeded_template, data_dir)
-    yield from _serve(data_dir)
-
-
 def test_inline_edit_shows_on_the_thresholds_page(own_server: Server, page) -> None:
     open_and_wait(page, f"{own_server.url}/?system=fraud-scoring")
     page.get_by_text("All signals of fraud-scoring").click()
-    warn = page.get_by_label("Warn (ratio)")
-    warn.fill("0.93")
-    warn.press("Enter")
-    save = page.get_by_role("button", name="Save")
-    expect(save).to_be_enabled(timeout=15_000)  # the rerun with the new value has happened
-    save.click()
-    engine = get_engine(f"sqlite:///{own_server.data_dir / 'tandem.db'}")
-    deadline = time.monotonic() + 15
-    while not change_history(engine) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    page.wait_for_selector(IDLE)
-    assert_no_exception(page)
-    (change,) = change_history(engine)
+    change = save_inline_warn(page, own_server, "0.93")
     assert (change.scope, change.signal, change.new_warn) == ("fraud-scoring", "ci.pass_rate", 0.93)
 
     open_and_wait(page, f"{own_server.url}/thresholds?system=fraud-scoring")
@@ -74,7 +49,7 @@ def test_inline_edit_shows_on_the_thresholds_page(own_server: Server, page) -> N
     page.wait_for_selector(IDLE)
     assert_no_exception(page)
     assert page.get_by_text("1 unsaved change(s)").count() == 1
-    assert len(change_history(engine)) == 1
+    assert len(change_history(get_engine(f"sqlite:///{own_server.data_dir / 'tandem.db'}"))) == 1
     screenshot(page, "thresholds")
 
 

@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 from app.config import PROJECT_ROOT
 from app.health.threshold_edits import ChangeRecord, change_history
 from app.store.db import get_engine
+from tests.support.http import wait_until_ok
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.browser
@@ -47,17 +47,7 @@ class Server:
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text()}")
+    wait_until_ok(f"{url}/_stcore/health", process, log, "streamlit")
 
 
 def _serve(data_dir: Path) -> Iterator[Server]:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.support.http import wait_until_ok
 from tests.support.ports import free_port
 
 READY_TIMEOUT_S = 30.0
@@ -74,16 +72,4 @@ def backfilled_server(openmetrics: str, root: Path) -> Iterator[str]:
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll ``/-/ready`` until it answers 200; fail early if the server exits."""
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"prometheus exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.05)  # between polls only; readiness is what we wait on
-    raise RuntimeError(f"prometheus not ready after {READY_TIMEOUT_S}s:\n{log.read_text()}")
+    wait_until_ok(f"{url}/-/ready", process, log, "prometheus", READY_TIMEOUT_S)

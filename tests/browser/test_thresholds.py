@@ -47,6 +47,8 @@ def test_inline_edit_shows_on_the_thresholds_page(own_server: Server, page) -> N
     expect(pending).to_be_visible()
     page.get_by_text("What if: operate.error_rate").first.wait_for()
     page.wait_for_selector(IDLE)
+    # the signal with its old and new lines, drawn once Plotly has mounted
+    page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
     assert_no_exception(page)
     assert page.get_by_text("1 unsaved change(s)").count() == 1
     assert len(change_history(get_engine(f"sqlite:///{own_server.data_dir / 'tandem.db'}"))) == 1

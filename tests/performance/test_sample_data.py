@@ -59,9 +59,12 @@ def test_every_window_has_an_estimate_and_unlabelled_ones_no_realised_value(
 
 
 def test_bad_release_is_a_performance_drop(fraud: views.Performance) -> None:
+    # Only windows with enough labels: the seed's shift to "now" can leave a few rows of a
+    # version on a UTC day of their own, whose metric says nothing (accuracy 1.0 on 5 rows).
     series = views.metric_series(fraud, "roc_auc", 0.95, 0.9)
+    series = series[series["labelled_rows"] >= MIN_LABELLED]
     v4 = series[series["model_version"] == 4]
-    v3 = series[(series["model_version"] == 3) & (series["labelled_rows"] >= MIN_LABELLED)]
+    v3 = series[series["model_version"] == 3]
     assert len(v4) >= 1
     # Worse than every day of the champion it replaced (only the ETL break is as bad).
     assert v4["realised"].max() < v3["realised"].min()
@@ -69,6 +72,7 @@ def test_bad_release_is_a_performance_drop(fraud: views.Performance) -> None:
     champion_floor = fraud.baselines[3]["roc_auc"] * 0.95
     assert v4["realised"].max() < champion_floor
     accuracy = views.metric_series(fraud, "accuracy", 0.95, 0.9)
+    accuracy = accuracy[accuracy["labelled_rows"] >= MIN_LABELLED]
     assert accuracy.loc[accuracy["model_version"] == 4, "realised"].max() < 0.9
 
 

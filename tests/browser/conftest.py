@@ -175,13 +175,17 @@ def save_inline_warn(page: object, server: Server, value: str) -> ChangeRecord:
     warn.fill(value)
     warn.press("Enter")
     save = page.get_by_role("button", name="Save")  # type: ignore[attr-defined]
-    expect(save).to_be_enabled(timeout=15_000)  # the rerun with the new value has happened
-    save.click()
+    expect(save).to_be_enabled(timeout=30_000)  # the rerun with the new value has drawn it
+    page.wait_for_selector(IDLE, timeout=90_000)  # type: ignore[attr-defined]  # ...and finished
     engine = get_engine(f"sqlite:///{server.data_dir / 'tandem.db'}")
-    deadline = time.monotonic() + 15
-    while not change_history(engine) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    page.wait_for_selector(IDLE)  # type: ignore[attr-defined]
+    for _attempt in range(3):  # a click that lands while a rerun starts can be dropped
+        save.click()
+        deadline = time.monotonic() + 20
+        while not change_history(engine) and time.monotonic() < deadline:
+            time.sleep(0.2)  # polls the audit table; the save is what we wait on
+        page.wait_for_selector(IDLE, timeout=90_000)  # type: ignore[attr-defined]
+        if change_history(engine) or not save.is_enabled():
+            break
     assert_no_exception(page)
     (change,) = change_history(engine)
     return change

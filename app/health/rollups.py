@@ -4,7 +4,7 @@ Grafana over Prometheus gets the same effect from recording rules. Here the
 rollup is derived data: ``refresh`` rebuilds, in SQL, every hour an ingest
 touched, and the readers (``app.health.golden``) fall back to the raw
 samples for any stretch where the rollup does not account for every sample
-(see ``covers``), so a stale or missing rollup costs speed, never a wrong
+(see ``covered_systems``), so a stale or missing rollup costs speed, never a wrong
 number.
 
 An hour is stored as its start, truncated in the database: on SQLite as the

@@ -1,0 +1,51 @@
+"""Tandem's tables as typed SQLAlchemy 2 classes.
+
+Every row that comes from a file has a natural key (a unique constraint) so
+that re-ingesting the same file is an upsert that adds nothing. Rows are never
+handed to pages: queries return frozen entities or DataFrames.
+"""
+
+from app.store.models.base import Base, BigId, System
+from app.store.models.devops import Deployment, HealthRollup, HealthSample, Incident, PipelineRun
+from app.store.models.production import (
+    DriftResult,
+    PerformanceResult,
+    ProductionWindow,
+    QualityResult,
+)
+from app.store.models.records import IngestRecord, SeedRecord, Threshold, ThresholdChange
+from app.store.models.runs import (
+    DatasetVersion,
+    MetricPoint,
+    ModelVersion,
+    RunMetric,
+    RunParam,
+    RunTag,
+    TrainingRun,
+)
+
+__all__ = [
+    "Base",
+    "BigId",
+    "DatasetVersion",
+    "Deployment",
+    "DriftResult",
+    "HealthRollup",
+    "HealthSample",
+    "Incident",
+    "IngestRecord",
+    "MetricPoint",
+    "ModelVersion",
+    "PerformanceResult",
+    "PipelineRun",
+    "ProductionWindow",
+    "QualityResult",
+    "RunMetric",
+    "RunParam",
+    "RunTag",
+    "SeedRecord",
+    "System",
+    "Threshold",
+    "ThresholdChange",
+    "TrainingRun",
+]

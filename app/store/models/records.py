@@ -1,0 +1,87 @@
+"""Thresholds with their audit trail, and the log of ingests and seeds (the data version)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.store.models.base import Base
+from app.store.types import UTCDateTime, utc_now
+
+
+class Threshold(Base):
+    """A signal's warn/critical bounds, globally ('' scope) or for one system.
+
+    ``version`` is SQLAlchemy's optimistic lock: a save from a stale copy fails.
+    """
+
+    __tablename__ = "thresholds"
+    __table_args__ = (UniqueConstraint("scope", "signal"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(200), default="")  # '' = global default
+    signal: Mapped[str] = mapped_column(String(100))
+    direction: Mapped[str] = mapped_column(String(20))  # higher_is_better | lower_is_better
+    warn: Mapped[float] = mapped_column(Float)
+    critical: Mapped[float] = mapped_column(Float)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ThresholdChange(Base):
+    """Audit trail: who moved which threshold, when, from what to what, and why."""
+
+    __tablename__ = "threshold_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(200))
+    signal: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    changed_by: Mapped[str] = mapped_column(String(200))
+    old_warn: Mapped[float | None] = mapped_column(Float)
+    old_critical: Mapped[float | None] = mapped_column(Float)
+    new_warn: Mapped[float] = mapped_column(Float)
+    new_critical: Mapped[float] = mapped_column(Float)
+    direction: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class IngestRecord(Base):
+    """One successful ingest: what file, what it added. Its max id is the data version."""
+
+    __tablename__ = "ingest_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    source: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    rows_read: Mapped[int] = mapped_column(BigInteger)
+    rows_written: Mapped[int] = mapped_column(BigInteger)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class SeedRecord(Base):
+    """When the sample data was loaded and by how much its timestamps were shifted.
+
+    A second ``tandem seed --force`` reuses the shift, so it adds nothing.
+    """
+
+    __tablename__ = "seed_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    data_ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    shift_seconds: Mapped[int] = mapped_column(BigInteger)
+    seeded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)

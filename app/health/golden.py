@@ -96,69 +96,79 @@ def golden_signals(
     (and for everything when the rollup does not cover the samples).
     """
     step = seconds or bucket_seconds(window)
-    since, until = window.since, window.until
-    parts: list[pd.DataFrame] = []
-    if step % rollups.ROLLUP_SECONDS == 0:
-        first, last = rollups.ceil_hour(since), rollups.floor_hour(until)
-        if system_id in rollups.covered_systems(session, [system_id], first, last):
-            parts = [
-                _raw_components(session, system_id, since, first, step),
-                _rolled_components(session, system_id, first, last, step),
-                _raw_components(session, system_id, last, until, step),
-            ]
-    if not parts:
-        parts = [_raw_components(session, system_id, since, until, step)]
-    frames = [part for part in parts if not part.empty]
-    if not frames:
+    components = _summed(session, [system_id], window.since, window.until, step)
+    if components.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in GOLDEN_COLUMNS})
-    components = pd.concat(frames).groupby("bucket", sort=True).sum().reset_index()
     return _signals(components, step)
 
 
-_COMPONENTS = ["bucket", "samples", "requests", "errors",
-               *(f"{p}_{part}" for p in rollups.PERCENTILES for part in ("w", "n", "sum", "count")),
-               "cpu_sum", "cpu_count", "mem_sum", "mem_count"]  # fmt: skip
+# The rollup's sums and counts, in its column order.
+_SUMS = ["samples", "requests", "errors",
+         *(f"{p}_{part}" for p in rollups.PERCENTILES for part in ("w", "n", "sum", "count")),
+         "cpu_sum", "cpu_count", "mem_sum", "mem_count"]  # fmt: skip
 
 
-def _raw_components(
-    session: Session, system_id: int, since: datetime, until: datetime, step: int
+def _summed(
+    session: Session,
+    system_ids: Collection[int],
+    since: datetime,
+    until: datetime,
+    step: int | None,
 ) -> pd.DataFrame:
-    """Per bucket, the rollup's sums and counts computed from the raw samples."""
-    if since >= until:
-        return pd.DataFrame(columns=_COMPONENTS)
-    bucket = time_bucket(session, HealthSample.timestamp, step)
-    query = (
-        select(bucket, *rollups.aggregates().values())
-        .where(
-            HealthSample.system_id == system_id,
-            HealthSample.timestamp >= since,
-            HealthSample.timestamp < until,
-        )
-        .group_by(bucket)
+    """``_SUMS`` over [since, until) per bucket of ``step`` seconds, or (None) per system.
+
+    Whole hours come from the hourly rollup for the systems it covers; the
+    partial hours at the edges, buckets finer than an hour, and systems the
+    rollup does not cover come from the raw samples.
+    """
+    first, last = rollups.ceil_hour(since), rollups.floor_hour(until)
+    whole_hours = step is None or step % rollups.ROLLUP_SECONDS == 0
+    covered = (
+        sorted(rollups.covered_systems(session, system_ids, first, last)) if whole_hours else []
     )
-    return pd.DataFrame(session.execute(query).all(), columns=_COMPONENTS)
+    uncovered = sorted(set(system_ids) - set(covered))
+    parts = [
+        _sums(session, HealthSample, uncovered, since, until, step),
+        _sums(session, HealthSample, covered, since, first, step),
+        _sums(session, HealthRollup, covered, first, last, step),
+        _sums(session, HealthSample, covered, last, until, step),
+    ]
+    key = "system_id" if step is None else "bucket"
+    frames = [part for part in parts if not part.empty]
+    if not frames:
+        return pd.DataFrame(columns=[key, *_SUMS])
+    return pd.concat(frames).groupby(key, sort=True).sum().reset_index()
 
 
-def _rolled_components(
-    session: Session, system_id: int, since: datetime, until: datetime, step: int
+def _sums(
+    session: Session,
+    source: type[HealthSample] | type[HealthRollup],
+    system_ids: Sequence[int],
+    since: datetime,
+    until: datetime,
+    step: int | None,
 ) -> pd.DataFrame:
-    """Per bucket, the sums of the hourly rollup rows in [since, until)."""
-    bucket = time_bucket(session, HealthRollup.hour, step)
-    sums = [func.sum(getattr(HealthRollup, name)) for name in _COMPONENTS[1:]]
+    """One query: ``_SUMS`` of ``source`` rows, grouped by bucket or (step None) by system."""
+    key = "system_id" if step is None else "bucket"
+    if since >= until or not system_ids:
+        return pd.DataFrame(columns=[key, *_SUMS])
+    if source is HealthSample:
+        sums = list(rollups.aggregates().values())
+        moment = HealthSample.timestamp
+    else:
+        sums = [func.sum(getattr(HealthRollup, name)) for name in _SUMS]
+        moment = HealthRollup.hour
+    group = source.system_id if step is None else time_bucket(session, moment, step)
     query = (
-        select(bucket, *sums)
-        .where(
-            HealthRollup.system_id == system_id,
-            HealthRollup.hour >= since,
-            HealthRollup.hour < until,
-        )
-        .group_by(bucket)
+        select(group, *sums)
+        .where(source.system_id.in_(system_ids), moment >= since, moment < until)
+        .group_by(group)
     )
-    return pd.DataFrame(session.execute(query).all(), columns=_COMPONENTS)
+    return pd.DataFrame(session.execute(query).all(), columns=[key, *_SUMS])
 
 
 def _signals(components: pd.DataFrame, step: int) -> pd.DataFrame:
-    raw = components.astype({c: "float64" for c in _COMPONENTS if c != "bucket"})
+    raw = components.astype(dict.fromkeys(_SUMS, "float64"))
     out = pd.DataFrame({"bucket": from_epoch(raw["bucket"])})
     out["requests"] = raw["requests"]
     out["errors"] = raw["errors"]
@@ -181,43 +191,7 @@ def window_totals(
     """Per system (the index), the sums and counts of its samples in [since, until).
 
     The columns are the rollup's (``samples``, ``requests``, ``errors``,
-    ``p95_w``, ...); whole hours come from the rollup where it covers the
-    samples, the rest from the raw samples, as in ``golden_signals``.
+    ``p95_w``, ...), read as in ``golden_signals`` (see ``_summed``).
     """
-    first, last = rollups.ceil_hour(since), rollups.floor_hour(until)
-    covered = sorted(rollups.covered_systems(session, system_ids, first, last))
-    uncovered = sorted(set(system_ids) - set(covered))
-    parts = [
-        _totals(session, HealthSample, uncovered, since, until),
-        _totals(session, HealthSample, covered, since, first),
-        _totals(session, HealthRollup, covered, first, last),
-        _totals(session, HealthSample, covered, last, until),
-    ]
-    frames = [part for part in parts if not part.empty]
-    if not frames:
-        return pd.DataFrame(columns=_COMPONENTS[1:], index=pd.Index([], name="system_id"))
-    return pd.concat(frames).groupby("system_id").sum().astype("float64")
-
-
-def _totals(
-    session: Session,
-    source: type[HealthSample] | type[HealthRollup],
-    system_ids: Sequence[int],
-    since: datetime,
-    until: datetime,
-) -> pd.DataFrame:
-    columns = ["system_id", *_COMPONENTS[1:]]
-    if since >= until or not system_ids:
-        return pd.DataFrame(columns=columns).set_index("system_id")
-    if source is HealthSample:
-        sums = list(rollups.aggregates().values())
-        moment = HealthSample.timestamp
-    else:
-        sums = [func.sum(getattr(HealthRollup, name)) for name in _COMPONENTS[1:]]
-        moment = HealthRollup.hour
-    query = (
-        select(source.system_id, *sums)
-        .where(source.system_id.in_(system_ids), moment >= since, moment < until)
-        .group_by(source.system_id)
-    )
-    return pd.DataFrame(session.execute(query).all(), columns=columns).set_index("system_id")
+    summed = _summed(session, system_ids, since, until, step=None)
+    return summed.set_index("system_id").astype("float64")

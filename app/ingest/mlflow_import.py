@@ -40,18 +40,8 @@ __all__ = ["MlflowImportSummary", "import_mlflow"]
 
 logger = logging.getLogger(__name__)
 
-_RUN_COLUMNS = [
-    "system_id",
-    "run_id",
-    "experiment",
-    "started_at",
-    "finished_at",
-    "status",
-    "code_commit",
-    "train_dataset",
-    "eval_dataset",
-    "trigger",
-]
+# A training run's stored columns, in the table's order (the key ``id`` is the database's).
+_RUN_COLUMNS = [c.name for c in TrainingRun.__table__.columns if c.name != "id"]
 _TEXT = ["code_commit", "train_dataset", "eval_dataset", "trigger"]
 
 

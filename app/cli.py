@@ -7,6 +7,7 @@ commands so that ``tandem --help`` stays instant.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -48,7 +49,20 @@ class TandemGroup(click.Group):
             _fail(str(error), EXIT_BAD_INPUT)
         except Exception as error:  # the contract: internal errors exit 3, with a message
             logging.getLogger(__name__).debug("internal error", exc_info=True)
-            _fail(f"internal error: {error!r}", EXIT_INTERNAL)
+            _fail(_internal_message(error), EXIT_INTERNAL)
+
+
+def _internal_message(error: Exception) -> str:
+    """One line for exit 3: an outage (database away, disk full) as such, else the error."""
+    from app.config import load_settings
+    from app.store.availability import unavailable, where
+
+    reason = unavailable(error)
+    if reason is not None:
+        return f"database unavailable ({where(load_settings().database_url)}): {reason}"
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return f"no space left on device (data directory {load_settings().data_dir}): {error}"
+    return f"internal error: {error!r}"
 
 
 class BadInput(click.UsageError):
@@ -105,11 +119,24 @@ def db_upgrade() -> None:
     default=None,
     help="Sample data directory (default: the bundled sample_data/).",
 )
-def seed(force: bool, source: Path | None) -> None:
-    """Load the sample data, shifted so that it ends now (idempotent)."""
-    from app.seed import seed_database
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    help="The seed's clock, ISO 8601 (default: now); the data ends at 00:00 UTC of its day.",
+)
+def seed(force: bool, source: Path | None, now_text: str | None) -> None:
+    """Load the sample data, ending at the start of today, UTC (idempotent, resumable)."""
+    from app.ingest import IngestError
+    from app.seed import SeedInterrupted, seed_database
 
-    result = seed_database(source=source, force=force, progress=True)
+    now = _parse_time(now_text, "--now")
+    try:
+        result = seed_database(source=source, force=force, progress=True, now=now)
+    except SeedInterrupted as error:
+        if isinstance(error.cause, IngestError | FileNotFoundError):
+            _fail(str(error), EXIT_BAD_INPUT)
+        _fail(f"internal error: {error}", EXIT_INTERNAL)
     click.echo(result.describe())
 
 
@@ -181,12 +208,12 @@ def sample_data(out: Path) -> None:
 def serve(ctx: click.Context, port: int | None, no_seed: bool) -> None:
     """Migrate (and seed an empty) database, then run the dashboard."""
     from app.config import PROJECT_ROOT
-    from app.seed import database_is_empty, seed_database
+    from app.seed import needs_seed, seed_database
     from app.store.migrate import upgrade
 
     upgrade()
-    if not no_seed and database_is_empty():
-        click.echo("Empty database: loading the sample data (once)...")
+    if not no_seed and needs_seed():  # empty, or a seed that stopped half-way
+        click.echo("Loading the sample data (once)...")
         click.echo(seed_database(progress=True).describe())
     entry = str(PROJECT_ROOT / "streamlit_app.py")
     args = [sys.executable, "-m", "app.ui.launch", "run", entry]  # Streamlit, imports done

@@ -11,6 +11,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -105,9 +106,14 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     return request.getfixturevalue(f"{request.param}_engine")
 
 
+# The seed's clock in tests: a fixed moment, so that the seeded data (which ends at 00:00
+# UTC of this day) is the same at any hour and on any date the suite runs.
+SEED_NOW = datetime(2026, 12, 1, 13, 20, tzinfo=UTC)
+
+
 @pytest.fixture(scope="session")
 def seeded_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir (SQLite file + production Parquet) seeded from sample_data/ once."""
+    """A data dir (SQLite file + production Parquet) seeded from sample_data/ once, at SEED_NOW."""
     from app.seed import seed_database
 
     root = tmp_path_factory.mktemp("seeded")
@@ -116,7 +122,7 @@ def seeded_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFact
     os.environ["TANDEM_DATA_DIR"] = str(root)
     try:
         engine = create_engine(f"sqlite:///{root / 'tandem.db'}")
-        seed_database(engine=engine)
+        seed_database(engine=engine, now=SEED_NOW)
         engine.dispose()
     finally:
         if previous is None:

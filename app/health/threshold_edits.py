@@ -14,7 +14,9 @@ hold everywhere:
   catalogue default or an inherited value: no row yet). If the row moved on
   since, ``ConcurrentEditError`` carries the current value and nothing is
   written. The check is made on read and again by the database (SQLAlchemy's
-  ``version_id_col``; a unique constraint for two first saves).
+  ``version_id_col``; a unique constraint for two first saves; the version in
+  a revert's ``DELETE``). A revert is locked the same way: it is a save of
+  the old bounds, or a guarded delete.
 * **Audit.** Each save writes the threshold row and one ``ThresholdChange``
   row in one transaction. Its id bumps the pages' data version, so every
   cached page recomputes.
@@ -182,32 +184,32 @@ def save_threshold(
         with session_scope(engine) as session:
             _check_scope(session, scope)
             row = _row(session, scope, signal)
-            current_version = row.version if row is not None else 0
-            if current_version != expected_version:
-                raise ConcurrentEditError(_current(session, scope, signal), expected_version)
-            old = (row.warn, row.critical) if row is not None else (None, None)
-            if row is None:
-                row = Threshold(scope=scope, signal=signal, direction=_definition(signal).direction)
-                session.add(row)
-            row.warn, row.critical = float(warn), float(critical)
-            row.updated_at, row.updated_by = utc_now(), user
-            session.add(_audit(scope, signal, old, (warn, critical), user, reason))
-            session.flush()
-            return spec_of(row)
-    except (StaleDataError, IntegrityError):
-        # Another session saved between our read and our write.
-        with session_scope(engine) as session:
-            raise ConcurrentEditError(_current(session, scope, signal), expected_version) from None
+            _check_version(session, scope, signal, row, expected_version)
+            return _write(session, scope, signal, row, (warn, critical), user, reason)
+    except _RACES:
+        raise _conflict(engine, scope, signal, expected_version) from None
 
 
 def revert_change(
-    engine: Engine, change_id: int, user: str, role: str, reason: str = ""
+    engine: Engine,
+    change_id: int,
+    user: str,
+    role: str,
+    reason: str = "",
+    *,
+    expected_version: int | None = None,
 ) -> ThresholdSpec:
     """Put back the bounds a change replaced, as a new audited change.
 
     Reverting the change that created a scope's row deletes the row, so the
     scope inherits again (global default, then the catalogue); the audit row
-    records the inherited bounds as the new ones.
+    records the inherited bounds as the new ones. When the scope inherits
+    already, nothing changes and no audit row is written.
+
+    Locked like a save: ``expected_version`` is the version of the scope's row
+    the caller saw (0: none; ``None``: whatever this call reads). If the row is
+    at another version, or moves on between this call's read and its write,
+    ``ConcurrentEditError`` carries the current value and nothing is written.
     """
     require_editor(role)
     with session_scope(engine) as session:
@@ -215,24 +217,21 @@ def revert_change(
         if change is None:
             raise LookupError(f"no threshold change #{change_id}")
         scope, signal = change.scope, change.signal
-        _definition(signal)
-        row = _row(session, scope, signal)
-        why = reason or f"revert of change #{change_id}"
-        old = (row.warn, row.critical) if row is not None else (None, None)
-        if change.old_warn is None or change.old_critical is None:
-            if row is not None:
-                session.execute(
-                    delete(Threshold).where(
-                        Threshold.id == row.id, Threshold.version == row.version
-                    )
-                )
-            inherited = _current(session, scope, signal)
-            session.add(_audit(scope, signal, old, (inherited.warn, inherited.critical), user, why))
-            return inherited
-        expected = row.version if row is not None else 0
-    return save_threshold(
-        engine, scope, signal, change.old_warn, change.old_critical, expected, user, role, why
-    )
+        old_warn, old_critical = change.old_warn, change.old_critical
+    _definition(signal)
+    why = reason or f"revert of change #{change_id}"
+    seen = expected_version
+    try:
+        with session_scope(engine) as session:
+            row = _row(session, scope, signal)
+            if seen is None:
+                seen = row.version if row is not None else 0
+            _check_version(session, scope, signal, row, seen)
+            if old_warn is None or old_critical is None:
+                return _delete(session, scope, signal, row, user, why)
+            return _write(session, scope, signal, row, (old_warn, old_critical), user, why)
+    except _RACES:
+        raise _conflict(engine, scope, signal, seen or 0) from None
 
 
 def change_history(
@@ -319,6 +318,67 @@ def _row(session: Session, scope: str, signal: str) -> Threshold | None:
     return session.scalar(
         select(Threshold).where(Threshold.scope == scope, Threshold.signal == signal)
     )
+
+
+class _RowMoved(Exception):
+    """A guarded write matched no row: another session changed it after our read."""
+
+
+# What a write raises when another session got there between our read and our write:
+# the ORM's version check on UPDATE, the unique (scope, signal) on INSERT, our DELETE's.
+_RACES: Final = (StaleDataError, IntegrityError, _RowMoved)
+
+
+def _check_version(
+    session: Session, scope: str, signal: str, row: Threshold | None, expected_version: int
+) -> None:
+    if (row.version if row is not None else 0) != expected_version:
+        raise ConcurrentEditError(_current(session, scope, signal), expected_version)
+
+
+def _write(
+    session: Session,
+    scope: str,
+    signal: str,
+    row: Threshold | None,
+    new: tuple[float, float],
+    user: str,
+    reason: str,
+) -> ThresholdSpec:
+    """Set the row read as ``row`` (``None``: create it) and audit; guarded by the version."""
+    old = (row.warn, row.critical) if row is not None else (None, None)
+    if row is None:
+        row = Threshold(scope=scope, signal=signal, direction=_definition(signal).direction)
+        session.add(row)
+    row.warn, row.critical = float(new[0]), float(new[1])
+    row.updated_at, row.updated_by = utc_now(), user
+    session.add(_audit(scope, signal, old, new, user, reason))
+    session.flush()
+    return spec_of(row)
+
+
+def _delete(
+    session: Session, scope: str, signal: str, row: Threshold | None, user: str, reason: str
+) -> ThresholdSpec:
+    """Delete the row read as ``row`` so the scope inherits; audit unless nothing changed."""
+    if row is None:
+        return _current(session, scope, signal)
+    old = (row.warn, row.critical)
+    deleted = session.connection().execute(
+        delete(Threshold).where(Threshold.id == row.id, Threshold.version == row.version)
+    )
+    if deleted.rowcount != 1:
+        raise _RowMoved
+    inherited = _current(session, scope, signal)
+    session.add(_audit(scope, signal, old, (inherited.warn, inherited.critical), user, reason))
+    return inherited
+
+
+def _conflict(
+    engine: Engine, scope: str, signal: str, expected_version: int
+) -> ConcurrentEditError:
+    with session_scope(engine) as session:
+        return ConcurrentEditError(_current(session, scope, signal), expected_version)
 
 
 def _current(session: Session, scope: str, signal: str) -> ThresholdSpec:

@@ -11,17 +11,12 @@ import streamlit as st
 from app.ui import data
 from app.ui.filters import sidebar_selection
 from app.ui.identity import render_sidebar_identity
+from app.ui.outage import unavailable_database_shown
 from app.ui.schema import stop_unless_schema_current
 
 st.set_page_config(page_title="Tandem", page_icon=":material/monitor_heart:", layout="wide")
 
-stop_unless_schema_current()
-
-st.sidebar.title("Tandem")
-st.sidebar.caption("DevOps and MLOps health, side by side")
-st.session_state["selection"] = sidebar_selection(data.system_names())
-render_sidebar_identity()
-
+# Before any read, so that the pages stay listed while the database is away.
 page = st.navigation(
     [
         st.Page(
@@ -40,4 +35,11 @@ page = st.navigation(
         st.Page("app_pages/thresholds.py", title="Thresholds", icon=":material/tune:"),
     ]
 )
-page.run()
+
+with unavailable_database_shown():
+    stop_unless_schema_current()
+    st.sidebar.title("Tandem")
+    st.sidebar.caption("DevOps and MLOps health, side by side")
+    st.session_state["selection"] = sidebar_selection(data.system_names())
+    render_sidebar_identity()
+    page.run()

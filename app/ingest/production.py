@@ -34,6 +34,8 @@ from app.drift.store import refresh_window_results
 from app.ingest import window_metrics
 from app.ingest.errors import IngestSummary
 from app.ingest.importers import record
+from app.ingest.orphans import sweep_system
+from app.ingest.prediction_ids import refuse_ids_stored_elsewhere
 from app.ingest.rows import PROGRESS_MIN_ROWS, ensure_systems, table_of, upsert_frame
 from app.ingest.source import Source
 from app.ingest.validation import Validated
@@ -88,8 +90,14 @@ def ingest_production(
     replaced: list[Path] = []
     try:
         with session_scope(engine) as session:
+            # The system's write lock, held to the commit: everything read from
+            # here on (stored windows, their files) is what this ingest replaces.
             ids, created = ensure_systems(session, [system])
-            writer = _Writer(session, ids[system], system, data_dir, new_files, replaced)
+            system_id = ids[system]
+            sweep_system(session, data_dir, system_id)  # left by an interrupted ingest
+            if not reference:
+                refuse_ids_stored_elsewhere(session, system_id, validated, source, data_dir)
+            writer = _Writer(session, system_id, data_dir, new_files, replaced)
             groups = list(split(frame, reference=reference))
             show = progress and len(frame) >= PROGRESS_MIN_ROWS
             for window in tqdm(groups, desc="windows", unit="window", disable=not show):
@@ -103,13 +111,33 @@ def ingest_production(
                 "production", source.path, len(frame), writer.rows_written, created, writer.windows
             )
             record(session, summary)
+            replaced = _unreferenced(session, data_dir, replaced)
     except BaseException:
-        for path in new_files:
-            path.unlink(missing_ok=True)
+        delete_files(new_files)
         raise
-    for path in replaced:
-        path.unlink(missing_ok=True)
+    delete_files(replaced)
     return summary
+
+
+def _unreferenced(session: Session, data_dir: Path, paths: list[Path]) -> list[Path]:
+    """The replaced files no window points at any more.
+
+    In the older layout two systems whose names read alike could share a
+    file; it is deleted only once neither points at it.
+    """
+    if not paths:
+        return []
+    relative = [p.relative_to(data_dir).as_posix() for p in paths]
+    table = table_of(ProductionWindow)
+    query = select(table.c.path).where(table.c.path.in_(relative))
+    kept = set(session.execute(query).scalars())
+    return [p for p, r in zip(paths, relative, strict=True) if r not in kept]
+
+
+def delete_files(paths: list[Path]) -> None:
+    """Delete what an ingest wrote (it failed) or replaced (it committed)."""
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 class _Writer:
@@ -119,12 +147,11 @@ class _Writer:
         self,
         session: Session,
         system_id: int,
-        system: str,
         data_dir: Path,
         new_files: list[Path],
         replaced: list[Path],
     ) -> None:
-        self.session, self.system_id, self.system = session, system_id, system
+        self.session, self.system_id = session, system_id
         self.data_dir, self.new_files, self.replaced = data_dir, new_files, replaced
         self.rows_written = 0
         self.windows = 0
@@ -143,7 +170,7 @@ class _Writer:
         digest = content_hash(rows)
         if stored is not None and stored.content_hash == digest:
             return
-        relative = relative_path(self.system, window, digest)
+        relative = relative_path(self.system_id, window, digest)
         target = self.data_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_suffix(".parquet.tmp")

@@ -18,6 +18,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from app.store.db import begin_immediate, lock_systems
 from app.store.models import Base, System
 from app.store.types import utc_now
 from app.store.upsert import upsert
@@ -39,8 +40,15 @@ def table_of(model: type[Base]) -> Table:
 def ensure_systems(
     session: Session, names: Iterable[str]
 ) -> tuple[dict[str, int], tuple[str, ...]]:
-    """Ids of the named systems, creating the missing ones: (ids, names created)."""
+    """Ids of the named systems, creating the missing ones: (ids, names created).
+
+    Every caller is a unit of work about to write those systems' rows, so
+    this also takes each system's write lock (:func:`app.store.db.lock_systems`),
+    held until the transaction ends: whatever the caller reads next is not
+    stale, and two ingests creating the same new system at once make it once.
+    """
     wanted = sorted(set(names))
+    begin_immediate(session)  # SQLite: the lock before the read of what exists
     table = table_of(System)
     existing = dict(
         session.execute(select(table.c.name, table.c.id).where(table.c.name.in_(wanted))).all()
@@ -58,6 +66,7 @@ def ensure_systems(
         rows = session.execute(select(table.c.name, table.c.id).where(table.c.name.in_(created)))
         existing.update(dict(rows.all()))
         logger.info("created systems %s", ", ".join(created))
+    lock_systems(session, existing.values())
     return existing, created
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +23,6 @@ from app.ingest.validation import TS_DTYPE, Validated
 
 FIXED = ("timestamp", "model_version", "prediction", "label")
 SEGMENT_PREFIX = "segment."
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True)
@@ -180,13 +178,22 @@ def bounds(
     return start, start + timedelta(days=1)
 
 
-def relative_path(system: str, window: WindowRows, digest: str) -> PurePosixPath:
-    """``production/<system>/v<version>/<day>-<hash12>.parquet`` (or ``reference-…``)."""
+def system_folder(system_id: int) -> PurePosixPath:
+    """``production/system_id=<id>``: one folder per system, by construction.
+
+    Keyed by the system's id, never by its name: names that read alike
+    (``a/b`` and ``a_b``) must not share files. ``=`` keeps these folders apart
+    from the older layout's, named after the system with characters outside
+    ``[A-Za-z0-9._-]`` replaced, which still holds the files older windows
+    point at (a window's path is read from the database, never rebuilt).
+    """
+    return PurePosixPath("production", f"system_id={system_id}")
+
+
+def relative_path(system_id: int, window: WindowRows, digest: str) -> PurePosixPath:
+    """``production/system_id=<id>/v<version>/<day>-<hash12>.parquet`` (or ``reference-…``)."""
     name = "reference" if window.is_reference else f"{window.start:%Y-%m-%d}"
-    safe = _UNSAFE.sub("_", system).strip(".") or "_"
-    return PurePosixPath(
-        "production", safe, f"v{window.model_version}", f"{name}-{digest[:12]}.parquet"
-    )
+    return system_folder(system_id) / f"v{window.model_version}" / f"{name}-{digest[:12]}.parquet"
 
 
 def segment_columns(frame: pd.DataFrame) -> list[str]:

@@ -8,13 +8,13 @@ rest of Tandem writes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +24,13 @@ logger = logging.getLogger(__name__)
 
 # The process's engines by URL: a cache, so that every unit of work shares a pool.
 _ENGINES: dict[str, Engine] = {}
+
+# How long a writer waits for the lock of a system another writer holds. An
+# ingest holds it from its first read to its commit, so this is the longest
+# another ingest may take before the waiting one gives up (exit 3).
+WRITE_LOCK_WAIT_MS = 10 * 60 * 1000
+# The first key of PostgreSQL's two-key advisory locks: "Tandem, a system's writes".
+_SYSTEM_LOCK_CLASS = 0x7A4D
 
 
 class SchemaOutOfDateError(RuntimeError):
@@ -75,6 +82,55 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def lock_systems(session: Session, system_ids: Iterable[int]) -> None:
+    """Hold the write lock of each system until the session's transaction ends.
+
+    A unit of work that reads what it is about to rewrite (a production
+    window, the samples a rollup sums) takes this before that read, so two
+    writers of one system run one after the other and neither works from a
+    stale copy. On PostgreSQL: a transaction-scoped advisory lock per system,
+    taken in id order (no deadlock between writers of several systems);
+    writers of different systems run side by side. On SQLite, whose writers
+    are serialised by the database's one write lock anyway: that lock, taken
+    now (``BEGIN IMMEDIATE``) instead of at the first write, when the reads
+    that went before it may be stale. Pages never call this; their reads
+    stay plain reads. Waits up to ``WRITE_LOCK_WAIT_MS`` for another writer.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        begin_immediate(session)
+        return
+    connection.execute(text(f"SET LOCAL lock_timeout = {WRITE_LOCK_WAIT_MS}"))
+    for system_id in sorted(set(system_ids)):
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:class, :id)"),
+            {"class": _SYSTEM_LOCK_CLASS, "id": int(system_id)},
+        )
+
+
+def begin_immediate(session: Session) -> None:
+    """On SQLite, start the session's transaction holding the database's write lock.
+
+    pysqlite runs SELECTs outside any transaction and begins one (deferred)
+    only at the first INSERT/UPDATE/DELETE, so what a writer read before its
+    first write may be stale by then. ``BEGIN IMMEDIATE`` takes the write
+    lock first; readers (WAL) are not blocked. A transaction already begun
+    has written, so it holds the lock already. A no-op on other databases.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw: Any = connection.connection.dbapi_connection
+    if raw.in_transaction:
+        return
+    usual = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    raw.execute(f"PRAGMA busy_timeout = {WRITE_LOCK_WAIT_MS}")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(usual)}")
 
 
 def dispose_engines() -> None:

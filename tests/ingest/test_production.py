@@ -79,7 +79,7 @@ def test_three_days_three_windows(engine: Engine, tmp_path: Path, data_dir: Path
     )
     assert first["is_reference"] is False
     assert first["model_version"] == 7
-    assert first["path"].startswith("production/checkout/v7/2025-03-01-")
+    assert first["path"].startswith(f"production/system_id={first['system_id']}/v7/2025-03-01-")
     assert {data_dir / w["path"] for w in windows} == parquet_files(data_dir)
 
     rows = pd.read_parquet(data_dir / first["path"])
@@ -151,7 +151,7 @@ def test_reference_and_out_of_range(engine: Engine, tmp_path: Path, data_dir: Pa
         utc(2025, 1, 1),
         datetime(2025, 1, 5, 0, 0, 0, 1, tzinfo=UTC),
     )
-    assert window["path"].startswith("production/checkout/v7/reference-")
+    assert window["path"].startswith(f"production/system_id={window['system_id']}/v7/reference-")
 
     ingest_file("production", production(tmp_path, ROWS), system="checkout", engine=engine)
     windows = stored(engine, "production_windows")

@@ -1,0 +1,131 @@
+"""`tandem seed`: the schema check, the whole-day shift and finishing a seed that stopped.
+
+The resumed seed is compared with the session's clean seed (``seeded_template``, SQLite,
+seeded at ``SEED_NOW``): the same rows in every table and the same production windows,
+on SQLite and on PostgreSQL, and no Parquet file that no window points at.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from alembic import command
+from click.testing import CliRunner
+from sqlalchemy import Engine, create_engine, func, select
+
+from app.cli import cli
+from app.config import PROJECT_ROOT
+from app.seed import needs_seed, read_manifest, shift_to_now
+from app.store.migrate import alembic_config
+from app.store.models import Base, ProductionWindow, System
+from tests.conftest import SEED_NOW
+
+SAMPLE_DATA = PROJECT_ROOT / "sample_data"
+BROKEN = "production/fraud-scoring/windows.parquet"  # late in the manifest, rows go to Parquet
+
+
+def _seed(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["seed", "--now", SEED_NOW.isoformat(), *args])
+    return result.exit_code, result.output
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            table.name: conn.scalar(select(func.count()).select_from(table)) or 0
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def _windows(engine: Engine) -> set[tuple[object, ...]]:
+    query = select(
+        System.name,
+        ProductionWindow.model_version,
+        ProductionWindow.is_reference,
+        ProductionWindow.window_start,
+        ProductionWindow.rows,
+        ProductionWindow.content_hash,
+    ).join(System, System.id == ProductionWindow.system_id)
+    with engine.connect() as conn:
+        return {tuple(row) for row in conn.execute(query)}
+
+
+def _orphans(engine: Engine, data_dir: Path) -> set[str]:
+    """Parquet files under the data dir that no production window points at."""
+    with engine.connect() as conn:
+        stored = set(conn.scalars(select(ProductionWindow.path)))
+    on_disk = {p.relative_to(data_dir).as_posix() for p in data_dir.rglob("*.parquet")}
+    return on_disk - stored
+
+
+@pytest.mark.parametrize(
+    "clock", ["00:00:00", "00:05:00", "06:00:00", "13:20:00", "23:55:00", "23:59:59.999999"]
+)
+def test_the_shift_is_whole_days_and_the_data_ends_at_the_start_of_the_seed_day(
+    clock: str,
+) -> None:
+    ends_at = datetime.fromisoformat(str(read_manifest(SAMPLE_DATA)["ends_at"]))
+    now = datetime.fromisoformat(f"2026-12-01T{clock}+00:00")
+    shift = shift_to_now(ends_at, now)
+    assert shift % timedelta(days=1) == timedelta(0)
+    assert ends_at + shift == datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_seed_refuses_a_database_never_migrated(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TANDEM_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TANDEM_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    code, output = _seed()
+    assert code == 2, output
+    assert "has no Tandem schema" in output
+    assert "tandem db upgrade" in output
+    assert not (tmp_path / "production").exists()
+
+
+def test_seed_refuses_a_database_one_migration_behind(engine: Engine, data_dir: Path) -> None:
+    command.downgrade(alembic_config(engine), "-1")
+    code, output = _seed()
+    assert code == 2, output
+    assert "tandem db upgrade" in output
+    assert _orphans(engine, data_dir) == set()  # no files...
+    assert not (data_dir / "production").exists()
+    with engine.connect() as conn:  # ...and no rows
+        assert conn.scalar(select(func.count()).select_from(System)) == 0
+
+
+def test_a_seed_that_stopped_on_a_bad_file_is_finished_by_the_next_seed(
+    engine: Engine, data_dir: Path, tmp_path: Path, seeded_template: Path
+) -> None:
+    source = tmp_path / "sample_data"
+    shutil.copytree(SAMPLE_DATA, source)
+    broken = pd.read_parquet(source / BROKEN)
+    broken.loc[6, "timestamp"] = pd.NaT  # data row 7: a required value is missing
+    broken.to_parquet(source / BROKEN)
+
+    code, output = _seed("--from", str(source))
+    assert code == 2, output
+    assert "windows.parquet, row 7" in output
+    assert "run `tandem seed` again" in output
+    assert _orphans(engine, data_dir) == set()
+    assert needs_seed(engine, source)  # what `tandem serve` asks before it serves
+    loaded_before = _counts(engine)
+
+    shutil.copy(SAMPLE_DATA / BROKEN, source / BROKEN)  # the fix
+    code, output = _seed("--from", str(source))
+    assert code == 0, output
+    assert "Finished an unfinished seed: 2 files" in output
+
+    clean = create_engine(f"sqlite:///{seeded_template / 'tandem.db'}")
+    try:
+        assert _counts(engine) == _counts(clean)
+        assert _windows(engine) == _windows(clean)
+    finally:
+        clean.dispose()
+    assert _counts(engine)["production_windows"] > loaded_before["production_windows"]
+    assert _orphans(engine, data_dir) == set()
+    assert not needs_seed(engine, source)
+    code, output = _seed("--from", str(source))
+    assert (code, output.strip()) == (0, "The database was seeded already; nothing to do.")

@@ -10,9 +10,10 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import math
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -77,13 +78,29 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 def _parse_time(value: str | None, name: str) -> datetime | None:
+    from app.health.window import parse_instant
+
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(f"{name}: expected an ISO 8601 timestamp, got {value!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return parse_instant(value, name)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+
+
+def json_text(data: Any) -> str:
+    """Strict JSON (RFC 8259): a non-finite number (NaN, ±inf) is written as null."""
+    return json.dumps(_finite(data), indent=2, allow_nan=False)
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(value) for value in data]
+    return data
 
 
 @click.group(cls=TandemGroup)
@@ -186,7 +203,7 @@ def status(system: str | None, since: str | None, until: str | None, fmt: str) -
         raise BadInput("--since must be before --until")
     report = build_status(system=system, since=start, until=end)
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        click.echo(json_text(report.to_dict()))
     else:
         click.echo(format_table(report))
 
@@ -203,14 +220,32 @@ def sample_data(out: Path) -> None:
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option("--port", type=int, default=None, help="Port (default: Streamlit's, 8501).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 for every interface (see README, Serving on the network).",
+)
 @click.option("--no-seed", is_flag=True, help="Do not seed an empty database.")
 @click.pass_context
-def serve(ctx: click.Context, port: int | None, no_seed: bool) -> None:
-    """Migrate (and seed an empty) database, then run the dashboard."""
-    from app.config import PROJECT_ROOT
+def serve(ctx: click.Context, port: int | None, host: str, no_seed: bool) -> None:
+    """Migrate (and seed an empty) database, then run the dashboard.
+
+    Listens on 127.0.0.1 unless ``--host`` says otherwise, whatever the current
+    directory's Streamlit config says: the address decides the role of
+    visitors when no login is configured (``app.roles.anonymous_role``).
+    """
+    from app.config import PROJECT_ROOT, load_settings
+    from app.roles import anonymous_role, is_loopback
     from app.seed import needs_seed, seed_database
     from app.store.migrate import upgrade
 
+    if any(arg.split("=", 1)[0] == "--server.address" for arg in ctx.args):
+        raise BadInput("give the address as --host, not --server.address")
+    try:
+        role = anonymous_role(host, load_settings().anonymous_role)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
     upgrade()
     if not no_seed and needs_seed():  # empty, or a seed that stopped half-way
         click.echo("Loading the sample data (once)...")
@@ -219,7 +254,12 @@ def serve(ctx: click.Context, port: int | None, no_seed: bool) -> None:
     args = [sys.executable, "-m", "app.ui.launch", "run", entry]  # Streamlit, imports done
     if port is not None:
         args += ["--server.port", str(port)]
-    args += list(ctx.args)
+    args += ["--server.address", host, *ctx.args]
+    if not is_loopback(host):
+        click.echo(
+            f"Listening on {host}: without [auth] login every visitor is "
+            f"{'an editor' if role == 'editor' else 'a viewer'} (TANDEM_ANONYMOUS_ROLE sets it)."
+        )
     os.execv(sys.executable, args)
 
 

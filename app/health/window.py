@@ -24,6 +24,7 @@ from app.store.models import (
     System,
     TrainingRun,
 )
+from app.store.types import EARLIEST, LATEST
 
 DEFAULT_DAYS = 30
 
@@ -31,6 +32,26 @@ DEFAULT_DAYS = 30
 def as_utc(moment: datetime) -> datetime:
     """``moment`` as aware UTC; a naive timestamp is taken to be UTC already."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_instant(value: str, flag: str) -> datetime:
+    """A command-line timestamp (ISO 8601, UTC when it has no offset) as aware UTC.
+
+    Raises ``ValueError`` naming ``flag`` for text that is not a timestamp or
+    an instant outside ``[EARLIEST, LATEST)`` (``0001-01-01T00:00:00+01:00``
+    is not even a UTC datetime).
+    """
+    expected = (
+        f"{flag}: expected an ISO 8601 timestamp from {EARLIEST:%Y-%m-%d} "
+        f"to before {LATEST:%Y-%m-%d}, got {value!r}"
+    )
+    try:
+        parsed = as_utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
+    except (ValueError, OverflowError):
+        raise ValueError(expected) from None
+    if not EARLIEST <= parsed < LATEST:
+        raise ValueError(expected)
+    return parsed
 
 
 @dataclass(frozen=True)

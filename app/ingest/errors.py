@@ -13,9 +13,18 @@ from pathlib import Path
 _MAX_GOT = 80
 
 
+# Control characters (NUL, ESC, newlines) are shown escaped, never written to the terminal.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters escaped (NUL shows as ``\\x00``)."""
+    return text.translate(_CONTROL)
+
+
 def quote(value: object) -> str:
-    """A found value as the error message shows it: double-quoted, shortened."""
-    text = str(value)
+    """A found value as the error message shows it: double-quoted, escaped, shortened."""
+    text = printable(str(value))
     if len(text) > _MAX_GOT:
         text = text[: _MAX_GOT - 1] + "…"
     return '"' + text.replace('"', '\\"') + '"'
@@ -55,7 +64,10 @@ class IngestError(ValueError):
         if self.row is not None:
             parts.append(f"row {self.row}" + (f" (line {self.line})" if self.line else ""))
         if self.column is not None:
-            parts.append(f'column "{self.column}"')
+            column = printable(self.column)
+            if len(column) > _MAX_GOT:
+                column = column[: _MAX_GOT - 1] + "…"
+            parts.append(f'column "{column}"')
         return ", ".join(parts)
 
     def _message(self) -> str:

@@ -7,7 +7,31 @@ the code accepts (a test compares the two).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy.sql.elements import KeyedColumnElement
+
+from app.store.models import (
+    Base,
+    DatasetVersion,
+    Deployment,
+    DriftResult,
+    HealthSample,
+    Incident,
+    MetricPoint,
+    ModelVersion,
+    PerformanceResult,
+    PipelineRun,
+    ProductionWindow,
+    QualityResult,
+    RunMetric,
+    RunParam,
+    RunTag,
+    System,
+    TrainingRun,
+)
 
 TEXT = "text"
 INTEGER = "integer"
@@ -16,6 +40,14 @@ TIMESTAMP = "timestamp"
 JSON_OBJECT = "JSON object"
 DATASET_REF = "name@version"
 
+INT64_MAX = 2**63 - 1
+# Integers up to this size are exact as float64; beyond it a number column would round them.
+FLOAT_EXACT = 2**53
+# A latency longer than a day is a unit or export error, and sums of such
+# values are what overflowed the hourly rollups (1e308 ms summed to inf).
+MAX_LATENCY_MS = 86_400_000
+MAX_REQUESTS = 10**12
+
 
 @dataclass(frozen=True)
 class Column:
@@ -23,7 +55,9 @@ class Column:
 
     ``required``: the header must contain it. ``nullable``: a value may be
     empty. ``values``: the allowed values (an enum). ``upper``: any case is
-    accepted and stored upper-case.
+    accepted and stored upper-case. ``max_length`` (characters) and
+    ``max_integer`` come from the database column the value is stored in
+    (:func:`_stored`), so the store's schema is their one definition.
     """
 
     name: str
@@ -36,16 +70,22 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     upper: bool = False
+    max_length: int | None = None
+    max_integer: int | None = None
 
 
 @dataclass(frozen=True)
 class Prefix:
-    """A family of columns named ``<prefix><name>``, e.g. ``param.lr``; all optional."""
+    """A family of columns named ``<prefix><name>``, e.g. ``param.lr``; all optional.
+
+    ``max_name_length``: the longest ``<name>`` the database stores.
+    """
 
     prefix: str
     type: str
     meaning: str
     example: str
+    max_name_length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +95,7 @@ class Format:
     ``key`` is the natural key within one file (a duplicate is an error).
     ``features``: every column not named here is a model feature (production).
     ``rules`` describe the checks that involve several columns, for the docs.
+    ``max_feature_name``: the longest feature or segment column name stored.
     """
 
     kind: str
@@ -64,9 +105,20 @@ class Format:
     prefixes: tuple[Prefix, ...] = ()
     features: bool = False
     rules: tuple[str, ...] = ()
+    max_feature_name: int | None = None
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
+
+
+def bound_text(value: float) -> str:
+    """A bound as docs and errors show it: ``86400000`` rather than ``8.64e+07``, ``10^12``."""
+    if float(value).is_integer():
+        text = str(int(value))
+        if int(value) >= 10**9 and text.strip("0") == "1":
+            return f"10^{len(text) - 1}"
+        return text
+    return f"{value:g}"
 
 
 def _c(name: str, type_: str, meaning: str, example: str, **options: object) -> Column:
@@ -78,6 +130,7 @@ _OPTIONAL = {"required": False, "nullable": True}
 _EMPTY_OK = {"nullable": True}
 _COUNT = {"minimum": 0, "nullable": True}
 _UNIT = {"minimum": 0, "maximum": 1, "nullable": True}
+_LATENCY = {"minimum": 0, "maximum": MAX_LATENCY_MS, "nullable": True}
 _T = "2025-03-01T10:00:00Z"  # example timestamp
 
 # A table of data: one column per line reads better than the formatter's layout.
@@ -127,11 +180,13 @@ _FORMATS = (
     Format("health", "Golden signals of the service for one interval (e.g. one minute).", (
         _SYSTEM,
         _c("timestamp", TIMESTAMP, "Start of the interval", _T),
-        _c("requests", INTEGER, "Requests in the interval", "1200", minimum=0),
-        _c("errors", INTEGER, "Failed requests in the interval", "3", minimum=0),
-        _c("latency_p50_ms", NUMBER, "Median latency, ms", "41.5", **_COUNT),
-        _c("latency_p95_ms", NUMBER, "95th percentile latency, ms", "120", **_COUNT),
-        _c("latency_p99_ms", NUMBER, "99th percentile latency, ms", "310", **_COUNT),
+        _c("requests", INTEGER, "Requests in the interval", "1200", minimum=0,
+           maximum=MAX_REQUESTS),
+        _c("errors", INTEGER, "Failed requests in the interval", "3", minimum=0,
+           maximum=MAX_REQUESTS),
+        _c("latency_p50_ms", NUMBER, "Median latency, ms", "41.5", **_LATENCY),
+        _c("latency_p95_ms", NUMBER, "95th percentile latency, ms", "120", **_LATENCY),
+        _c("latency_p99_ms", NUMBER, "99th percentile latency, ms", "310", **_LATENCY),
         _c("cpu_util", NUMBER, "CPU utilisation, 0–1", "0.42", **_UNIT),
         _c("mem_util", NUMBER, "Memory utilisation, 0–1", "0.61", **_UNIT),
     ), key=("system", "timestamp"), rules=("`errors` ≤ `requests`",)),
@@ -209,7 +264,75 @@ _FORMATS = (
 )
 # fmt: on
 
-FORMATS: dict[str, Format] = {f.kind: f for f in _FORMATS}
+# Where each kind's columns are stored: the table of its rows, and the tables
+# the names of its open-ended columns go to.
+_TABLES: dict[str, type[Base]] = {
+    "pipelines": PipelineRun,
+    "deployments": Deployment,
+    "incidents": Incident,
+    "health": HealthSample,
+    "datasets": DatasetVersion,
+    "runs": TrainingRun,
+    "metrics": MetricPoint,
+    "models": ModelVersion,
+    "production": ProductionWindow,
+}
+_ELSEWHERE = {("metrics", "run_id"): TrainingRun.__table__.c.run_id}
+_PREFIX_KEYS = {
+    "param.": RunParam.__table__.c.key,
+    "tag.": RunTag.__table__.c.key,
+    "metric.": RunMetric.__table__.c.key,
+    "segment.": QualityResult.__table__.c.column,
+}
+# A production feature's name is stored as the column of its drift and quality results.
+_FEATURE_NAMES = (DriftResult.__table__.c.column, QualityResult.__table__.c.column)
+
+
+def _length(stored: KeyedColumnElement[Any] | None) -> int | None:
+    return stored.type.length if stored is not None and isinstance(stored.type, String) else None
+
+
+def _integer_max(stored: KeyedColumnElement[Any] | None) -> int | None:
+    """The largest value of the column's SQL integer type (PostgreSQL's sizes)."""
+    if stored is None:
+        return None
+    if isinstance(stored.type, BigInteger):
+        return INT64_MAX
+    if isinstance(stored.type, Integer):
+        return 2**31 - 1
+    return None
+
+
+def _stored(kind: str, column: Column) -> Column:
+    """``column`` with the limits of the database column it is stored in."""
+    if column.name == "system":
+        stored: KeyedColumnElement[Any] | None = System.__table__.c.name
+    else:
+        stored = _ELSEWHERE.get((kind, column.name))
+        table = _TABLES[kind].__table__
+        if stored is None and column.name in table.c:
+            stored = table.c[column.name]
+    integer_max = _integer_max(stored) if column.type == INTEGER else None
+    if column.type == INTEGER and integer_max is None:
+        integer_max = INT64_MAX
+    return replace(column, max_length=_length(stored), max_integer=integer_max)
+
+
+def _with_limits(spec: Format) -> Format:
+    return replace(
+        spec,
+        columns=tuple(_stored(spec.kind, c) for c in spec.columns),
+        prefixes=tuple(
+            replace(p, max_name_length=_length(_PREFIX_KEYS.get(p.prefix))) for p in spec.prefixes
+        ),
+        max_feature_name=min(_length(c) or 0 for c in _FEATURE_NAMES) if spec.features else None,
+    )
+
+
+# A segment's results are stored under the key ``<name>=<value>``, at most this long.
+SEGMENT_KEY_LENGTH: int = _length(PerformanceResult.__table__.c.segment) or 0
+
+FORMATS: dict[str, Format] = {f.kind: _with_limits(f) for f in _FORMATS}
 KINDS: tuple[str, ...] = tuple(FORMATS)
 
 

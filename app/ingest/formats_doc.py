@@ -6,7 +6,7 @@ intro states the conventions every kind shares.
 
 from __future__ import annotations
 
-from app.ingest.formats import FORMATS, Column, Format, Prefix
+from app.ingest.formats import FORMATS, Column, Format, Prefix, bound_text
 
 INTRO = """\
 # Data formats
@@ -24,11 +24,28 @@ rules hold for every kind:
   `2025-03-01T12:00:00+02:00`, `2025-03-01 10:00:00`). A timestamp without an
   offset is **UTC**. Parquet timestamp columns are accepted as they are; naive
   ones are UTC too. Timestamps are stored to the microsecond.
+  Timestamps must lie from 1900-01-01 to before 2200-01-01 (UTC).
 - **Numbers** must be finite: `NaN` and `inf` are errors, except where a column
-  says a value may be empty (then `NaN` means "no value").
+  says a value may be empty (then `NaN` means "no value"). This holds for
+  production features too: a feature value is a finite number or empty.
+- **Integers** are read exactly (never through a float) and must fit the
+  database column they are stored in: up to 2147483647 (2^31 − 1) for the
+  columns marked so, else up to 9223372036854775807 (2^63 − 1). `1e30`, `2^63`
+  or a Parquet `uint64` value beyond the column's type is an error.
+- **Number columns** (and numeric features) are 64-bit floats. An integer
+  written without a decimal point that a float would round (beyond 2^53, e.g.
+  `9007199254740993`) is an error rather than silently changed; send such
+  identifiers as text (a feature with a letter in it is categorical).
+- **Bounds**: latencies are at most 86400000 ms (a day) and `requests` and
+  `errors` at most 10^12 per interval, so sums over any range stay finite.
+- **Text** must be valid UTF-8 (in Parquet too) and hold no NUL character
+  (PostgreSQL refuses it). A text column stores at most the number of
+  characters its type says (`text, ≤ 64 chars`); column names of features and
+  of `param.`, `tag.`, `metric.` and `segment.` columns at most 250.
 - **The `system` column** names the system a row belongs to. `--system NAME`
   fills it in, or overrides it, for the whole file. A system that does not
-  exist yet is created.
+  exist yet is created. A system name is 1 to 200 characters and not blank
+  (an empty name is also the scope of the global thresholds).
 - **Idempotent**: every row has a natural key (the key listed per kind).
   Re-ingesting a file adds nothing; a row whose key exists is updated in place.
 - **One transaction**: the whole file is validated before anything is written,
@@ -69,10 +86,16 @@ def _type_cell(column: Column | Prefix) -> str:
     text = column.type
     if isinstance(column, Column):
         low, high = column.minimum, column.maximum
+        if column.max_integer is not None and column.max_integer < 2**63 - 1:
+            high = column.max_integer if high is None else min(high, column.max_integer)
         if low is not None and high is not None:
-            text += f", {low:g}–{high:g}"
+            text += f", {bound_text(low)}–{bound_text(high)}"
         elif low is not None:
-            text += f", ≥ {low:g}"
+            text += f", ≥ {bound_text(low)}"
+        elif high is not None:
+            text += f", ≤ {bound_text(high)}"
+        if column.max_length is not None and not column.values:
+            text += f", ≤ {column.max_length} chars"
     return text
 
 

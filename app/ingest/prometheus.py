@@ -160,11 +160,12 @@ class PrometheusImportSummary:
 
 def parse_time(value: str, name: str) -> datetime:
     """An ISO 8601 timestamp as UTC; one without a zone is taken as UTC."""
+    from app.health.window import parse_instant
+
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise PrometheusError(f"{name}: expected an ISO 8601 timestamp, got {value!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return parse_instant(value, name)
+    except ValueError as error:
+        raise PrometheusError(str(error)) from None
 
 
 def parse_step(value: str) -> int:

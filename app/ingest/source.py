@@ -133,11 +133,59 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     except (pa.ArrowException, OSError) as exc:
         raise IngestError(path, expected="a readable Parquet file", got=quote(exc)) from None
     _check_names(path, table.column_names)
-    frame = _blanks_to_null(table).to_pandas()
+    table = _binary_as_text(path, table)
+    # Nullable integer dtypes: an int64 column with a gap, or a uint64 one, must not pass
+    # through float64 (which rounds beyond 2^53) before validation sees it.
+    frame = _blanks_to_null(table).to_pandas(types_mapper=_INTEGERS.get)
     for name in frame.columns:
         if isinstance(frame[name].dtype, pd.CategoricalDtype):
             frame[name] = frame[name].astype(object)
     return frame
+
+
+_INTEGERS = {
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.uint8(): pd.UInt8Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.uint64(): pd.UInt64Dtype(),
+}
+
+
+def _binary_as_text(path: Path, table: pa.Table) -> pa.Table:
+    """Binary columns as UTF-8 text, or an error at the first value that is not UTF-8."""
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+            try:
+                column = column.cast(pa.string())
+            except pa.ArrowInvalid:
+                row, value = next(
+                    (i, v)
+                    for i, v in enumerate(column.to_pylist())
+                    if v is not None and not _is_utf8(v)
+                )
+                raise IngestError(
+                    path, row=row + 1, column=name, expected="UTF-8 text", got=_hex(value)
+                ) from None
+        columns.append(column)
+    return pa.Table.from_arrays(columns, names=table.column_names)
+
+
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _hex(value: bytes) -> str:
+    shown = value[:16].hex(" ") + (" …" if len(value) > 16 else "")
+    return f"the bytes 0x{shown} (not UTF-8)"
 
 
 def _blanks_to_null(table: pa.Table) -> pa.Table:

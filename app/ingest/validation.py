@@ -5,12 +5,20 @@ and the error reported is the earliest row among them, so the user fixes the
 file top to bottom. Typed columns: text is ``object`` (``None`` when empty),
 integers ``Int64``, numbers ``float64`` (NaN when empty), timestamps
 ``datetime64[us, UTC]`` (naive input is UTC; ``shift`` is already added).
+
+Whatever passes here, both databases store as it is: text fits its column
+and holds no NUL, integers fit their SQL type and are kept exactly (never
+through a float), a number column never silently rounds an integer, and
+timestamps lie in ``[EARLIEST, LATEST)``. The limits come from the store's
+column types (see ``formats._stored``).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,15 +28,20 @@ import pandas as pd
 from app.ingest.errors import IngestError, quote
 from app.ingest.formats import (
     DATASET_REF,
+    FLOAT_EXACT,
     FORMATS,
+    INT64_MAX,
     INTEGER,
     JSON_OBJECT,
     NUMBER,
+    SEGMENT_KEY_LENGTH,
     TIMESTAMP,
     Column,
     Format,
+    bound_text,
 )
 from app.ingest.source import Source
+from app.store.types import EARLIEST, LATEST
 
 TS_DTYPE = pd.DatetimeTZDtype(unit="us", tz="UTC")
 _DATASET_REF = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -40,6 +53,30 @@ _EXPECTED = {
     DATASET_REF: "name@version",
 }
 _EMPTY = "an empty value"
+_NO_NUL = "text without NUL characters"
+_TIME_RANGE = f"a time from {EARLIEST:%Y-%m-%d} to before {LATEST:%Y-%m-%d}"
+_INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+\s*$")
+_EXACT = "a number a float column holds exactly (integers up to 2^53)"
+_SYSTEM = FORMATS["pipelines"].column("system")
+SYSTEM_NAME_MAX: int = (_SYSTEM.max_length if _SYSTEM else None) or 200
+
+
+def system_name_problem(name: str) -> str | None:
+    """What is wrong with ``name`` as a system name (``--system``), or None.
+
+    A blank name is refused (``''`` is also the global scope of thresholds),
+    and so is one longer than the ``systems.name`` column or holding NUL.
+    """
+    if not name.strip():
+        return "an empty name"
+    if "\x00" in name:
+        return "a name with a NUL character"
+    if len(name) > SYSTEM_NAME_MAX:
+        return f"a name of {len(name)} characters"
+    return None
+
+
+SYSTEM_NAME_RULE = f"a system name of 1 to {SYSTEM_NAME_MAX} characters, not blank"
 
 
 @dataclass(frozen=True)
@@ -59,12 +96,20 @@ class _Problems:
         self.found: list[tuple[int, int, IngestError]] = []
 
     def check(
-        self, column: str, bad: pd.Series | np.ndarray, expected: str, got: str | None = None
+        self,
+        column: str,
+        bad: pd.Series | np.ndarray,
+        expected: str,
+        got: str | Callable[[int], str] | None = None,
     ) -> None:
+        """Report the first row of ``bad``; ``got`` describes it (default: its raw value)."""
         hits = np.flatnonzero(np.asarray(bad, dtype=bool))
         if hits.size:
             row = int(hits[0])
-            shown = got if got is not None else quote(self.source.frame[column].iloc[row])
+            if callable(got):
+                shown = got(row)
+            else:
+                shown = got if got is not None else quote(self.source.frame[column].iloc[row])
             error = self.source.error(row=row, column=column, expected=expected, got=shown)
             self.found.append((row, len(self.found), error))
 
@@ -77,6 +122,8 @@ def validate(kind: str, source: Source, *, system: str | None, shift: timedelta)
     """Type and check every column of ``source`` as format ``kind`` requires."""
     spec = FORMATS[kind]
     raw = source.frame
+    if system is not None and (problem := system_name_problem(system)) is not None:
+        raise source.error(expected=f"--system: {SYSTEM_NAME_RULE}", got=problem)
     prefixed, features = _check_header(spec, source, system)
     problems = _Problems(source)
     typed: dict[str, pd.Series] = {}
@@ -92,7 +139,7 @@ def validate(kind: str, source: Source, *, system: str | None, shift: timedelta)
             option = Column(name, prefix.type, "", "", nullable=True)
             typed[name] = _convert(option, raw[name], problems)
     for name in features:
-        typed[name] = _feature(raw[name])
+        typed[name] = _feature(name, raw[name], problems)
     problems.raise_first()
     frame = pd.DataFrame(typed, index=raw.index)
     for column in spec.columns:
@@ -110,16 +157,33 @@ def _check_header(
     names = source.columns
     known = {c.name for c in spec.columns}
     prefixed: dict[str, list[str]] = {p.prefix: [] for p in spec.prefixes}
+    limits = {p.prefix: p.max_name_length for p in spec.prefixes}
     unknown, features = [], []
     for name in names:
+        if "\x00" in name:
+            raise source.error(column=name, expected="a column name " + _NO_NUL, got="a NUL")
         prefix = next((p for p in prefixed if name.startswith(p)), None)
         if name in known or (spec.kind == "production" and name == "system"):
             continue
         if prefix is not None:
-            if name == prefix:
+            if not name[len(prefix) :].strip():
                 raise source.error(column=name, expected=f"{prefix}<name>", got="no name")
+            limit = limits[prefix]
+            own = name if spec.features else name[len(prefix) :]  # segment names are kept whole
+            if limit is not None and len(own) > limit:
+                raise source.error(
+                    column=name,
+                    expected=f"a name of at most {limit} characters after {prefix}",
+                    got=f"{len(own)} characters",
+                )
             prefixed[prefix].append(name)
         elif spec.features:
+            if spec.max_feature_name is not None and len(name) > spec.max_feature_name:
+                raise source.error(
+                    column=name,
+                    expected=f"a feature name of at most {spec.max_feature_name} characters",
+                    got=f"{len(name)} characters",
+                )
             features.append(name)
         else:
             unknown.append(name)
@@ -159,26 +223,28 @@ def _convert(column: Column, raw: pd.Series, problems: _Problems) -> pd.Series:
     blank = _blank(raw)
     typed: pd.Series
     name, expected = column.name, _EXPECTED.get(column.type, "a value")
-    if column.type in (INTEGER, NUMBER):
+    if column.type == INTEGER:
+        typed = _integers(column, raw, blank, problems)
+        _check_range(column, typed, problems)
+    elif column.type == NUMBER:
         values, parsed_nan = _numbers(raw, blank)
         problems.check(name, ~blank & values.isna() & ~parsed_nan, expected)
-        if column.type == INTEGER:
-            bad = ~blank & (parsed_nan | ~np.isfinite(values.fillna(0)) | (values % 1 != 0))
-            problems.check(name, bad, expected)
-            typed = values.where(~bad & ~blank).astype("Int64")
-        else:
-            problems.check(name, np.isinf(values), expected)
-            if not column.nullable:
-                problems.check(name, parsed_nan, expected)
-            typed = values.where(~parsed_nan).astype(float)
+        problems.check(name, np.isinf(values), expected)
+        if not column.nullable:
+            problems.check(name, parsed_nan, expected)
+        _check_exact(name, raw, values, problems)
+        typed = values.where(~parsed_nan).astype(float)
         _check_range(column, typed, problems)
     elif column.type == TIMESTAMP:
         typed = _timestamps(raw, blank)
         problems.check(name, ~blank & typed.isna(), expected)
+        outside = ((typed < EARLIEST) | (typed >= LATEST)).fillna(False).astype(bool)
+        problems.check(name, outside, _TIME_RANGE)
     else:
         typed = raw.astype(object).where(~blank, None)
         if pd.api.types.infer_dtype(typed, skipna=True) not in ("string", "empty"):
             typed = typed.map(lambda v: None if v is None else str(v))
+        _check_text(name, typed, column.max_length, problems)
         if column.upper:
             typed = typed.str.upper().where(~blank, None)
         if column.values:
@@ -192,6 +258,88 @@ def _convert(column: Column, raw: pd.Series, problems: _Problems) -> pd.Series:
     if not column.nullable:
         problems.check(name, blank, expected, got=_EMPTY)
     return typed.reset_index(drop=True)
+
+
+def _check_text(name: str, typed: pd.Series, max_length: int | None, problems: _Problems) -> None:
+    """No NUL (PostgreSQL refuses it in text) and no more characters than the column holds."""
+    if typed.empty or pd.api.types.infer_dtype(typed, skipna=True) == "empty":
+        return
+    problems.check(name, typed.str.contains("\x00", regex=False).fillna(False), _NO_NUL)
+    if max_length is not None:
+        lengths = typed.str.len()
+        problems.check(
+            name,
+            (lengths > max_length).fillna(False),
+            f"at most {max_length} characters",
+            got=lambda row: f"{int(lengths.iloc[row])} characters",
+        )
+
+
+def _integers(column: Column, raw: pd.Series, blank: pd.Series, problems: _Problems) -> pd.Series:
+    """``Int64`` values, exact (never through a float) and within the column's SQL type."""
+    name, expected = column.name, _EXPECTED[INTEGER]
+    high = column.max_integer or INT64_MAX
+    low = -high - 1
+    in_range = f"an integer from {low} to {high}"
+    if pd.api.types.is_integer_dtype(raw.dtype):  # native integers (Parquet), uint64 included
+        unsigned = pd.api.types.is_unsigned_integer_dtype(raw.dtype)
+        ints = raw.astype("UInt64" if unsigned else "Int64")
+        out = ints > high
+        if not unsigned:
+            out |= ints < low
+        out = out.fillna(False).astype(bool)
+        problems.check(name, out, in_range)
+        return ints.where(~out).astype("Int64")
+    values, parsed_nan = _numbers(raw, blank)
+    problems.check(name, ~blank & values.isna() & ~parsed_nan, expected)
+    bad = ~blank & (parsed_nan | ~np.isfinite(values.fillna(0)) | (values % 1 != 0))
+    problems.check(name, bad, expected)
+    big = ~bad & ~blank & (values.abs() >= FLOAT_EXACT)
+    problems.check(name, ~bad & ~big & ((values > high) | (values < low)), in_range)
+    typed = values.where(~bad & ~blank & ~big).astype("Int64")
+    if big.any():  # read the written digits, not their float: 2^53 + 1 stays 2^53 + 1
+        exact = raw[big].map(_exact_integer)
+        out = exact.map(lambda v: v is None or not low <= v <= high).astype(bool)
+        problems.check(name, out.reindex(raw.index, fill_value=False), in_range)
+        keep = exact[~out]
+        typed.loc[keep.index] = keep.tolist()
+    return typed
+
+
+def _exact_integer(value: object) -> int | None:
+    """The integer a raw value denotes exactly, or None when it is not an integral number."""
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        return int(value)
+    text = str(value)
+    if _INTEGER_TEXT.match(text):
+        return int(text)
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if math.isfinite(number) and number.is_integer() else None
+
+
+def _check_exact(name: str, raw: pd.Series, values: pd.Series, problems: _Problems) -> None:
+    """Refuse an integer that a float64 column would round (beyond 2^53), rather than round it.
+
+    Only integers are at stake: a decimal such as ``0.1`` is a float by its
+    nature, but ``9007199254740993`` would be stored as ``…992`` without a word.
+    """
+    candidates = (np.isfinite(values.fillna(0)) & (values.abs() > FLOAT_EXACT)).to_numpy()
+    if not candidates.any():
+        return
+    exact = raw[candidates].map(lambda v: _exact_integer(v) if _is_integer_literal(v) else None)
+    rounded = [e is not None and int(float(e)) != e for e in exact]
+    bad = np.zeros(len(raw), dtype=bool)
+    bad[np.flatnonzero(candidates)] = rounded
+    problems.check(name, bad, _EXACT)
+
+
+def _is_integer_literal(value: object) -> bool:
+    if isinstance(value, int | np.integer):
+        return not isinstance(value, bool | np.bool_)
+    return isinstance(value, str) and _INTEGER_TEXT.match(value) is not None
 
 
 def _numbers(raw: pd.Series, blank: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -252,26 +400,42 @@ def _check_range(column: Column, typed: pd.Series, problems: _Problems) -> None:
         bad |= values < low  # NaN compares False: missing values are not out of range
     if high is not None:
         bad |= values > high
-    expected = f"a value between {low:g} and {high:g}" if high is not None else f"a value ≥ {low:g}"
+    if low is not None and high is not None:
+        expected = f"a value between {bound_text(low)} and {bound_text(high)}"
+    elif low is not None:
+        expected = f"a value ≥ {bound_text(low)}"
+    else:
+        expected = f"a value ≤ {bound_text(high or 0)}"
     problems.check(column.name, bad, expected)
 
 
-def _feature(raw: pd.Series) -> pd.Series:
-    """A feature column: float64 when every value is a number, else text (``None`` empty)."""
+def _feature(name: str, raw: pd.Series, problems: _Problems) -> pd.Series:
+    """A feature column: float64 when every value is a number, else text (``None`` empty).
+
+    A number must be finite (empty or NaN means missing) and exact as a float.
+    """
     if pd.api.types.is_bool_dtype(raw):
         return raw.astype(float)
-    if pd.api.types.is_numeric_dtype(raw):
-        return raw.astype(float)
+    values: pd.Series | None = None
     blank = _blank(raw)
-    first = raw[~blank].iloc[:1]
-    if raw.dtype == object and pd.to_numeric(first, errors="coerce").notna().all():
-        values, nan = _numbers(raw, blank)  # looks numeric: check every value
-        if not (~blank & values.isna() & ~nan).any():
-            return values
+    if pd.api.types.is_numeric_dtype(raw):
+        values = raw.astype(float)
+    else:
+        first = raw[~blank].iloc[:1]
+        if raw.dtype == object and pd.to_numeric(first, errors="coerce").notna().all():
+            parsed, nan = _numbers(raw, blank)  # looks numeric: check every value
+            if not (~blank & parsed.isna() & ~nan).any():
+                values = parsed
+    if values is not None:
+        problems.check(name, np.isinf(values), "a finite number, or empty")
+        _check_exact(name, raw, values, problems)
+        return values
     text = raw.astype(object)
     if pd.api.types.infer_dtype(text, skipna=True) not in ("string", "empty"):
         text = text.map(lambda v: v if isinstance(v, str) else str(v))
-    return text.where(~blank, None)
+    text = text.where(~blank, None)
+    _check_text(name, text, None, problems)
+    return text
 
 
 def _check_rules(kind: str, frame: pd.DataFrame, problems: _Problems) -> None:
@@ -294,6 +458,28 @@ def _check_rules(kind: str, frame: pd.DataFrame, problems: _Problems) -> None:
     elif kind == "deployments":
         bad = frame["kind"].eq("model") & frame["model_version"].isna()
         problems.check("model_version", bad, "a model version when kind is model", got=_EMPTY)
+    elif kind == "production":
+        _check_segment_keys(frame, problems)
+
+
+def _check_segment_keys(frame: pd.DataFrame, problems: _Problems) -> None:
+    """A segment's results are stored under ``<name>=<value>``, which must fit its column."""
+    limit = SEGMENT_KEY_LENGTH
+    for column in (c for c in frame.columns if c.startswith("segment.")):
+        room = limit - len(column.removeprefix("segment.")) - 1
+        if pd.api.types.infer_dtype(frame[column], skipna=True) == "empty":
+            continue
+        lengths = frame[column].str.len()
+
+        def got(row: int, lengths: pd.Series = lengths) -> str:
+            return f"{int(lengths.iloc[row])} characters"
+
+        problems.check(
+            column,
+            (lengths > room).fillna(False),
+            f"a value of at most {room} characters (stored as name=value, {limit} at most)",
+            got=got,
+        )
 
 
 def _check_duplicates(spec: Format, frame: pd.DataFrame, source: Source) -> None:

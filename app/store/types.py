@@ -14,6 +14,12 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+# The timestamps Tandem accepts, in files and in flags. pandas (nanoseconds,
+# 1677-2262), Python and both databases hold every instant in this range, so
+# no date arithmetic downstream (a window's 30 days, an hour's ceiling) overflows.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always UTC on the way in and aware on the way out."""

@@ -82,8 +82,13 @@ def needs_seed(engine: Engine | None = None, source: Path | None = None) -> bool
         return True
     source = (source or load_settings().sample_data_dir).resolve()
     with session_scope(engine) as session:
-        seeded = session.scalar(select(func.count()).select_from(SeedRecord))
-        return bool(seeded) and bool(_pending(session, source, _entries(read_manifest(source))))
+        if not session.scalar(select(func.count()).select_from(SeedRecord)):
+            return False
+        try:
+            return bool(_pending(session, source, _entries(read_manifest(source))))
+        except FileNotFoundError:  # no sample data here (an installed Tandem): nothing to finish
+            logger.warning("no sample data at %s to finish the seed with", source)
+            return False
 
 
 def shift_to_now(data_ends_at: datetime, now: datetime) -> timedelta:

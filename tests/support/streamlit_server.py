@@ -60,43 +60,57 @@ def serve_app(
 
     ``script`` serves another Streamlit script instead of Tandem's entry (the client's tests).
     """
-    port = free_port()
+    with serve_apps(1, data_dir, database_url, script) as (app,):
+        yield app
+
+
+@contextmanager
+def serve_apps(
+    count: int, data_dir: Path, database_url: str | None = None, script: Path | None = None
+) -> Iterator[tuple[RunningApp, ...]]:
+    """``count`` servers (replicas) of the same data, started side by side."""
     env = {
         **os.environ,
         "TANDEM_DATA_DIR": str(data_dir),
         "TANDEM_DATABASE_URL": database_url or f"sqlite:///{data_dir / 'tandem.db'}",
     }
-    log = data_dir / f"streamlit-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "app.ui.launch",  # as `tandem serve` starts it
-                "run",
-                str(script or PROJECT_ROOT / "streamlit_app.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
+    apps: list[RunningApp] = []
     try:
-        wait_until_ok(f"{url}/_stcore/health", process, log, "streamlit", timeout_s=120)
-        yield RunningApp(url=url, process=process, log=log)
+        for _ in range(count):
+            port = free_port()
+            log = data_dir / f"streamlit-{port}.log"
+            with log.open("wb") as out:
+                process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "app.ui.launch",  # as `tandem serve` starts it
+                        "run",
+                        str(script or PROJECT_ROOT / "streamlit_app.py"),
+                        "--server.port",
+                        str(port),
+                        "--server.address",
+                        "127.0.0.1",
+                        "--server.headless",
+                        "true",
+                        "--browser.gatherUsageStats",
+                        "false",
+                    ],
+                    cwd=PROJECT_ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            apps.append(RunningApp(url=f"http://127.0.0.1:{port}", process=process, log=log))
+        for app in apps:
+            wait_until_ok(f"{app.url}/_stcore/health", app.process, app.log, "streamlit", 120)
+        yield tuple(apps)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for app in apps:
+            app.process.terminate()
+        for app in apps:
+            try:
+                app.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                app.process.kill()
+                app.process.wait()

@@ -22,6 +22,8 @@ class Settings:
     sample_data_dir: Path
     # Who edits thresholds when `[auth]` is configured: e-mails and "@domain"s.
     editors: tuple[str, ...] = ()
+    # Without `[auth]`: the role of every visitor ("editor"/"viewer"); None = by bind address.
+    anonymous_role: str | None = None
 
     @property
     def production_dir(self) -> Path:
@@ -30,7 +32,8 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    """Read the ``TANDEM_*`` variables (DATA_DIR, DATABASE_URL, SAMPLE_DATA, EDITORS).
+    """Read the ``TANDEM_*`` variables (DATA_DIR, DATABASE_URL, SAMPLE_DATA, EDITORS,
+    ANONYMOUS_ROLE).
 
     The default database is a SQLite file inside the data dir so that a fresh
     checkout runs with no configuration at all.
@@ -40,5 +43,9 @@ def load_settings() -> Settings:
     sample = Path(os.environ.get("TANDEM_SAMPLE_DATA", PROJECT_ROOT / "sample_data"))
     editors = tuple(e.strip() for e in os.environ.get("TANDEM_EDITORS", "").split(",") if e.strip())
     return Settings(
-        data_dir=data_dir, database_url=url, sample_data_dir=sample.resolve(), editors=editors
+        data_dir=data_dir,
+        database_url=url,
+        sample_data_dir=sample.resolve(),
+        editors=editors,
+        anonymous_role=os.environ.get("TANDEM_ANONYMOUS_ROLE", "").strip() or None,
     )

@@ -148,7 +148,9 @@ def test_viewer_sees_thresholds_but_no_save_or_revert(seeded_engine: Engine) -> 
 
 def test_editor_by_domain_when_auth_is_configured(seeded_engine: Engine, monkeypatch) -> None:
     monkeypatch.setenv("TANDEM_EDITORS", "@example.com")
-    app = open_page(secrets=AUTH, user={"email": "ed@example.com", "is_logged_in": True})
+    app = open_page(
+        secrets=AUTH, user={"email": "ed@example.com", "email_verified": True, "is_logged_in": True}
+    )
     assert len(app.data_editor) == 1
     app = edit(app, "ci.pass_rate", Warn=0.93)
     app.button(key="threshold_save").click().run()
@@ -163,7 +165,9 @@ def test_logged_out_visitor_is_a_viewer_with_a_login_button(seeded_engine: Engin
 
 def test_editor_from_the_secrets_role_table(seeded_engine: Engine) -> None:
     secrets = {**AUTH, "tandem": {"roles": {"editors": ["ed@x.org"]}}}
-    app = open_page(secrets=secrets, user={"email": "ed@x.org", "is_logged_in": True})
+    app = open_page(
+        secrets=secrets, user={"email": "ed@x.org", "email_verified": True, "is_logged_in": True}
+    )
     assert len(app.data_editor) == 1
     assert any("(editor)" in c.value for c in app.sidebar.caption)
 

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from app.config import PROJECT_ROOT
 from app.store.db import dispose_engines
 from app.store.migrate import upgrade
+from tests.browser.conftest import browser, page  # noqa: F401 (Chromium, as the browser tests)
 from tests.support.postgres import Cluster, postgres_bin_dir, running_cluster
 
 _names = itertools.count()
@@ -59,6 +60,15 @@ def pg_url(cluster: Cluster, data_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("TANDEM_DATABASE_URL", url)
     yield url
     dispose_engines()
+
+
+def load_devops(url: str) -> None:
+    """The sample data's pipelines, deployments and incidents: three systems, in seconds."""
+    from app.ingest import ingest_file
+    from app.store.db import get_engine
+
+    for kind in ("pipelines", "deployments", "incidents"):
+        ingest_file(kind, PROJECT_ROOT / "sample_data" / f"{kind}.csv", engine=get_engine(url))
 
 
 def tandem(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -13,23 +13,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.config import PROJECT_ROOT
-from app.ingest import ingest_file
-from app.store.db import get_engine
-from tests.faults.conftest import assert_one_line_error, tandem
+from tests.faults.conftest import assert_one_line_error, load_devops, tandem
 from tests.support.postgres import Cluster
 
-SAMPLES = PROJECT_ROOT / "sample_data"
 PAGES = sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "app_pages").glob("*.py"))
 UNAVAILABLE = "The database is unavailable"
 
 
-def _load_devops(url: str) -> None:
-    for kind in ("pipelines", "deployments", "incidents"):
-        ingest_file(kind, SAMPLES / f"{kind}.csv", engine=get_engine(url))
-
-
 def test_status_against_a_stopped_server_exits_3_in_one_line(pg_url: str, cluster: Cluster) -> None:
-    _load_devops(pg_url)
+    load_devops(pg_url)
     assert tandem("status").returncode == 0
 
     cluster.stop()
@@ -66,7 +58,7 @@ def _systems_offered(app: AppTest) -> list[str] | None:
 def test_pages_say_the_database_is_unavailable_and_recover(
     page: str, pg_url: str, cluster: Cluster
 ) -> None:
-    _load_devops(pg_url)
+    load_devops(pg_url)
     app = _open(page)
     assert not app.exception, app.exception[0].message
     assert UNAVAILABLE not in _shown(app)

@@ -38,7 +38,7 @@ def unavailable(error: BaseException) -> str | None:
     return lines[0] if lines else type(cause).__name__
 
 
-def _is_outage(cause: BaseException) -> bool:
+def _is_outage(cause: BaseException | None) -> bool:
     sqlite_code = getattr(cause, "sqlite_errorname", None)
     if sqlite_code is not None:
         return str(sqlite_code).startswith(_SQLITE_CODES)

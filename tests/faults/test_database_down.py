@@ -7,12 +7,13 @@ and caches are the ones that must not stay broken.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 from streamlit.testing.v1 import AppTest
 
 from app.config import PROJECT_ROOT
+from app.store.availability import unavailable
 from tests.faults.conftest import assert_one_line_error, load_devops, tandem
 from tests.support.postgres import Cluster
 
@@ -80,14 +81,8 @@ def test_pages_say_the_database_is_unavailable_and_recover(
     assert "checkout-api" in (_systems_offered(app) or [])
 
 
-def test_a_query_error_that_is_not_an_outage_still_raises(tmp_path: Path) -> None:
+def test_a_query_error_that_is_not_an_outage_still_raises(engine: Engine) -> None:
     """Only an outage is softened: a bug (here, a missing table) stays an exception."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import DBAPIError
-
-    from app.store.availability import unavailable
-
-    engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}")
     with pytest.raises(DBAPIError) as raised, engine.connect() as connection:
         connection.execute(text("SELECT * FROM no_such_table"))
     assert unavailable(raised.value) is None

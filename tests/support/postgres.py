@@ -106,7 +106,11 @@ class Cluster:
 
     def _pg(self, program: str, *args: str) -> None:
         command = _as_cluster_owner([str(self.bin_dir / program), *args])
-        subprocess.run(command, check=True, capture_output=True)
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"{program} exited with {done.returncode}:\n{done.stdout}{done.stderr}"
+            )
 
 
 @contextmanager

@@ -3,7 +3,8 @@
 ``bench_load`` trusts this client to count errors and script times for 50
 sessions; these tests keep it honest in ``make test``: a few sessions visit
 every page of the seeded app and every visit finishes without an error, and a
-script that raises, or a page that does not exist, is reported as an error.
+script that raises or shows ``st.error``, or a page that does not exist, is
+reported as an error.
 """
 
 from __future__ import annotations
@@ -79,15 +80,27 @@ def test_an_unknown_page_is_an_error(served: RunningApp) -> None:
     assert asyncio.run(visit()) == ("page not found: ''",)
 
 
-def test_an_exception_on_the_page_is_an_error(tmp_path: Path) -> None:
-    script = tmp_path / "raises.py"
-    script.write_text(
-        "import streamlit as st\nst.write('before')\nraise ValueError('planted failure')\n"
-    )
-    with serve_app(tmp_path, script=script) as app:
-        report = run_load(app.url, 2, [{}], rounds=2)
+PLANTED = """
+import streamlit as st
 
-    assert len(report.visits) == 4
-    assert all(visit.errors == ("ValueError: planted failure",) for visit in report.visits), (
-        report.visits
-    )
+st.write("before the failure")
+if st.query_params.get("fail") == "alert":
+    st.error("planted alert")
+else:
+    raise ValueError("planted failure")
+"""
+
+
+def test_an_exception_or_an_st_error_on_the_page_is_an_error(tmp_path: Path) -> None:
+    script = tmp_path / "planted.py"
+    script.write_text(PLANTED)
+    with serve_app(tmp_path, script=script) as app:
+        report = run_load(app.url, 2, [{"fail": "raise"}, {"fail": "alert"}], rounds=2)
+
+    errors = sorted((visit.session, visit.errors) for visit in report.visits)
+    assert errors == [
+        (0, ("ValueError: planted failure",)),
+        (0, ("ValueError: planted failure",)),
+        (1, ("st.error: planted alert",)),
+        (1, ("st.error: planted alert",)),
+    ]

@@ -11,12 +11,15 @@ The server and the web client talk over ``/_stcore/stream`` in protobufs from
 2. the server answers ``new_session`` (the run started), ``session_status_changed``
    (``script_is_running``), the page's ``delta``s, and ``script_finished``.
    ``FINISHED_EARLY_FOR_RERUN`` means the script called ``st.rerun()`` and
-   another run follows; any other status ends the visit.
+   another run follows; ``FINISHED_SUCCESSFULLY`` or ``FINISHED_WITH_COMPILE_ERROR``
+   ends the visit.
 
 An error is what a user would see as one: an exception element
-(``delta.new_element.exception``, Streamlit's deprecation warnings aside), a
-compile error (``session_event.script_compilation_exception``), a
-``page_not_found``, or a run of a different page than the one asked for.
+(``delta.new_element.exception``, Streamlit's deprecation warnings aside), an
+``st.error`` (the app shows one only when something went wrong: the database
+is unavailable or behind, an edit was refused), a compile error
+(``session_event.script_compilation_exception``), a ``page_not_found``, or a
+run of a different page than the one asked for.
 
 The client never declares cached messages, so the server sends every message
 in full (no ``ref_hash``), and it sends no widget states: each visit renders
@@ -35,6 +38,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pyarrow as pa
 from google.protobuf.message import Message
+from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState, ContextInfo
 from streamlit.proto.Element_pb2 import Element
@@ -43,7 +47,9 @@ from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from websockets.asyncio.client import ClientConnection, connect
 
 STREAM_PATH = "/_stcore/stream"
-_RERUN = ForwardMsg.FINISHED_EARLY_FOR_RERUN
+# A page visit ends with the whole script's finish; an early finish means another run follows,
+# and a fragment's own run (``st.fragment(run_every=...)``) is not the page's.
+_PAGE_DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 
 
 class PageNotFinishedError(RuntimeError):
@@ -195,11 +201,14 @@ class StreamlitSession:
                 errors.append(_exception_text(msg.session_event.script_compilation_exception))
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 element = msg.delta.new_element
-                if element.WhichOneof("type") == "exception" and not element.exception.is_warning:
+                element_kind = element.WhichOneof("type")
+                if element_kind == "exception" and not element.exception.is_warning:
                     errors.append(_exception_text(element.exception))
+                elif element_kind == "alert" and element.alert.format == Alert.ERROR:
+                    errors.append(f"st.error: {element.alert.body}")
                 if self._keep_elements:
                     elements.append(element)
-            elif kind == "script_finished" and msg.script_finished != _RERUN:
+            elif kind == "script_finished" and msg.script_finished in _PAGE_DONE:
                 seconds = time.perf_counter() - start
                 wanted = self._page_hashes.get(page)
                 if wanted is not None and ran_hash and ran_hash != wanted:

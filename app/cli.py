@@ -208,6 +208,24 @@ def status(system: str | None, since: str | None, until: str | None, fmt: str) -
         click.echo(format_table(report))
 
 
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="List the files, remove nothing.")
+def gc(dry_run: bool) -> None:
+    """Remove window files no window points at (left by an interrupted ingest)."""
+    from app.config import load_settings
+    from app.ingest.orphans import collect_garbage
+    from app.store.db import get_engine
+    from app.store.migrate import ensure_current
+
+    ensure_current()
+    orphans = collect_garbage(get_engine(), load_settings().data_dir, dry_run=dry_run)
+    for orphan in orphans:
+        click.echo(orphan.path)
+    size = sum(o.size for o in orphans) / 1e6
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {len(orphans)} file(s), {size:.1f} MB", err=True)
+
+
 @cli.command("sample-data")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("sample_data"))
 def sample_data(out: Path) -> None:

@@ -23,7 +23,6 @@ UNAVAILABLE = "The database is unavailable"
 
 def test_status_against_a_stopped_server_exits_3_in_one_line(pg_url: str, cluster: Cluster) -> None:
     load_devops(pg_url)
-    assert tandem("status").returncode == 0
 
     cluster.stop()
     stopped = tandem("status")

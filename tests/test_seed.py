@@ -1,4 +1,5 @@
-"""`tandem seed`: the schema check, the whole-day shift and finishing a seed that stopped.
+"""`tandem seed`: the schema check, the whole-day shift and finishing a seed that stopped
+(on a bad file, or killed with SIGKILL half-way).
 
 The resumed seed is compared with the session's clean seed (``seeded_template``, SQLite,
 seeded at ``SEED_NOW``): the same rows in every table and the same production windows,
@@ -8,6 +9,10 @@ on SQLite and on PostgreSQL, and no Parquet file that no window points at.
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +26,7 @@ from app.cli import cli
 from app.config import PROJECT_ROOT
 from app.seed import needs_seed, read_manifest, shift_to_now
 from app.store.migrate import alembic_config
-from app.store.models import Base, ProductionWindow, System
+from app.store.models import Base, IngestRecord, ProductionWindow, System
 from tests.conftest import SEED_NOW
 
 SAMPLE_DATA = PROJECT_ROOT / "sample_data"
@@ -129,3 +134,35 @@ def test_a_seed_that_stopped_on_a_bad_file_is_finished_by_the_next_seed(
     assert not needs_seed(engine, source)
     code, output = _seed("--from", str(source))
     assert (code, output.strip()) == (0, "The database was seeded already; nothing to do.")
+
+
+def test_a_seed_killed_half_way_is_finished_by_the_next_seed(
+    sqlite_engine: Engine, data_dir: Path, seeded_template: Path
+) -> None:
+    command = [sys.executable, "-m", "app.cli", "seed", "--now", SEED_NOW.isoformat()]
+    seeding = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # Into the production files (the last 8 of 16), whose windows go to Parquet.
+        while _ingests(sqlite_engine) < 10 and seeding.poll() is None:
+            time.sleep(0.05)
+    finally:
+        seeding.send_signal(signal.SIGKILL)
+        seeding.wait()
+    assert seeding.returncode == -signal.SIGKILL
+    assert _ingests(sqlite_engine) < 16  # killed before it finished
+
+    code, output = _seed()
+    assert code == 0, output
+    assert "Finished an unfinished seed" in output
+    clean = create_engine(f"sqlite:///{seeded_template / 'tandem.db'}")
+    try:
+        assert _counts(sqlite_engine) == _counts(clean)
+        assert _windows(sqlite_engine) == _windows(clean)
+    finally:
+        clean.dispose()
+    assert _orphans(sqlite_engine, data_dir) == set()
+
+
+def _ingests(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(IngestRecord)) or 0

@@ -124,9 +124,15 @@ class StreamlitSession:
         self.session_id = ""
 
     async def __aenter__(self) -> StreamlitSession:
-        # No Origin header: the server allows non-browser clients without one.
+        # No Origin header: the server allows non-browser clients without one. No keepalive
+        # pings either: a browser sends none, and a server busy with 50 sessions may answer a
+        # ping late without anything being wrong for its users.
         self._ws = await connect(
-            self._url, subprotocols=["streamlit"], max_size=None, open_timeout=60
+            self._url,
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=60,
+            ping_interval=None,
         )
         return self
 

@@ -9,6 +9,7 @@ from app.ui import data_quality as ui
 from app.ui import drift as drift_ui
 from app.ui.data import data_key
 from app.ui.filters import current_selection
+from app.ui.text import md_text
 from app.ui.threshold_control import inline_threshold_editor
 
 selection = current_selection()
@@ -24,19 +25,22 @@ if not names:
     )
     st.stop()
 if selection.system is not None and selection.system not in names:
-    st.info(f"**{selection.system}** logs no production data, so it has no data quality to show.")
+    st.info(
+        f"**{md_text(selection.system)}** logs no production data, so it has no data quality "
+        "to show."
+    )
     st.stop()
 system = selection.system or st.selectbox("System", names, key="quality_system")
 
 results = ui.results(key, system, selection.days, selection.since, selection.until)
 if results.empty:
-    st.info(f"No production window of **{system}** in the selected time range.")
+    st.info(f"No production window of **{md_text(system)}** in the selected time range.")
     st.stop()
 trends = quality.window_trends(results)
 bounds = ui.thresholds(key, system)
 
 st.caption(
-    f"{len(trends)} daily windows of {system}, each checked against its model version's "
+    f"{len(trends)} daily windows of {md_text(system)}, each checked against its model version's "
     "training data. Dashed lines: the warn and critical thresholds of the Data health signals "
     "(editors change them below the charts)."
 )
@@ -49,7 +53,7 @@ for column, check, label in (
     column.metric(
         label,
         "—" if found is None else f"{found[0]:.1%}",
-        None if found is None else f"{found[2]} on {found[1]:%Y-%m-%d}",
+        None if found is None else f"{md_text(found[2])} on {found[1]:%Y-%m-%d}",
         delta_color="off",
         delta_arrow="off",
         help=f"warn at {bounds[check][0]:.0%}, critical at {bounds[check][1]:.0%}",

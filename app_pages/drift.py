@@ -9,6 +9,7 @@ from app.drift.store import PREDICTION, apply_family_thresholds
 from app.ui import drift as ui
 from app.ui.data import data_key
 from app.ui.filters import current_selection, query_int
+from app.ui.text import from_plot_text, md_text
 
 selection = current_selection()
 key = data_key()
@@ -24,7 +25,7 @@ if not names:
     )
     st.stop()
 if selection.system is not None and selection.system not in names:
-    st.info(f"**{selection.system}** logs no production data, so it has no drift to show.")
+    st.info(f"**{md_text(selection.system)}** logs no production data, so it has no drift to show.")
     st.stop()
 system = selection.system or st.selectbox("System", names, key="drift_system")
 
@@ -32,7 +33,7 @@ frame = ui.windows(key, system)
 production = frame[~frame["is_reference"]]
 versions = sorted(int(v) for v in production["model_version"].unique())
 if not versions:
-    st.info(f"**{system}** has training data but no production window yet.")
+    st.info(f"**{md_text(system)}** has training data but no production window yet.")
     st.stop()
 champion = ui.champion(key, system)
 
@@ -46,7 +47,7 @@ if points and (points[0].get("x"), points[0].get("y")) != st.session_state.get("
         picked = labels[points[0]["x"]]
         st.session_state["drift_version"] = int(picked["model_version"])
         st.session_state["drift_window"] = int(picked["id"])
-        st.session_state["drift_feature"] = points[0]["y"]
+        st.session_state["drift_feature"] = from_plot_text(str(points[0]["y"]))
 
 if st.session_state.get("drift_version") not in versions:
     wanted = query_int("version")

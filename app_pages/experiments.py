@@ -10,6 +10,7 @@ from app.experiments.filters import parse_condition
 from app.experiments.table import KEY_METRICS
 from app.ui import experiments as ui
 from app.ui.filters import current_selection
+from app.ui.text import md_text
 
 PAGE_SIZE = 50
 SORT_LABELS = {"started_at": "Start time", "experiment": "Experiment", "status": "Status"}
@@ -31,7 +32,7 @@ if base is None or options is None or options.total == 0:
 
 st.caption(
     f"Runs started {base.since:%d %b %Y} – {base.until:%d %b %Y} UTC"
-    f"{' in ' + selection.system if selection.system else ' in every system'}. "
+    f"{' in ' + md_text(selection.system) if selection.system else ' in every system'}. "
     "Filter and sort the table, then pick runs below to overlay their histories and compare them."
 )
 
@@ -48,7 +49,7 @@ condition_text = condition_col.text_input(
 try:
     condition = parse_condition(condition_text)
 except ValueError as error:
-    st.error(f"Metric condition ignored: {error}")
+    st.error(f"Metric condition ignored: {md_text(error)}")
     condition = None
 query = replace(
     base,

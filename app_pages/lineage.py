@@ -6,6 +6,7 @@ import streamlit as st
 
 from app.ui import lineage as ui
 from app.ui.filters import current_selection
+from app.ui.text import md_text
 
 selection = current_selection()
 st.title("Lineage")
@@ -22,10 +23,11 @@ if not models:
     st.code("tandem import-mlflow --tracking-uri sqlite:///mlflow.db --system fraud-scoring")
     st.stop()
 
+scope = md_text(selection.system) if selection.system else "every system"
 st.caption(
     "Every registered model version with the run that trained it, that run's data, the "
     "model's deployments and the incidents linked to them (all time, "
-    f"{selection.system or 'every system'}). The champion wears a gold ring; hover a node "
+    f"{scope}). The champion wears a gold ring; hover a node "
     "for its details."
 )
 
@@ -37,7 +39,8 @@ if rolled_back:
     st.warning(
         "Rolled back: "
         + "; ".join(
-            f"{n.system} model v{n.meta['model version']} ({n.meta['environment']}, "
+            f"{md_text(n.system)} model v{n.meta['model version']} "
+            f"({md_text(n.meta['environment'])}, "
             f"{n.meta['deployed']:%d %b %Y})"
             for n in rolled_back
         ),
@@ -56,7 +59,7 @@ picked = st.selectbox(
 chart, details = st.columns([3, 1])
 chart.plotly_chart(ui.figure(graph, picked), width="stretch")
 with details:
-    st.markdown(f"**{labels[picked]}**")
+    st.markdown(f"**{md_text(labels[picked])}**")
     st.dataframe(ui.metadata_table(graph.node(picked)), hide_index=True, width="stretch")
 
 st.subheader("Version diff")

@@ -9,6 +9,7 @@ from app.ui import drift as drift_ui
 from app.ui import performance as ui
 from app.ui.data import data_key
 from app.ui.filters import current_selection, query_int
+from app.ui.text import md_text
 from app.ui.threshold_control import inline_threshold_editor
 
 selection = current_selection()
@@ -25,14 +26,16 @@ if not names:
     )
     st.stop()
 if selection.system is not None and selection.system not in names:
-    st.info(f"**{selection.system}** logs no production data, so it has no model performance.")
+    st.info(
+        f"**{md_text(selection.system)}** logs no production data, so it has no model performance."
+    )
     st.stop()
 system = selection.system or st.selectbox("System", names, key="perf_system")
 
 data = ui.performance(key, system)
 metrics = [m for m in views.METRICS[data.task] if (data.results["metric"] == m).any()]
 if data.windows.empty or not metrics:
-    st.info(f"No production window of **{system}** has a performance result yet.")
+    st.info(f"No production window of **{md_text(system)}** has a performance result yet.")
     st.stop()
 default = data.champion_metric or metrics[0]
 if st.session_state.get("perf_metric") not in metrics:
@@ -45,7 +48,7 @@ st.query_params["metric"] = metric
 warn, critical = ui.bounds(key, system, "monitor.performance_ratio")
 series = views.metric_series(data, metric, warn, critical, selection.days)
 if series.empty:
-    st.info(f"No production window of **{system}** in the selected time range.")
+    st.info(f"No production window of **{md_text(system)}** in the selected time range.")
     st.stop()
 
 ui.headline(series, metric, warn)

@@ -8,6 +8,7 @@ import streamlit as st
 from app.health.catalog import SIGNALS_BY_KEY, STAGES, format_value
 from app.ui import data
 from app.ui.filters import current_selection
+from app.ui.text import html_text, md_text
 from app.ui.threshold_control import inline_threshold_editor
 from app.ui.tiles import STATUS_WORDS, render_css, render_lane, status_pill_html, verdict
 from app.ui.timeline import render_timelines
@@ -44,16 +45,16 @@ sorted_systems = sorted(report.systems, key=lambda s: (-s.status.rank, s.system)
 for system in sorted_systems:
     with st.container(border=True):
         st.html(
-            f"<div style='font-size:1.25rem;font-weight:700'>{system.system} "
+            f"<div style='font-size:1.25rem;font-weight:700'>{html_text(system.system)} "
             f"{status_pill_html(system.status)}</div>"
-            f"<div style='color:#374151'>{verdict(system)}</div>"
+            f"<div style='color:#374151'>{html_text(verdict(system))}</div>"
         )
         devops, mlops = st.columns([5, 6], gap="medium")
         with devops:
             render_lane("devops", system.lanes["devops"])
         with mlops:
             render_lane("mlops", system.lanes["mlops"], has_model=system.has_model)
-        with st.expander(f"All signals of {system.system}"):
+        with st.expander(f"All signals of {md_text(system.system)}"):
             rows = [
                 {
                     "Lane": lane_key,

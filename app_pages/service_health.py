@@ -17,6 +17,7 @@ from app.ui.service_health import (
     render_incidents,
     render_slo,
 )
+from app.ui.text import md_text
 from app.ui.threshold_control import inline_threshold_editor
 from app.ui.timeline import render_timeline
 
@@ -45,12 +46,12 @@ if system is None:
 
 health = load_service_health(system, selection)
 if health is None:
-    st.info(f"**No data for {system} yet.**", icon=":material/inbox:")
+    st.info(f"**No data for {md_text(system)} yet.**", icon=":material/inbox:")
     st.stop()
 
 window = health.window
 st.caption(
-    f"**{system}** · {window.since:%d %b %Y %H:%M} – {window.until:%d %b %Y %H:%M} UTC · "
+    f"**{md_text(system)}** · {window.since:%d %b %Y %H:%M} – {window.until:%d %b %Y %H:%M} UTC · "
     f"SLO: availability {health.targets.availability:.2%}, latency p95 ≤ "
     f"{health.targets.latency_p95_ms:.0f} ms (the `operate.*` warn thresholds)"
 )

@@ -11,6 +11,7 @@ import streamlit as st
 from app.drift import quality
 from app.store.db import get_engine
 from app.ui.data import DataKey
+from app.ui.text import plot_text
 
 LINE_COLOURS = {"warn": "#b26a00", "critical": "#c62828"}
 
@@ -95,7 +96,7 @@ def column_heatmap(matrix: pd.DataFrame, check: str) -> go.Figure:
         go.Heatmap(
             z=matrix.to_numpy(),
             x=[f"{c:%Y-%m-%d}" for c in matrix.columns],
-            y=list(matrix.index),
+            y=[plot_text(c) for c in matrix.index],
             colorscale="OrRd",
             zmin=0,
             zmax=max(float(matrix.max().max()), 0.05) if matrix.size else 1,

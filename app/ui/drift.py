@@ -23,6 +23,7 @@ from app.health.thresholds import ThresholdSpec
 from app.store.db import get_engine
 from app.ui import charts
 from app.ui.data import DataKey
+from app.ui.text import md_text, plot_text
 from app.ui.threshold_control import inline_threshold_editor
 from app.ui.threshold_editor import thresholds_at_cached
 
@@ -107,7 +108,8 @@ def dataset_drift_signal(key: DataKey, system: str, days: int) -> None:
     st.plotly_chart(drift_share_figure(shares, spec), width="stretch", key="drift_share_chart")
     st.caption(
         "The verdicts stored at ingest, as the health signals read them (the sliders above do "
-        f"not move them). The lines are {system}'s `monitor.drift_share` bounds, the same ones "
+        f"not move them). The lines are {md_text(system)}'s `monitor.drift_share` bounds, "
+        "the same ones "
         "the Overview, the Thresholds page and `tandem check` use; editing them here saves them."
     )
     inline_threshold_editor(system, DATASET_SIGNALS, key=f"drift_inline_{system}")
@@ -150,6 +152,9 @@ def threshold_controls() -> dict[str, float]:
 def heatmap_figure(cells: pd.DataFrame, selected: tuple[str, str] | None) -> go.Figure:
     """Features × windows as squares coloured by score relative to threshold (> 1 drifted).
 
+    Feature names are drawn as ``plot_text`` (a click returns them so; see
+    ``clicked_feature``).
+
     Built as a plain spec and wrapped without plotly's validation: validating
     ~900 points costs more than the rest of a threshold rerun together.
     """
@@ -163,7 +168,7 @@ def heatmap_figure(cells: pd.DataFrame, selected: tuple[str, str] | None) -> go.
         {
             "type": "scatter",
             "x": cells["label"].to_numpy(dtype=object),
-            "y": cells["column"].to_numpy(dtype=object),
+            "y": np.array([plot_text(c) for c in cells["column"]], dtype=object),
             "mode": "markers",
             "marker": {
                 "symbol": "square",
@@ -189,7 +194,7 @@ def heatmap_figure(cells: pd.DataFrame, selected: tuple[str, str] | None) -> go.
             {
                 "type": "scatter",
                 "x": [selected[0]],
-                "y": [selected[1]],
+                "y": [plot_text(selected[1])],
                 "mode": "markers",
                 "marker": {
                     "symbol": "square-open",
@@ -215,10 +220,13 @@ def heatmap_figure(cells: pd.DataFrame, selected: tuple[str, str] | None) -> go.
 
 def distribution_figure(shares: pd.DataFrame, kind: str, column: str) -> go.Figure:
     """Each side's share per bin (overlaid) or category (grouped); a plain spec, unvalidated."""
+    bins = shares["bin"].to_numpy()
+    if kind != "numerical":  # categories are data: drawn as text, not as Plotly's HTML
+        bins = np.array([plot_text(b) for b in bins], dtype=object)
     bars: list[dict[str, object]] = [
         {
             "type": "bar",
-            "x": shares["bin"].to_numpy(),
+            "x": bins,
             "y": shares[side].to_numpy(dtype=float),
             "name": side,
             "marker": {"color": colour},
@@ -231,7 +239,7 @@ def distribution_figure(shares: pd.DataFrame, kind: str, column: str) -> go.Figu
         "bargap": 0.05 if kind == "numerical" else 0.2,
         "height": 300,
         "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-        "xaxis": {"title": {"text": column}},
+        "xaxis": {"title": {"text": plot_text(column)}},
         "yaxis": {"title": {"text": "share of rows"}, "tickformat": ".0%"},
         "legend": {"orientation": "h", "y": 1.12},
     }

@@ -25,6 +25,7 @@ from app.health.window import default_window
 from app.store.db import get_engine, session_scope
 from app.ui.data import DataKey, data_key
 from app.ui.filters import Selection
+from app.ui.text import plot_text
 
 BEST_STYLE = "background-color: #d9f2e3; font-weight: 700"
 STATUS_STYLE = {
@@ -174,15 +175,15 @@ def _history_figure(key: DataKey, run_ids: tuple[str, ...], metric: str, x: str)
                 x=xs.to_numpy(),
                 y=group["value"].to_numpy(),
                 mode="lines",
-                name=labels[str(run_id)],
+                name=plot_text(labels[str(run_id)]),
             )
         )
     fig.update_layout(
         height=340,
         margin={"l": 10, "r": 10, "t": 36, "b": 10},
-        title={"text": f"{metric} per {'step' if x == 'step' else 'wall-clock time'}"},
+        title={"text": plot_text(f"{metric} per {'step' if x == 'step' else 'wall-clock time'}")},
         xaxis_title="step" if x == "step" else "time (UTC)",
-        yaxis_title=metric,
+        yaxis_title=plot_text(metric),
         legend={"title": "run"},
         hovermode="x unified",
     )

@@ -14,6 +14,7 @@ from app.lineage.layout import layout
 from app.lineage.version_diff import version_diff as diff_versions
 from app.store.db import get_engine
 from app.ui.data import DataKey, data_key
+from app.ui.text import plot_text
 
 LAYER_TITLES = ("Data", "Training runs", "Model versions", "Deployments", "Incidents")
 # status → (legend label, colour); the champion also gets a gold ring.
@@ -85,7 +86,7 @@ def figure(graph: LineageGraph, selected: str | None = None) -> go.Figure:
                 y=[positions[n.id][1] for n in nodes],
                 mode="markers+text",
                 name=label,
-                text=[("★ " if n.champion else "") + n.label for n in nodes],
+                text=[("★ " if n.champion else "") + plot_text(n.label) for n in nodes],
                 textposition="top center",
                 textfont={"size": 11},
                 hovertext=[_hover(n) for n in nodes],
@@ -126,8 +127,10 @@ def figure(graph: LineageGraph, selected: str | None = None) -> go.Figure:
 
 
 def _hover(node: Node) -> str:
-    lines = [f"<b>{node.label}</b>"] + [
-        f"{key}: {value}" for key, value in node.meta.items() if value not in (None, "")
+    lines = [f"<b>{plot_text(node.label)}</b>"] + [
+        f"{plot_text(key)}: {plot_text(value)}"
+        for key, value in node.meta.items()
+        if value not in (None, "")
     ]
     return "<br>".join(lines)
 

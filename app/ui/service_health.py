@@ -14,6 +14,7 @@ from app.health.status import evaluate
 from app.service_health import ServiceHealth
 from app.timeline import Timeline
 from app.ui.charts import burn_down_figure, ci_figure, series_figure, trend_figure
+from app.ui.text import md_text
 
 DORA_LABELS = {
     "frequency_per_day": ("Deployment frequency", "/day", 1.0),
@@ -53,7 +54,8 @@ def render_deep_link(tl: Timeline | None, params: dict[str, str]) -> None:
     for event in tl.events:
         if any(event.params.get(k) == v for k, v in wanted.items()):
             st.info(
-                f"**{event.label}, {event.at:%d %b %Y %H:%M} UTC:** {event.title} — {event.detail}",
+                f"**{md_text(event.label)}, {event.at:%d %b %Y %H:%M} UTC:** "
+                f"{md_text(event.title)} — {md_text(event.detail)}",
                 icon=":material/pin_drop:",
             )
             return

@@ -26,6 +26,7 @@ from app.health.threshold_edits import (
 from app.store.db import get_engine
 from app.ui.data import data_key
 from app.ui.identity import current_identity
+from app.ui.text import md_text
 from app.ui.threshold_editor import scope_label, thresholds_at_cached
 
 _LOADED = "threshold_control_loaded"  # session state: key -> (warn, critical, version)
@@ -78,13 +79,15 @@ def threshold_control(system: str | None, signal: str, key: str) -> None:
                 "inline edit",
             )
         except (ConcurrentEditError, ThresholdValidationError, PermissionError) as error:
-            st.error(str(error), icon=":material/sync_problem:")
+            st.error(md_text(error), icon=":material/sync_problem:")
             return
         st.session_state[_LOADED].pop(key, None)
         for name in ("warn", "critical"):
             st.session_state.pop(f"{key}_{name}", None)
         st.toast(
-            f"{signal} ({scope_label(scope)}): warn {spec.warn:g}, critical {spec.critical:g}",
+            md_text(
+                f"{signal} ({scope_label(scope)}): warn {spec.warn:g}, critical {spec.critical:g}"
+            ),
             icon=":material/check_circle:",
         )
         st.rerun()

@@ -29,6 +29,7 @@ from app.health.thresholds import ThresholdSpec
 from app.store.db import get_engine
 from app.ui.data import DataKey, data_key
 from app.ui.identity import Identity
+from app.ui.text import md_text
 
 GLOBAL_LABEL = "Global default"
 DIRECTION_WORDS = {"higher_is_better": "higher is better", "lower_is_better": "lower is better"}
@@ -141,7 +142,7 @@ def render_table(scope: str, identity: Identity) -> tuple[dict[str, ThresholdSpe
     """The table, editable for editors; returns the snapshot and the pending edits."""
     specs = snapshot(scope)
     frame = thresholds_frame(list(specs.values()))
-    st.caption(own_bounds_text(specs, scope))
+    st.caption(md_text(own_bounds_text(specs, scope)))
     height = 35 * (len(frame) + 1) + 3  # every signal visible, no inner scrolling
     if not identity.can_edit:
         st.dataframe(frame, hide_index=True, width="stretch", height=height)
@@ -210,9 +211,9 @@ def save_edits(scope: str, edits: list[Edit], identity: Identity, reason: str) -
         except (ConcurrentEditError, ThresholdValidationError, PermissionError) as error:
             refused.append(str(error))
     for message in refused:
-        st.error(message, icon=":material/sync_problem:")
+        st.error(md_text(message), icon=":material/sync_problem:")
     if saved:
-        st.session_state[_FLASH] = f"Saved ({scope_label(scope)}): " + "; ".join(saved)
+        st.session_state[_FLASH] = f"Saved ({md_text(scope_label(scope))}): " + "; ".join(saved)
     if refused:
         return
     reset_snapshot(scope)
@@ -222,7 +223,7 @@ def save_edits(scope: str, edits: list[Edit], identity: Identity, reason: str) -
 def render_flash() -> None:
     message = st.session_state.pop(_FLASH, None)
     if message:
-        st.success(message, icon=":material/check_circle:")
+        st.success(message, icon=":material/check_circle:")  # its data is escaped already
 
 
 def _bound(value: float | None) -> str:
@@ -274,7 +275,7 @@ def render_history(identity: Identity, scope: str | None = None, limit: int = 50
                 get_engine(data_key()[0]), int(picked), identity.user, identity.role
             )
         except (ConcurrentEditError, LookupError, PermissionError) as error:
-            st.error(str(error))
+            st.error(md_text(error))
             return
         st.session_state[_FLASH] = (
             f"Reverted change #{picked}: {spec.signal} is warn {spec.warn:g}, "

@@ -12,7 +12,6 @@ links are listed in a table under the chart.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -25,6 +24,7 @@ from app.config import PROJECT_ROOT
 from app.timeline import KINDS, Event, Timeline
 from app.ui.filters import Selection
 from app.ui.service_data import load_timeline
+from app.ui.text import md_text, plot_text
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -80,7 +80,7 @@ def timeline_figure(tl: Timeline) -> go.Figure:
             "name": KINDS[kind], "customdata": [i for i, _ in events],
             "marker": {"color": colour, "symbol": symbol, "size": 11,
                        "line": {"width": 1, "color": "white"}},
-            "text": [f"<b>{escape(e.title)}</b><br>{escape(e.detail)}" for _, e in events],
+            "text": [f"<b>{plot_text(e.title)}</b><br>{plot_text(e.detail)}" for _, e in events],
             "hovertemplate": "%{x|%d %b %H:%M}<br>%{text}<br><i>click to open</i><extra></extra>",
         })  # fmt: skip
     error = tl.error_rate
@@ -109,14 +109,15 @@ def timeline_figure(tl: Timeline) -> go.Figure:
         ],
     }  # fmt: skip
     if not tl.performance.empty:
+        metric = plot_text(tl.performance_metric)
         traces.append({
             "type": "scatter", "x": as_x(tl.performance["at"]), "y": tl.performance["value"],
-            "yaxis": "y3", "name": f"live {tl.performance_metric}", "mode": "lines+markers",
+            "yaxis": "y3", "name": f"live {metric}", "mode": "lines+markers",
             "line": {"color": "#7c3aed", "width": 1.5}, "marker": {"size": 4},
             "hovertemplate": "%{x|%d %b}: %{y:.3f}<extra></extra>",
         })  # fmt: skip
         layout["yaxis3"] = {"overlaying": "y2", "side": "right", "showgrid": False,
-                            "title": {"text": tl.performance_metric}, "anchor": "x"}  # fmt: skip
+                            "title": {"text": metric}, "anchor": "x"}  # fmt: skip
     return go.Figure({"data": traces, "layout": layout})
 
 
@@ -153,14 +154,14 @@ def render_timeline(tl: Timeline, key: str) -> None:
     """The figure (clickable) and, folded, every event with its link."""
     follow_pending_click()
     if not tl.events and tl.error_rate.empty:
-        st.caption(f"Nothing happened to {tl.system} in this range.")
+        st.caption(f"Nothing happened to {md_text(tl.system)} in this range.")
         return
     st.plotly_chart(
         timeline_figure(tl), key=key, on_select=lambda: _remember_click(key, tl),
         selection_mode="points", config={"displayModeBar": False},
     )  # fmt: skip
     if tl.events:
-        with st.expander(f"{len(tl.events)} events of {tl.system}, with links"):
+        with st.expander(f"{len(tl.events)} events of {md_text(tl.system)}, with links"):
             frame = pd.DataFrame(
                 {
                     "When (UTC)": [e.at for e in tl.events],
@@ -190,13 +191,14 @@ def render_timelines(systems: list[str], selection: Selection) -> None:
     if len(systems) == 1:
         tabs: list[Any] = [st.container()]
     else:  # lazy: only the open tab's timeline is loaded and drawn (20 systems, one chart)
-        tabs = list(st.tabs(systems, key="overview_timeline_tabs", on_change="rerun"))
+        labels = [md_text(s) for s in systems]
+        tabs = list(st.tabs(labels, key="overview_timeline_tabs", on_change="rerun"))
     for tab, system in zip(tabs, systems, strict=True):
         if len(tabs) > 1 and not tab.open:
             continue
         with tab:
             tl = load_timeline(system, selection)
             if tl is None:
-                st.caption(f"No data for {system} yet.")
+                st.caption(f"No data for {md_text(system)} yet.")
             else:
                 render_timeline(tl, key=f"overview_timeline_{system}")

@@ -15,6 +15,7 @@ from app.health.window import Window, default_window
 from app.store.db import get_engine, session_scope
 from app.ui.data import DataKey, data_key
 from app.ui.filters import Selection
+from app.ui.text import md_text, plot_text
 from app.ui.threshold_editor import Edit, scope_label, thresholds_at_cached
 
 OLD_STYLE, NEW_STYLE = "dot", "solid"
@@ -63,6 +64,7 @@ def affected_systems(scope: str, signal: str, systems: list[str]) -> list[str]:
 def chart(result: Replay, edit: Edit) -> go.Figure:
     """The signal per bucket with the old (dotted) and new (solid) warn/critical lines."""
     frame = result.series.frame
+    title = f"{result.series.system} · {edit.signal} per {result.series.bucket}"
     fig = go.Figure(
         go.Scatter(x=frame["at"], y=frame["value"], mode="lines+markers", name=edit.signal,
                    line={"color": "#2f6fdd", "width": 1.5}, marker={"size": 3})
@@ -84,7 +86,7 @@ def chart(result: Replay, edit: Edit) -> go.Figure:
     fig.update_layout(
         height=260,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        title={"text": f"{result.series.system} · {edit.signal} per {result.series.bucket}",
+        title={"text": plot_text(title),
                "font": {"size": 13}},
         showlegend=False,
     )  # fmt: skip
@@ -122,7 +124,7 @@ def render_what_if(edits: list[Edit], scope: str, systems: list[str], selection:
                     "Critical (old → new)": f"{result.old_critical} → {result.new_critical}",
                 }
             )
-        st.markdown(f"**What if: {edit.signal}** ({scope_label(scope)})")
+        st.markdown(f"**What if: {edit.signal}** ({md_text(scope_label(scope))})")
         if not rows:
             st.caption("No stored values in the selected range to replay this signal on.")
             continue

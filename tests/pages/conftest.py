@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from app.config import PROJECT_ROOT
@@ -19,6 +21,11 @@ def run_app(
     if page is not None:
         app.switch_page(page)
     return app.run()
+
+
+def shown(markdown: str) -> str:
+    """Markdown source as the reader sees it: ``md_text``'s escapes and word joiners removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def metric_values(app: AppTest) -> dict[str, str]:

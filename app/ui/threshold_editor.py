@@ -18,6 +18,7 @@ from app.health.catalog import SIGNALS_BY_KEY
 from app.health.threshold_edits import (
     ConcurrentEditError,
     ThresholdValidationError,
+    all_overrides,
     change_history,
     revert_change,
     save_threshold,
@@ -35,6 +36,8 @@ GLOBAL_LABEL = "Global default"
 DIRECTION_WORDS = {"higher_is_better": "higher is better", "lower_is_better": "lower is better"}
 _SNAPSHOTS = "threshold_snapshots"  # session state: scope -> (generation, {signal: spec})
 _FLASH = "threshold_flash"
+# session state: {(scope, signal): version} of every row as the history was last shown
+_SHOWN_VERSIONS = "threshold_history_versions"
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,13 @@ def render_history(identity: Identity, scope: str | None = None, limit: int = 50
     )
     if not identity.can_edit:
         return
+    # A revert is locked like a save, against what the user looked at when they clicked:
+    # the row versions of the previous run (this run has read the database again).
+    engine = get_engine(data_key()[0])
+    seen: dict[tuple[str, str], int] = st.session_state.get(_SHOWN_VERSIONS, {})
+    st.session_state[_SHOWN_VERSIONS] = {
+        (s.scope or "", s.signal): s.version for s in all_overrides(engine)
+    }
     by_id = {c.id: c for c in changes}
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     picked = left.selectbox(
@@ -270,9 +280,14 @@ def render_history(identity: Identity, scope: str | None = None, limit: int = 50
         key="threshold_revert_pick",
     )
     if right.button("Revert", key="threshold_revert", icon=":material/undo:"):
+        change = by_id[picked]
         try:
             spec = revert_change(
-                get_engine(data_key()[0]), int(picked), identity.user, identity.role
+                engine,
+                int(picked),
+                identity.user,
+                identity.role,
+                expected_version=seen.get((change.scope, change.signal), 0),
             )
         except (ConcurrentEditError, LookupError, PermissionError) as error:
             st.error(md_text(error))

@@ -31,6 +31,14 @@ logger = logging.getLogger(__name__)
 SUFFIXES = (".csv", ".parquet")
 
 
+@dataclass(frozen=True)
+class TextStats:
+    """What validation must know of a text column, measured in Arrow (fast) on reading."""
+
+    max_length: int  # characters of the longest value
+    has_nul: bool
+
+
 @dataclass
 class Source:
     """One input file: its raw rows and how to point at one of them."""
@@ -38,6 +46,7 @@ class Source:
     path: Path
     frame: pd.DataFrame
     is_csv: bool
+    text_stats: dict[str, TextStats] = field(default_factory=dict)
     _lines: dict[int, int] = field(default_factory=dict, repr=False)
 
     @property
@@ -78,9 +87,11 @@ def read_source(path: Path) -> Source:
         raise IngestError(path, expected="an existing file", got="no such file")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        source = Source(path, _read_csv(path), is_csv=True)
+        frame, stats = _read_csv(path)
+        source = Source(path, frame, is_csv=True, text_stats=stats)
     elif suffix == ".parquet":
-        source = Source(path, _read_parquet(path), is_csv=False)
+        frame, stats = _read_parquet(path)
+        source = Source(path, frame, is_csv=False, text_stats=stats)
     else:
         raise IngestError(path, expected="a .csv or .parquet file", got=quote(path.suffix))
     if source.frame.empty:
@@ -88,7 +99,7 @@ def read_source(path: Path) -> Source:
     return source
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path) -> tuple[pd.DataFrame, dict[str, TextStats]]:
     data = path.read_bytes()
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
@@ -124,23 +135,40 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise IngestError(path, expected="a readable CSV file", got=quote(exc)) from None
     if invalid:
         _raise_field_count(path, len(header))
-    return _blanks_to_null(table).to_pandas()
+    table = _blanks_to_null(table)
+    return table.to_pandas(), _text_stats(table)
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, TextStats]]:
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise IngestError(path, expected="a readable Parquet file", got=quote(exc)) from None
     _check_names(path, table.column_names)
     table = _binary_as_text(path, table)
-    # Nullable integer dtypes: an int64 column with a gap, or a uint64 one, must not pass
-    # through float64 (which rounds beyond 2^53) before validation sees it.
-    frame = _blanks_to_null(table).to_pandas(types_mapper=_INTEGERS.get)
+    table = _blanks_to_null(table)
+    frame = table.to_pandas()
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if column.type in _INTEGERS and column.null_count:
+            # An integer column with a gap would become float64, which rounds beyond 2^53.
+            frame[name] = column.to_pandas(types_mapper=_INTEGERS.get)
     for name in frame.columns:
         if isinstance(frame[name].dtype, pd.CategoricalDtype):
             frame[name] = frame[name].astype(object)
-    return frame
+    return frame, _text_stats(table)
+
+
+def _text_stats(table: pa.Table) -> dict[str, TextStats]:
+    """Longest value and any NUL of every text column (dictionary-encoded ones included)."""
+    stats = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            longest = pc.max(pc.utf8_length(column)).as_py() or 0
+            nul = pc.any(pc.match_substring(column, "\x00")).as_py() or False
+            stats[name] = TextStats(int(longest), bool(nul))
+    return stats
 
 
 _INTEGERS = {

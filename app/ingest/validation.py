@@ -261,7 +261,15 @@ def _convert(column: Column, raw: pd.Series, problems: _Problems) -> pd.Series:
 
 
 def _check_text(name: str, typed: pd.Series, max_length: int | None, problems: _Problems) -> None:
-    """No NUL (PostgreSQL refuses it in text) and no more characters than the column holds."""
+    """No NUL (PostgreSQL refuses it in text) and no more characters than the column holds.
+
+    The reader measured its text columns in Arrow; only a column that fails
+    there is scanned here, to find the row.
+    """
+    stats = problems.source.text_stats.get(name)
+    if stats is not None and not stats.has_nul:
+        if max_length is None or stats.max_length <= max_length:
+            return
     if typed.empty or pd.api.types.infer_dtype(typed, skipna=True) == "empty":
         return
     problems.check(name, typed.str.contains("\x00", regex=False).fillna(False), _NO_NUL)
@@ -326,7 +334,7 @@ def _check_exact(name: str, raw: pd.Series, values: pd.Series, problems: _Proble
     Only integers are at stake: a decimal such as ``0.1`` is a float by its
     nature, but ``9007199254740993`` would be stored as ``…992`` without a word.
     """
-    candidates = (np.isfinite(values.fillna(0)) & (values.abs() > FLOAT_EXACT)).to_numpy()
+    candidates = (np.isfinite(values.fillna(0)) & (values.abs() >= FLOAT_EXACT)).to_numpy()
     if not candidates.any():
         return
     exact = raw[candidates].map(lambda v: _exact_integer(v) if _is_integer_literal(v) else None)
@@ -467,6 +475,9 @@ def _check_segment_keys(frame: pd.DataFrame, problems: _Problems) -> None:
     limit = SEGMENT_KEY_LENGTH
     for column in (c for c in frame.columns if c.startswith("segment.")):
         room = limit - len(column.removeprefix("segment.")) - 1
+        stats = problems.source.text_stats.get(column)
+        if stats is not None and stats.max_length <= room:
+            continue
         if pd.api.types.infer_dtype(frame[column], skipna=True) == "empty":
             continue
         lengths = frame[column].str.len()

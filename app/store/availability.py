@@ -45,8 +45,8 @@ def _is_outage(cause: BaseException | None) -> bool:
     if not type(cause).__module__.startswith("psycopg"):
         return False
     state = getattr(cause, "sqlstate", None)
-    if state is None:  # no answer from a server: refused, unreachable, closed mid-query
-        return type(cause).__name__ == "OperationalError"
+    if state is None:  # no answer from a server: refused, timed out, closed mid-query
+        return any(kind.__name__ == "OperationalError" for kind in type(cause).__mro__)
     return str(state).startswith(_POSTGRES_STATES)
 
 

@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 # The process's engines by URL: a cache, so that every unit of work shares a pool.
 _ENGINES: dict[str, Engine] = {}
+# How long to wait for a PostgreSQL server to accept a connection (``connect_timeout`` in
+# the URL overrides it).
+CONNECT_TIMEOUT_S = 10
 
 # How long a writer waits for the lock of a system another writer holds. An
 # ingest holds it from its first read to its commit, so this is the longest
@@ -62,7 +65,12 @@ def _create_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {}
+    if parsed.get_driver_name() == "psycopg" and "connect_timeout" not in parsed.query:
+        # libpq waits for a server that accepts and never answers for ever; give up instead,
+        # so that a command exits 3 and a page says the database is unavailable.
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 @lru_cache(maxsize=16)

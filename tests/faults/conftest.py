@@ -71,15 +71,20 @@ def load_devops(url: str) -> None:
         ingest_file(kind, PROJECT_ROOT / "sample_data" / f"{kind}.csv", engine=get_engine(url))
 
 
-def tandem(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the ``tandem`` command in a process of its own, as a user or CI job does."""
+def tandem(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run the ``tandem`` command in a process of its own, as a user or CI job does.
+
+    ``timeout`` only turns a hang into a failure; it is never a performance bound.
+    """
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
         cwd=PROJECT_ROOT,
         env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
 
 

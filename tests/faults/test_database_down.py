@@ -7,6 +7,9 @@ and caches are the ones that must not stay broken.
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
@@ -34,6 +37,20 @@ def test_status_against_a_stopped_server_exits_3_in_one_line(pg_url: str, cluste
     back = tandem("status")
     assert back.returncode == 0, back.stderr
     assert "checkout-api" in back.stdout
+
+
+def test_a_server_that_never_answers_is_given_up_on_in_one_line(data_dir: Path) -> None:
+    """A listening socket that never speaks (a hung server, a half-open route): libpq would
+    wait for ever; Tandem gives up after its connect timeout and says so."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nobody ever answers
+        port = silent.getsockname()[1]
+        url = f"postgresql+psycopg://tandem@127.0.0.1:{port}/tandem"
+        hung = tandem("status", env={"TANDEM_DATABASE_URL": url}, timeout=180)
+
+    assert hung.returncode == 3, hung.stderr
+    assert_one_line_error(hung.stderr, "database unavailable", f":{port}/", "timeout")
 
 
 def _open(page: str) -> AppTest:

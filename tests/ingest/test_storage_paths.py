@@ -100,19 +100,18 @@ names = st.text(
 def test_distinct_system_names_get_distinct_storage(
     sqlite_engine: Engine, tmp_path: Path, data_dir: Path, batch: list[str]
 ) -> None:
-    """Any two distinct names: folders neither equal nor nested, across every example run."""
+    """Any two distinct names: their folders are neither equal nor nested."""
     day = rows(range(3), days=1)
     path = write(day, tmp_path / "day.parquet")
+    folders = {}
     for name in batch:
         try:
             ingest_file("production", path, system=name, engine=sqlite_engine)
         except IngestError:  # a name the validator refuses has no storage
             continue
-        assert len(read_window(windows_of(sqlite_engine, name)[0]["path"])) == len(day)
-    folders = {
-        name: PurePosixPath(windows_of(sqlite_engine, name)[0]["path"]).parent.parent  # above v<N>
-        for name in {s["name"] for s in stored(sqlite_engine, "systems")}
-    }
+        (window,) = windows_of(sqlite_engine, name)
+        assert len(read_window(window["path"])) == len(day)
+        folders[name] = PurePosixPath(window["path"]).parent.parent  # above v<N>
     for name, folder in folders.items():
         for other, other_folder in folders.items():
             if name != other:

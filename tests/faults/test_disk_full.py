@@ -26,6 +26,7 @@ from tests.faults.conftest import (
 )
 
 ROWS = 30_000  # three windows of ~0.45 MB each as Parquet
+ROOM = 600_000  # what the ballast leaves: one window fits, three do not
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def test_data_dir_full_during_a_production_ingest(
     monkeypatch.setenv("TANDEM_DATABASE_URL", url)
     monkeypatch.setenv("TANDEM_DATA_DIR", str(full_disk))
     source = production_file(tmp_path / "production.parquet", ROWS)
-    ballast = fill(full_disk, leave=600_000)  # room for one window, not for three
+    ballast = fill(full_disk, leave=ROOM)
     before = stored_rows(url)
 
     full = tandem("ingest", "production", str(source), "--system", "fraud")
@@ -60,7 +61,9 @@ def test_data_dir_full_during_a_production_ingest(
     assert f"{ROWS} rows read, {ROWS} written, 3 windows" in again.stdout
     assert windowed_rows(url) == ROWS
     assert all(name.endswith(".parquet") for name in files_under(full_disk))
-    assert len(files_under(full_disk)) == 3
+    sizes = sorted(path.stat().st_size for path in full_disk.rglob("*.parquet"))
+    assert len(sizes) == 3
+    assert sizes[0] < ROOM < sum(sizes)  # so the disk filled mid-ingest, after a window
 
 
 def test_sqlite_database_on_a_full_disk(

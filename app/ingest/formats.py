@@ -252,7 +252,8 @@ _FORMATS = (
         _c("model_version", INTEGER, "Model version that predicted", "7", minimum=1),
         _c("prediction", NUMBER, "The prediction (score, class or value)", "0.83"),
         _c("label", NUMBER, "The true outcome; empty until it arrives", "1", **_OPTIONAL),
-        _c("prediction_id", TEXT, "Unique per system; re-sent rows update by it", "pr-000123",
+        _c("prediction_id", TEXT, "Unique per system; a re-sent row updates its prediction",
+           "pr-000123",
            **_OPTIONAL),
     ), key=("prediction_id",), prefixes=(
         Prefix("segment.", TEXT, "A segment the row belongs to", "segment.region = eu"),
@@ -260,6 +261,9 @@ _FORMATS = (
         "every other column is a feature: numerical if all its values are numbers, "
         "else categorical",
         "`prediction_id` values are unique within a file",
+        "a `prediction_id` stored already must come with its model version and UTC day "
+        "(the row then updates it); one stored in another window is an error. A reference's "
+        "ids are its own",
     )),
 )
 # fmt: on

@@ -63,20 +63,30 @@ Production rows are not stored in the database. They are grouped by
 as one Parquet file:
 
 ```
-<data dir>/production/<system>/v<model_version>/<YYYY-MM-DD>-<hash12>.parquet
-<data dir>/production/<system>/v<model_version>/reference-<hash12>.parquet
+<data dir>/production/system_id=<system id>/v<model_version>/<YYYY-MM-DD>-<hash12>.parquet
+<data dir>/production/system_id=<system id>/v<model_version>/reference-<hash12>.parquet
 ```
 
-`<hash12>` is the start of the window's content hash. The database keeps each
-window's metadata (rows, labelled rows, newest row, feature and segment
-columns, the file's path relative to the data dir) and the data-quality and
-performance results computed at ingest. Ingesting rows for a window that
-exists merges them: rows with the same `prediction_id` are combined, the newer
-values winning (so labels that arrive later fill in); rows without one are
-de-duplicated on all columns. A file ingested with `--reference` is the
-training (reference) data of its model version: it replaces that version's
-previous reference. The new file is written before the database commits and
-the replaced one deleted after, so a failed ingest loses nothing.
+`<hash12>` is the start of the window's content hash. Folders are keyed by the
+system's id, so no two systems share one, whatever their names. Windows
+stored by earlier versions of Tandem, in folders named after the system,
+keep their paths: a window's path is read from the database.
+
+The database keeps each window's metadata (rows, labelled rows, newest row,
+feature and segment columns, the file's path relative to the data dir) and the
+data-quality and performance results computed at ingest. Ingesting rows for a
+window that exists merges them: rows with the same `prediction_id` are
+combined, the newer values winning (so labels that arrive later fill in); rows
+without one are de-duplicated on all columns. A file ingested with
+`--reference` is the training (reference) data of its model version: it
+replaces that version's previous reference. The new file is written before the
+database commits and the replaced one deleted after, so a failed ingest loses
+nothing. An ingest holds its system's write lock from before it reads the
+stored windows until it commits, so concurrent ingests into one system run one
+after the other (into different systems, side by side on PostgreSQL). A
+process killed between writing files and committing leaves files no window
+points at: the next ingest into the system removes them, and `tandem gc
+[--dry-run]` removes (lists) them for every system.
 """
 
 

@@ -34,8 +34,10 @@ import pandas as pd
 from sqlalchemy import Engine
 from tqdm import tqdm
 
+from app.ingest.formats import FORMATS
 from app.ingest.importers import refresh_rollups
 from app.ingest.rows import ensure_systems, table_of, write_rows
+from app.ingest.validation import SYSTEM_NAME_RULE, system_name_problem
 from app.store.db import get_engine, session_scope
 from app.store.models import HealthSample, IngestRecord
 
@@ -303,8 +305,14 @@ def to_frame(values: Mapping[str, Mapping[int, float]], step: int) -> pd.DataFra
     return pd.DataFrame(columns).astype(dtypes)
 
 
+def _bound(key: str) -> float:
+    """The health format's upper bound of ``key`` (docs/data-formats.md), else +inf."""
+    column = FORMATS["health"].column(key)
+    return math.inf if column is None or column.maximum is None else column.maximum
+
+
 def _count(key: str, at: int, value: float | None) -> int:
-    if value is None or not math.isfinite(value) or value < 0:
+    if value is None or not math.isfinite(value) or not 0 <= value <= _bound(key):
         when = datetime.fromtimestamp(at, UTC).isoformat()
         got = "no value" if value is None else repr(value)
         raise PrometheusError(f"{key} at {when}: expected a count, got {got}")
@@ -319,6 +327,9 @@ def _optional(key: str, at: int, value: float | None) -> float:
             when = datetime.fromtimestamp(at, UTC).isoformat()
             raise PrometheusError(f"{key} at {when}: expected a 0–1 ratio, got {value!r}")
         return min(max(value, 0.0), 1.0)
+    if value > _bound(key):
+        when = datetime.fromtimestamp(at, UTC).isoformat()
+        raise PrometheusError(f"{key} at {when}: expected at most {_bound(key):.0f}, got {value!r}")
     return value
 
 
@@ -337,8 +348,8 @@ def import_prometheus(
 ) -> PrometheusImportSummary:
     """Fetch the golden signals of ``[since, until)`` and store them, in one transaction."""
     url = _base_url(url)
-    if not system.strip():
-        raise PrometheusError("--system: expected a system name, got an empty string")
+    if (problem := system_name_problem(system)) is not None:
+        raise PrometheusError(f"--system: expected {SYSTEM_NAME_RULE}, got {problem}")
     queries = dict(DEFAULT_QUERIES if queries is None else queries)
     window = Window.between(since, until, step)
     values = fetch(url, queries, window, max_points=max_points, progress=progress, timeout=timeout)

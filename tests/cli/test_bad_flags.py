@@ -134,3 +134,11 @@ def test_json_text_writes_non_finite_numbers_as_null() -> None:
         "b": {"c": [None]},
         "d": "NaN",
     }
+
+
+def test_import_prometheus_system_too_long(sqlite_engine: Engine) -> None:
+    """Refused before any request (nothing listens on port 9), as the ingest flag is."""
+    args = ["import-prometheus", "--url", "http://127.0.0.1:9", "--system", "s" * 201]
+    args += ["--since", "2026-11-01T00:00:00Z", "--until", "2026-11-02T00:00:00Z"]
+    output = _refused(args, "--system")
+    assert "201 characters" in output

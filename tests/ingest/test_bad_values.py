@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import Engine
 
 from app.ingest import IngestError, ingest_file
+from app.ingest.prometheus import PrometheusError, to_frame
 from tests.ingest.helpers import SAMPLES, counts, stored, write
 from tests.ingest.test_bad_input import OK_ROW, health, rejected
 
@@ -346,3 +347,14 @@ def test_big_integers_are_stored_exactly_from_parquet(engine: Engine, tmp_path: 
     pq.write_table(table, tmp_path / "datasets.parquet")
     ingest_file("datasets", tmp_path / "datasets.parquet", engine=engine)
     assert [d["rows"] for d in stored(engine, "dataset_versions")] == [BIG, None]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("requests", 1e30), ("errors", 2.0**63), ("latency_p95_ms", 1e308)],
+)
+def test_prometheus_values_hold_the_health_bounds(key: str, value: float) -> None:
+    """Samples from Prometheus skip the file validator, so ``to_frame`` applies its bounds."""
+    values = {"requests": {120: 10.0}, "errors": {120: 0.0}, key: {120: value}}
+    with pytest.raises(PrometheusError, match=f"{key} at .*: expected"):
+        to_frame(values, 60)

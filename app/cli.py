@@ -249,9 +249,9 @@ def sample_data(out: Path) -> None:
 def serve(ctx: click.Context, port: int | None, host: str, no_seed: bool) -> None:
     """Migrate (and seed an empty) database, then run the dashboard.
 
-    Listens on 127.0.0.1 unless ``--host`` says otherwise, whatever the current
-    directory's Streamlit config says: the address decides the role of
-    visitors when no login is configured (``app.roles.anonymous_role``).
+    Listens on 127.0.0.1 (this machine only) unless --host says otherwise, whatever
+    the current directory's Streamlit config says. Without [auth] login, visitors
+    are editors on loopback and viewers beyond it (TANDEM_ANONYMOUS_ROLE overrides).
     """
     from app.config import PROJECT_ROOT, load_settings
     from app.roles import anonymous_role, is_loopback

@@ -145,7 +145,7 @@ def render_table(scope: str, identity: Identity) -> tuple[dict[str, ThresholdSpe
     """The table, editable for editors; returns the snapshot and the pending edits."""
     specs = snapshot(scope)
     frame = thresholds_frame(list(specs.values()))
-    st.caption(md_text(own_bounds_text(specs, scope)))
+    st.caption(own_bounds_text(specs, scope))
     height = 35 * (len(frame) + 1) + 3  # every signal visible, no inner scrolling
     if not identity.can_edit:
         st.dataframe(frame, hide_index=True, width="stretch", height=height)
@@ -173,13 +173,13 @@ def render_table(scope: str, identity: Identity) -> tuple[dict[str, ThresholdSpe
 
 
 def own_bounds_text(specs: dict[str, ThresholdSpec], scope: str) -> str:
-    """One line naming the bounds set at ``scope`` itself (not inherited)."""
+    """One line of Markdown naming the bounds set at ``scope`` itself (not inherited)."""
     own = [
         f"{s.signal}: warn {s.warn:g}, critical {s.critical:g}"
         for s in specs.values()
         if s.scope == scope
     ]
-    who = f"{scope}'s own bounds" if scope else "Global defaults set here"
+    who = f"{md_text(scope)}'s own bounds" if scope else "Global defaults set here"
     return f"{who}: " + (" · ".join(own) if own else "none yet, every bound is inherited.")
 
 

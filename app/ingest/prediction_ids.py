@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,13 +56,17 @@ def refuse_ids_stored_elsewhere(
     low, high = min(ids), max(ids)
     days = frame["timestamp"].dt.floor("D").dt.tz_convert(None).to_numpy("datetime64[us]")[given]
     versions = frame["model_version"].to_numpy()[given]
+    lookup = pa.array(ids.to_numpy(), type=pa.string())
     first: tuple[int, str] | None = None  # (row, where it is stored)
     for window in windows:
         stored = _stored_ids(data_dir / window.path, low, high)
         if stored is None:
             continue
-        found = ids.get_indexer(stored)
-        found = found[found >= 0]
+        # Arrow compares the strings without making Python objects of them.
+        shared = stored.filter(pc.is_in(stored, value_set=lookup))
+        if not len(shared):
+            continue
+        found = ids.get_indexer(shared.to_numpy(zero_copy_only=False))
         start = pd.Timestamp(window.window_start).tz_convert(None)
         day = np.datetime64(start.to_datetime64(), "us")
         elsewhere = found[(versions[found] != window.model_version) | (days[found] != day)]
@@ -80,7 +86,7 @@ def refuse_ids_stored_elsewhere(
         )
 
 
-def _stored_ids(path: Path, low: str, high: str) -> np.ndarray | None:
+def _stored_ids(path: Path, low: str, high: str) -> pa.Array | None:
     """The window file's ids, or None when it has none or none can lie in [low, high]."""
     if not path.exists():
         return None
@@ -101,5 +107,7 @@ def _stored_ids(path: Path, low: str, high: str) -> np.ndarray | None:
             break
     if not overlaps:
         return None
-    values = handle.read(columns=[_COLUMN]).column(0)
-    return values.drop_null().to_numpy(zero_copy_only=False)
+    values = handle.read(columns=[_COLUMN]).column(0).combine_chunks()
+    if pa.types.is_dictionary(values.type):
+        values = values.dictionary_decode()
+    return values.drop_null().cast(pa.string())

@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -237,7 +237,10 @@ def _convert(column: Column, raw: pd.Series, problems: _Problems) -> pd.Series:
         _check_range(column, typed, problems)
     elif column.type == TIMESTAMP:
         typed = _timestamps(raw, blank)
-        problems.check(name, ~blank & typed.isna(), expected)
+        unparsed = (~blank & typed.isna()).to_numpy()
+        if unparsed.any() and _is_iso(raw.iloc[int(unparsed.argmax())]):
+            expected = _TIME_RANGE  # a timestamp, but beyond what pandas holds (1677-2262)
+        problems.check(name, unparsed, expected)
         outside = ((typed < EARLIEST) | (typed >= LATEST)).fillna(False).astype(bool)
         problems.check(name, outside, _TIME_RANGE)
     else:
@@ -258,6 +261,14 @@ def _convert(column: Column, raw: pd.Series, problems: _Problems) -> pd.Series:
     if not column.nullable:
         problems.check(name, blank, expected, got=_EMPTY)
     return typed.reset_index(drop=True)
+
+
+def _is_iso(value: object) -> bool:
+    try:
+        datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def _check_text(name: str, typed: pd.Series, max_length: int | None, problems: _Problems) -> None:

@@ -210,6 +210,24 @@ CASES: dict[str, Case] = {
         "latency_p95_ms",
         "between 0 and 86400000",
     ),
+    "timestamp before 1900, in a zone": (
+        "health",
+        lambda t: health(
+            t, OK_ROW, OK_ROW.replace("2025-03-01T10:00:00Z", "0001-01-01T00:00:00+01:00")
+        ),
+        None,
+        2,
+        "timestamp",
+        "from 1900-01-01 to before 2200-01-01",
+    ),
+    "timestamp after 2200": (
+        "health",
+        lambda t: health(t, OK_ROW, OK_ROW.replace("2025-03-01T10:00:00Z", "2250-01-01T00:00:00Z")),
+        None,
+        2,
+        "timestamp",
+        "from 1900-01-01 to before 2200-01-01",
+    ),
     "empty param name": (
         "runs",
         lambda t: write(t, "runs.csv", SAMPLES["runs"].replace("param.lr", "param. ")),

@@ -68,7 +68,7 @@ def refuse_ids_stored_elsewhere(
             continue
         found = ids.get_indexer(shared.to_numpy(zero_copy_only=False))
         start = pd.Timestamp(window.window_start).tz_convert(None)
-        day = np.datetime64(start.to_datetime64(), "us")
+        day = start.to_datetime64().astype("datetime64[us]")
         elsewhere = found[(versions[found] != window.model_version) | (days[found] != day)]
         if len(elsewhere):
             row = int(rows[elsewhere.min()])

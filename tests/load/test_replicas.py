@@ -3,15 +3,16 @@
 Tandem keeps no state in a Streamlit process besides caches keyed on the data
 version, so replicas behind a load balancer agree. Two real servers share one
 PostgreSQL database and one data directory; a session on each stays open (a
-user's tab), and after a write from outside both processes (as a CLI job or a
-third replica would) each session's next rerun must show it. The threshold is
-saved through the service function the Thresholds page calls; the ingest is
-``tandem ingest`` in a process of its own.
+user's tab). A threshold saved on one replica's Thresholds page (a value typed
+into the table, Save clicked: the widget states a browser sends) must show on
+the other replica's next rerun, and an ingest from outside both (``tandem
+ingest`` in a process of its own, as a CI job runs it) on both.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -21,9 +22,8 @@ import pytest
 from sqlalchemy import Engine
 
 from app.config import PROJECT_ROOT
-from app.health.threshold_edits import save_threshold, thresholds_at, version_at
-from app.roles import EDITOR
-from tests.support.streamlit_client import PageRun, StreamlitSession
+from app.health.threshold_edits import change_history
+from tests.support.streamlit_client import PageRun, StreamlitSession, WidgetState
 from tests.support.streamlit_server import serve_apps
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -62,12 +62,31 @@ def _warn_bound(run: PageRun, signal: str) -> float:
     raise AssertionError(f"no thresholds table on the page: {list(run.texts())[:40]}")
 
 
+async def _save_warn_through_the_page(tab: StreamlitSession, signal: str, warn: float) -> None:
+    """Type ``warn`` into ``signal``'s Warn cell of the Thresholds table and click Save."""
+    run = await tab.open("thresholds")
+    (table,) = [t for t in run.tables() if {"Signal", "Warn", "From"} <= set(t.column_names)]
+    row = table.column("Signal").to_pylist().index(signal)
+    (editor,) = [i for key, i in run.widget_ids().items() if key.startswith("threshold_editor_")]
+    edit = WidgetState(
+        id=editor,
+        string_value=json.dumps(
+            {"edited_rows": {str(row): {"Warn": warn}}, "added_rows": [], "deleted_rows": []}
+        ),
+    )
+    pending = await tab.open("thresholds", widgets=[edit])
+    assert pending.errors == (), pending.errors
+    click = WidgetState(id=pending.widget_ids()["threshold_save"], trigger_value=True)
+    saved = await tab.open("thresholds", widgets=[edit, click])
+    assert saved.errors == (), saved.errors
+
+
 def _shows_system(run: PageRun, system: str) -> bool:
     assert run.errors == (), run.errors
     return system in set(run.texts())
 
 
-def test_a_write_through_one_process_shows_on_both_replicas_next_rerun(
+def test_a_save_on_one_replica_and_an_ingest_show_on_both_replicas_next_rerun(
     postgres_engine: Engine, data_dir: Path
 ) -> None:
     url = postgres_engine.url.render_as_string(hide_password=False)
@@ -85,11 +104,8 @@ def test_a_write_through_one_process_shows_on_both_replicas_next_rerun(
             assert not _shows_system(await one.open(""), NEW_SYSTEM)
             assert not _shows_system(await two.open(""), NEW_SYSTEM)
 
-            (spec,) = [s for s in thresholds_at(postgres_engine, "") if s.signal == SIGNAL]
-            save_threshold(
-                postgres_engine, "", SIGNAL, new_warn, spec.critical, version_at(spec, ""),
-                "replica-test", EDITOR, "replicas",
-            )  # fmt: skip
+            await _save_warn_through_the_page(one, SIGNAL, new_warn)
+            assert [c.signal for c in change_history(postgres_engine)] == [SIGNAL]
             for tab in (one, two):
                 assert _warn_bound(await tab.open("thresholds"), SIGNAL) == pytest.approx(new_warn)
 

@@ -22,16 +22,16 @@ is unavailable or behind, an edit was refused), a compile error
 run of a different page than the one asked for.
 
 The client never declares cached messages, so the server sends every message
-in full (no ``ref_hash``), and it sends no widget states: each visit renders
-the page's widgets at the values the query string implies, as a fresh page
-load does.
+in full (no ``ref_hash``), and it sends only the widget states it is given:
+without them a visit renders the page's widgets at the values the query string
+implies, as a fresh page load does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from urllib.parse import urlencode, urlsplit
@@ -43,7 +43,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState, ContextInfo
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.proto.WidgetStates_pb2 import WidgetStates
+from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 from websockets.asyncio.client import ClientConnection, connect
 
 STREAM_PATH = "/_stcore/stream"
@@ -79,6 +79,16 @@ class PageRun:
                     yield from item.column_names
                     for column in item.columns:
                         yield from (str(cell) for cell in column.to_pylist() if cell is not None)
+
+    def widget_ids(self) -> dict[str, str]:
+        """Widgets created with a ``key``: user key -> id (Streamlit's ``$$ID-<hash>-<key>``)."""
+        found = {}
+        for element in self.elements:
+            kind = element.WhichOneof("type")
+            widget_id = getattr(getattr(element, kind), "id", "") if kind else ""
+            if isinstance(widget_id, str) and widget_id.startswith("$$ID-"):
+                found[widget_id.split("-", 2)[2]] = widget_id
+        return found
 
     def tables(self) -> Iterator[pa.Table]:
         """Every dataframe the page drew (``st.dataframe``, ``st.data_editor``, ``st.table``)."""
@@ -146,10 +156,18 @@ class StreamlitSession:
             await self._ws.close()
             self._ws = None
 
-    async def open(self, page: str, query: Mapping[str, str] | str = "") -> PageRun:
+    async def open(
+        self,
+        page: str,
+        query: Mapping[str, str] | str = "",
+        widgets: Sequence[WidgetState] = (),
+    ) -> PageRun:
         """Open ``page`` (its URL path; "" for the default) with ``query``; wait until it ran.
 
-        After the first visit, ``page_titles`` names every page the app's navigation offers.
+        ``widgets`` are the states the browser would send after the user touched them (a
+        value typed, ``trigger_value`` for a button click), by the ids a run reported
+        (``PageRun.widget_ids``). After the first visit, ``page_titles`` names every page
+        the app's navigation offers.
         """
         if self._ws is None:
             raise RuntimeError("open() outside `async with StreamlitSession(...)`")
@@ -159,7 +177,7 @@ class StreamlitSession:
             query_string=query_string,
             page_script_hash=wanted_hash,
             page_name="" if wanted_hash else page,
-            widget_states=WidgetStates(),
+            widget_states=WidgetStates(widgets=list(widgets)),
             context_info=ContextInfo(
                 timezone="UTC",
                 timezone_offset=0,

@@ -99,6 +99,20 @@ def _machine() -> str:
     )
 
 
+def _revision() -> str:
+    """The commit measured, and whether the tree had edits on top of it."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"{commit}" + (" with uncommitted edits in the tree" if dirty else "")
+
+
 def _queries(url: str) -> list[dict[str, str]]:
     from app.store import queries
     from app.store.db import dispose_engines, get_engine
@@ -184,6 +198,7 @@ def _markdown(
     warm_s: float,
     machine: str,
     queries: int,
+    revision: str,
 ) -> str:
     command = "python benchmarks/bench_load.py" + (" --quick" if args.quick else "")
     pace = "at once" if not args.think else f"after {args.think:g} s"
@@ -216,7 +231,7 @@ def _markdown(
     return f"""
 ## Many users at once: sessions cycling through every page
 
-`{command}` · the committed sample data seeded into a fresh SQLite
+`{command}` at {revision} · the committed sample data seeded into a fresh SQLite
 database ({seed_s:.0f} s), served as `tandem serve` serves it, on 127.0.0.1. Each session is
 a websocket client speaking Streamlit's protocol (`tests/support/streamlit_client.py`): it
 opens a page (`rerun_script` with the page and a query string), waits for
@@ -265,7 +280,7 @@ def main() -> int:
         args.soak_sessions, args.soak_s, args.sample_s = 5, 60, 10
     sessions = [int(n) for n in args.sessions.split(",")]
 
-    machine = _machine()
+    machine, revision = _machine(), _revision()
     data_dir = Path(tempfile.mkdtemp(prefix="tandem-bench-load-"))
     url = f"sqlite:///{data_dir / 'tandem.db'}"
     os.environ["TANDEM_DATA_DIR"] = str(data_dir)
@@ -296,7 +311,9 @@ def main() -> int:
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     phases[0].errors[:0] = [f"warm-up: {e}" for e in warm.errors]
-    markdown = _markdown(args, phases, soak, samples, seed_s, warm_s, machine, len(queries))
+    markdown = _markdown(
+        args, phases, soak, samples, seed_s, warm_s, machine, len(queries), revision
+    )
     if args.out or not args.quick:
         write_section("bench_load", markdown, args.out or RESULTS)
     print(markdown)  # noqa: T201

@@ -1,10 +1,14 @@
 """Production data: rows to Parquet windows, metadata and measures to the database.
 
 Order of work, so that a failure loses nothing and leaves nothing half-written:
-validate (already done) → read the windows the file touches → write each
-changed window as a *new* Parquet file → write the database in one
-transaction → commit → delete the files the new ones replaced. On failure the
-new files are deleted and the old ones are still what the database points at.
+validate (already done) → take the system's write lock (held to the commit,
+so a concurrent ingest into the system waits instead of merging with a stale
+copy) → remove files an interrupted ingest left → read the windows the file
+touches → write each changed window as a *new* Parquet file → write the
+database in one transaction → commit → delete the files the new ones
+replaced. On failure the new files are deleted and the old ones are still
+what the database points at; a process killed before its commit leaves
+files that the next ingest into the system (or ``tandem gc``) removes.
 
 Quality results compare a window with its model version's reference window
 as it is at ingest time. Ingesting a reference *after* windows of that

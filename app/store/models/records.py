@@ -73,9 +73,11 @@ class IngestRecord(Base):
 
 
 class SeedRecord(Base):
-    """When the sample data was loaded and by how much its timestamps were shifted.
+    """A seed of the sample data: when it started and by how much its timestamps are shifted.
 
-    A second ``tandem seed --force`` reuses the shift, so it adds nothing.
+    Written and committed at the start of the seed, before its first file, so a
+    seed that stops half-way is finished by the next ``tandem seed`` with the same
+    shift; a second ``tandem seed --force`` reuses the shift too, so it adds nothing.
     """
 
     __tablename__ = "seed_records"

@@ -29,6 +29,7 @@ import streamlit as st
 
 from app.config import load_settings
 from app.roles import EDITOR, VIEWER, anonymous_role, email_verified, is_loopback, role_for
+from app.ui.text import md_text
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def render_sidebar_identity() -> Identity:
         st.sidebar.caption("You are a **viewer**. Log in to edit thresholds.")
         st.sidebar.button("Log in", on_click=st.login, key="identity_login")
     else:
-        st.sidebar.caption(f"Signed in as **{identity.user}** ({identity.role}).")
+        st.sidebar.caption(f"Signed in as **{md_text(identity.user)}** ({identity.role}).")
         st.sidebar.button("Log out", on_click=st.logout, key="identity_logout")
     return identity
 

@@ -122,3 +122,15 @@ def test_only_a_verified_email_makes_an_editor(
     assert not app.exception
     assert (len(app.data_editor) == 1) is editor
     assert (VIEWER_NOTE in _infos(app)) is not editor
+
+
+def test_the_signed_in_name_is_shown_as_text(sqlite_engine: Engine) -> None:
+    """A provider's e-mail or name is the user's to choose: Markdown in it stays literal."""
+    from app.ui.text import md_text
+
+    name = "[Click here](https://evil.example/) **boss** `x`"
+    app = open_page("0.0.0.0", secrets=AUTH, user={"name": name, "is_logged_in": True})
+    assert not app.exception
+    caption = next(c.value for c in app.sidebar.caption if c.value.startswith("Signed in"))
+    assert caption == f"Signed in as **{md_text(name)}** (viewer)."
+    assert "](https://evil.example/)" not in caption

@@ -23,6 +23,7 @@ from app.store.models.runs import (
     RunTag,
     TrainingRun,
 )
+from app.store.models.slos import Slo, SloChange
 
 __all__ = [
     "Base",
@@ -44,6 +45,8 @@ __all__ = [
     "RunParam",
     "RunTag",
     "SeedRecord",
+    "Slo",
+    "SloChange",
     "System",
     "Threshold",
     "ThresholdChange",

@@ -254,7 +254,7 @@ def _convert(column: Column, raw: pd.Series, problems: _Problems) -> pd.Series:
             expected = "one of " + ", ".join(column.values)
             problems.check(name, ~blank & ~typed.isin(column.values), expected)
         elif column.type == DATASET_REF:
-            ok = typed.str.match(_DATASET_REF).fillna(False).astype(bool)
+            ok = typed.str.match(_DATASET_REF, na=False).astype(bool)
             problems.check(name, ~blank & ~ok, expected)
         elif column.type == JSON_OBJECT:
             typed = _json_objects(typed, problems, name, expected)
@@ -283,7 +283,7 @@ def _check_text(name: str, typed: pd.Series, max_length: int | None, problems: _
             return
     if typed.empty or pd.api.types.infer_dtype(typed, skipna=True) == "empty":
         return
-    problems.check(name, typed.str.contains("\x00", regex=False).fillna(False), _NO_NUL)
+    problems.check(name, typed.str.contains("\x00", regex=False, na=False), _NO_NUL)
     if max_length is not None:
         lengths = typed.str.len()
         problems.check(

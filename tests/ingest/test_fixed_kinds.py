@@ -223,3 +223,22 @@ def test_default_engine(sqlite_engine: Engine, tmp_path: Path) -> None:
     """engine=None means the configured database (the fixture configures it)."""
     ingest_file("health", write(tmp_path, "health.csv", SAMPLES["health"]))
     assert counts(sqlite_engine)["health_samples"] == 2
+
+
+@pytest.mark.filterwarnings("error::FutureWarning")
+def test_blank_dataset_reference_and_text_ingest_without_pandas_warnings(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """A blank ``eval_dataset`` and NUL-checked text used to warn about ``fillna`` downcasting."""
+    path = write(
+        tmp_path,
+        "runs.csv",
+        "system,run_id,experiment,started_at,finished_at,status,code_commit,"
+        "train_dataset,eval_dataset,trigger\n"
+        "sys,r1,exp,2026-06-14T09:47:11Z,2026-06-14T09:57:03Z,FINISHED,abc,d@v1,,manual\n"
+        "sys,r2,exp,2026-06-14T10:47:11Z,,RUNNING,,,,\n",
+    )
+    summary = ingest_file("runs", path, engine=sqlite_engine)
+    assert summary.rows_written == 2
+    runs = stored(sqlite_engine, "training_runs")
+    assert [(r["eval_dataset"], r["code_commit"]) for r in runs] == [(None, "abc"), (None, None)]

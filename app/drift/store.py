@@ -40,9 +40,9 @@ from app.drift.quality import (
     reference_quality_profile,
     window_quality_checks,
 )
-from app.ingest.rows import table_of
 from app.store.db import session_scope
 from app.store.models import DriftResult, ProductionWindow, QualityResult, System
+from app.store.rows import table_of
 from app.store.upsert import upsert
 
 logger = logging.getLogger(__name__)

@@ -19,14 +19,7 @@ from sqlalchemy.orm import Session
 from app.health import rollups
 from app.ingest.errors import IngestError, IngestSummary
 from app.ingest.formats import FORMATS, KINDS
-from app.ingest.rows import (
-    changed,
-    ensure_systems,
-    read_existing,
-    table_of,
-    upsert_frame,
-    write_rows,
-)
+from app.ingest.rows import changed, read_existing, write_rows
 from app.ingest.source import Source, read_source
 from app.ingest.validation import Validated, validate
 from app.store.db import get_engine, session_scope
@@ -44,6 +37,7 @@ from app.store.models import (
     RunTag,
     TrainingRun,
 )
+from app.store.rows import ensure_systems, table_of, upsert_frame
 
 logger = logging.getLogger(__name__)
 

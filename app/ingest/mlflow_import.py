@@ -23,7 +23,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.ingest.mlflow_read import MlflowSnapshot, read_mlflow
-from app.ingest.rows import changed, ensure_systems, read_existing, table_of, upsert_frame
+from app.ingest.rows import changed, read_existing
 from app.store.db import get_engine, session_scope
 from app.store.models import (
     DatasetVersion,
@@ -35,6 +35,7 @@ from app.store.models import (
     RunTag,
     TrainingRun,
 )
+from app.store.rows import ensure_systems, table_of, upsert_frame
 
 __all__ = ["MlflowImportSummary", "import_mlflow"]
 

@@ -28,10 +28,10 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.ingest.rows import table_of
 from app.ingest.windows import system_folder
 from app.store.db import lock_systems, session_scope
 from app.store.models import ProductionWindow
+from app.store.rows import table_of
 
 logger = logging.getLogger(__name__)
 

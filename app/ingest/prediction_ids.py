@@ -22,10 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.ingest.errors import quote
-from app.ingest.rows import table_of
 from app.ingest.source import Source
 from app.ingest.validation import Validated
 from app.store.models import ProductionWindow
+from app.store.rows import table_of
 
 _COLUMN = "prediction_id"
 

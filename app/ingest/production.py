@@ -40,7 +40,6 @@ from app.ingest.errors import IngestSummary
 from app.ingest.importers import record
 from app.ingest.orphans import sweep_system
 from app.ingest.prediction_ids import refuse_ids_stored_elsewhere
-from app.ingest.rows import PROGRESS_MIN_ROWS, ensure_systems, table_of, upsert_frame
 from app.ingest.source import Source
 from app.ingest.validation import Validated
 from app.ingest.windows import (
@@ -60,6 +59,7 @@ from app.performance.estimation import Calibrator, fit_calibrator
 from app.performance.measures import window_results
 from app.store.db import session_scope
 from app.store.models import ModelVersion, PerformanceResult, ProductionWindow, QualityResult
+from app.store.rows import PROGRESS_MIN_ROWS, ensure_systems, table_of, upsert_frame
 from app.store.types import utc_now
 from app.store.upsert import upsert
 

@@ -13,9 +13,9 @@ import sqlite3
 import pytest
 from sqlalchemy import Engine, create_engine, select, text
 
-from app.ingest.rows import ensure_systems
 from app.store.db import _SYSTEM_LOCK_CLASS, session_scope
 from app.store.models import System
+from app.store.rows import ensure_systems
 
 
 def try_lock(engine: Engine, system_id: int) -> bool:

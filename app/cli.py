@@ -53,7 +53,7 @@ class TandemGroup(click.Group):
             _fail(_internal_message(error), EXIT_INTERNAL)
 
 
-def _internal_message(error: Exception) -> str:
+def _internal_message(error: BaseException) -> str:
     """One line for exit 3: an outage (database away, disk full) as such, else the error."""
     from app.config import load_settings
     from app.store.availability import unavailable, where
@@ -153,7 +153,7 @@ def seed(force: bool, source: Path | None, now_text: str | None) -> None:
     except SeedInterrupted as error:
         if isinstance(error.cause, IngestError | FileNotFoundError):
             _fail(str(error), EXIT_BAD_INPUT)
-        _fail(f"internal error: {error}", EXIT_INTERNAL)
+        _fail(f"{_internal_message(error.cause)} -- {error.advice}", EXIT_INTERNAL)
     click.echo(result.describe())
 
 

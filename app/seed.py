@@ -63,11 +63,12 @@ class SeedInterrupted(Exception):
 
     def __init__(self, path: Path, loaded: int, remaining: int, cause: BaseException) -> None:
         self.path, self.loaded, self.remaining, self.cause = path, loaded, remaining, cause
-        super().__init__(
-            f"{cause} -- the seed stopped at {path.name} with {remaining} sample file(s) "
+        self.advice = (
+            f"the seed stopped at {path.name} with {remaining} sample file(s) "
             "not loaded yet; fix the cause and run `tandem seed` again to load them "
             "(files already loaded are kept and not loaded twice)."
         )
+        super().__init__(f"{cause} -- {self.advice}")
 
 
 def database_is_empty(engine: Engine | None = None) -> bool:

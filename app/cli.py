@@ -19,6 +19,8 @@ from typing import Any, NoReturn
 
 import click
 
+from app.cli_options import checked_system
+
 EXIT_OK, EXIT_FOUND, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 KINDS = (
@@ -188,7 +190,7 @@ def ingest(kind: str, path: Path, system: str | None, reference: bool) -> None:
 
 
 @cli.command()
-@click.option("--system", default=None, help="Only this system.")
+@click.option("--system", default=None, callback=checked_system, help="Only this system.")
 @click.option("--since", default=None, help="Window start, ISO 8601 (default: until − 30 days).")
 @click.option("--until", default=None, help="Window end, ISO 8601 (default: the newest data).")
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")

@@ -10,6 +10,8 @@ import importlib.util
 
 import click
 
+from app.cli_options import checked_system
+
 
 class MlflowMissing(click.UsageError):
     exit_code = 2
@@ -25,6 +27,7 @@ class MlflowMissing(click.UsageError):
 @click.option(
     "--system",
     default=None,
+    callback=checked_system,
     help="System the runs belong to (default: the run's tandem.system tag, else its experiment).",
 )
 def import_mlflow(tracking_uri: str, experiment: str | None, system: str | None) -> None:

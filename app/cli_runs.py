@@ -9,6 +9,8 @@ import json
 
 import click
 
+from app.cli_options import checked_system
+
 
 @click.group()
 def runs() -> None:
@@ -16,7 +18,7 @@ def runs() -> None:
 
 
 @runs.command("list")
-@click.option("--system", default=None, help="Only this system's runs.")
+@click.option("--system", default=None, callback=checked_system, help="Only this system's runs.")
 @click.option("--experiment", default=None, help="Only this experiment's runs.")
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
 def list_command(system: str | None, experiment: str | None, fmt: str) -> None:

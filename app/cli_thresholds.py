@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from app.cli_options import checked_system
+
 if TYPE_CHECKING:
     from app.health import StatusReport
     from app.health.thresholds import ThresholdSpec
@@ -68,7 +70,9 @@ def thresholds() -> None:
 
 
 @thresholds.command("list")
-@click.option("--system", default=None, help="The bounds in force for this system.")
+@click.option(
+    "--system", default=None, callback=checked_system, help="The bounds in force for this system."
+)
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
 def list_thresholds(system: str | None, fmt: str) -> None:
     """Every signal's bounds: global (plus system overrides), or one system's in force.
@@ -114,7 +118,12 @@ def list_thresholds(system: str | None, fmt: str) -> None:
 @click.argument("signal")
 @click.option("--warn", type=float, default=None, help="Warn bound (default: unchanged).")
 @click.option("--critical", type=float, default=None, help="Critical bound (default: unchanged).")
-@click.option("--system", default=None, help="Set it for this system only (default: global).")
+@click.option(
+    "--system",
+    default=None,
+    callback=checked_system,
+    help="Set it for this system only (default: global).",
+)
 @click.option("--reason", default="", help="Why, for the audit trail.")
 def set_threshold(
     signal: str, warn: float | None, critical: float | None, system: str | None, reason: str
@@ -135,7 +144,7 @@ def set_threshold(
         raise BadThresholdInput("give --warn, --critical or both")
     ensure_current()
     engine = get_engine()
-    scope = system or ""
+    scope = "" if system is None else system
     current = {s.signal: s for s in thresholds_at(engine, scope)}
     if signal not in current:
         raise BadThresholdInput(f"unknown signal {signal!r} (see `tandem thresholds list`)")
@@ -188,7 +197,12 @@ def breaching_rows(report: StatusReport, strict: bool) -> list[tuple[str, ...]]:
 
 
 @click.command()
-@click.option("--system", default=None, help="Only this system (default: every system).")
+@click.option(
+    "--system",
+    default=None,
+    callback=checked_system,
+    help="Only this system (default: every system).",
+)
 @click.option("--strict", is_flag=True, help="Fail on warn as well as on critical.")
 def check(system: str | None, strict: bool) -> None:
     """CI gate: exit 1 when any signal is critical (or warn, with --strict), else 0.

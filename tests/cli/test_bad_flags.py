@@ -142,3 +142,45 @@ def test_import_prometheus_system_too_long(sqlite_engine: Engine) -> None:
     args += ["--since", "2026-11-01T00:00:00Z", "--until", "2026-11-02T00:00:00Z"]
     output = _refused(args, "--system")
     assert "201 characters" in output
+
+
+BLANK_SYSTEMS = pytest.mark.parametrize(
+    "system", ["", "   ", "a\x00b", "s" * 201], ids=["empty", "blank", "NUL", "201 characters"]
+)
+THRESHOLD_SET = ["thresholds", "set", "ci.pass_rate", "--warn", "0.5", "--critical", "0.4"]
+
+
+@BLANK_SYSTEMS
+def test_thresholds_set_refuses_a_blank_system_instead_of_setting_the_global_bound(
+    engine: Engine, system: str
+) -> None:
+    """``--system ''`` was ``scope = system or ""``: the global threshold, changed quietly."""
+    before = row_counts(engine)
+    output = _refused([*THRESHOLD_SET, "--system", system], "--system")
+    assert "not blank" in output
+    assert row_counts(engine) == before
+
+
+@BLANK_SYSTEMS
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["status"],
+        ["status", "--format", "json"],
+        ["check"],
+        ["runs", "list"],
+        ["thresholds", "list"],
+        ["import-mlflow", "--tracking-uri", "sqlite:////nonexistent/mlflow.db"],
+    ],
+    ids=["status", "status json", "check", "runs list", "thresholds list", "import-mlflow"],
+)
+def test_commands_refuse_a_blank_system(
+    sqlite_engine: Engine, tmp_path: Path, command: list[str], system: str
+) -> None:
+    """Never "every system" or the global scope for a name that is no name."""
+    path = tmp_path / "health.csv"
+    path.write_text(HEALTH)
+    assert CliRunner().invoke(cli, ["ingest", "health", str(path)]).exit_code == 0
+    before = row_counts(sqlite_engine)
+    _refused([*command, "--system", system], "--system")
+    assert row_counts(sqlite_engine) == before

@@ -1,0 +1,21 @@
+"""Options several ``tandem`` commands share, checked before any work is done."""
+
+from __future__ import annotations
+
+import click
+
+
+def checked_system(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A ``--system`` callback: a blank, over-long or NUL name is bad input (exit 2).
+
+    A blank name would otherwise reach the store as the global thresholds scope
+    (``''``) or match no system silently; the rule is ingest's, written once in
+    :func:`app.ingest.validation.system_name_problem`.
+    """
+    if value is None:
+        return None
+    from app.ingest.validation import SYSTEM_NAME_RULE, system_name_problem
+
+    if (problem := system_name_problem(value)) is not None:
+        raise click.BadParameter(f"expected {SYSTEM_NAME_RULE}, got {problem}")
+    return value

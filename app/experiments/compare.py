@@ -164,7 +164,7 @@ def values_by_run(
 
 
 def _differs(values: pd.DataFrame) -> np.ndarray:
-    as_text = values.astype(object).where(values.notna(), None).astype(str)
+    as_text = values.astype(object).where(values.notna(), "None").astype(str)
     return (as_text.nunique(axis=1) > 1).to_numpy()
 
 

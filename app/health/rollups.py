@@ -103,8 +103,8 @@ def refresh_all(session: Session) -> None:
     span = session.execute(
         select(HealthSample.system_id, first, last).group_by(HealthSample.system_id)
     ).all()
-    for system_id, first, last in span:
-        refresh(session, system_id, first, last)
+    for system_id, start, end in span:
+        refresh(session, system_id, start, end)
 
 
 def covered_systems(

@@ -31,15 +31,18 @@ def upsert(
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if insert is None:
+    statement: sqlite.Insert | postgresql.Insert
+    if dialect == "sqlite":
+        statement = sqlite.insert(table)
+    elif dialect == "postgresql":
+        statement = postgresql.insert(table)
+    else:
         raise NotImplementedError(f"upsert is not implemented for {dialect}")
     columns = list(rows[0])
     update = [c for c in (update if update is not None else columns) if c not in key]
     # One statement with a bound parameter per column, executed for many rows
     # (executemany): compiling a multi-row VALUES clause costs far more than
     # sending the rows, and there is no bound-parameter limit to stay under.
-    statement = insert(table)
     if update:
         statement = statement.on_conflict_do_update(
             index_elements=list(key),

@@ -136,7 +136,7 @@ def main() -> None:
         series_figure(g, ["cpu_util", "mem_util"], ["c", "m"], "", "", 100)
         burn_down_figure(health.burn_down, 0.999)
         ci_figure(health.ci_daily) if not health.ci_daily.empty else None
-        trend_figure({"s": health.dora.service.weekly}, "lead_time_h", "", 1)
+        trend_figure({"s": health.dora.service.weekly}, "change_lead_time_h", "", 1)
         timeline_figure(tl)
 
     figures_s = _best(figures)

@@ -18,12 +18,12 @@ def test_tile_names_stage_value_and_every_signal_in_its_tooltip() -> None:
     stage = _stage(
         "change_risk",
         Status.CRITICAL,
-        _signal("release.change_failure_rate", 0.5, Status.CRITICAL),
+        _signal("release.change_fail_rate", 0.5, Status.CRITICAL),
     )
     html = stage_tile_html("devops", "change_risk", stage)
     assert "Change risk" in html
     assert "50.0 %" in html
-    assert "Change failure rate" in html
+    assert "Change fail rate" in html
     assert "Critical" in html  # the tooltip says the status in words
     assert "critical &gt; 30.0 %" in html
 
@@ -46,9 +46,9 @@ def _lane(status: Status, stages: dict[str, StageStatus]) -> LaneStatus:
 
 def test_verdict_names_the_side_and_the_signal() -> None:
     failing = _stage(
-        "deploy", Status.CRITICAL, _signal("deploy.model_change_failure_rate", 0.5, Status.CRITICAL)
+        "deploy", Status.CRITICAL, _signal("deploy.model_change_fail_rate", 0.5, Status.CRITICAL)
     )
-    calm = _stage("release", Status.OK, _signal("release.change_failure_rate", 0.0, Status.OK))
+    calm = _stage("release", Status.OK, _signal("release.change_fail_rate", 0.0, Status.OK))
     system = SystemStatus(
         system="fraud",
         status=Status.CRITICAL,

@@ -58,7 +58,7 @@ def test_service_health_bundles_the_page(engine: Engine) -> None:
     assert sorted(incidents.index) == ["i1", "i2", "i3", "i4", "i6"]
     assert incidents.loc["i1", "time_to_restore_h"] == 2.0
     assert incidents["time_to_restore_h"].isna().sum() == 1
-    assert health.dora.service.lead_time_h == 24.0
+    assert health.dora.service.change_lead_time_h == 24.0
     assert health.dora.model is not None
 
 

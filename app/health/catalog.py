@@ -77,14 +77,26 @@ SIGNALS: Final[tuple[SignalDef, ...]] = (
        "Succeeded / finished CI pipelines: a red main branch blocks every release."),
     _s("ci.duration_p50_min", "devops", "build_test", "Median pipeline duration", "min", LOWER,
        20, 40, "Median CI duration: slow feedback makes changes bigger and riskier."),
-    _s("release.deploy_frequency_per_day", "devops", "release", "Deployments per day",
+    # DORA's five metrics (dora.dev guide): throughput in Release, instability in Change risk.
+    _s("release.deployment_frequency_per_day", "devops", "release", "Deployment frequency",
        "per_day", HIGHER, 0.2, 0.033,
-       "Successful production service deployments per day (DORA deployment frequency)."),
-    _s("release.lead_time_h", "devops", "release", "Lead time for changes", "h", LOWER, 48, 168,
-       "Median commit-to-production time of successful deployments (DORA lead time)."),
-    _s("release.change_failure_rate", "devops", "change_risk", "Change failure rate", "ratio",
+       "Successful production service deployments per day. DORA 2024 bands: elite on demand "
+       "(> 1/day), high daily to weekly, medium weekly to monthly, low less often."),
+    _s("release.change_lead_time_h", "devops", "release", "Change lead time", "h", LOWER, 48, 168,
+       "Median commit-to-production time of successful deployments. DORA 2024 bands: elite "
+       "< 1 day, high 1 day-1 week, medium 1 week-1 month, low longer."),
+    _s("release.failed_deployment_recovery_time_h", "devops", "release",
+       "Failed deployment recovery time", "h", LOWER, 24, 168,
+       "Median time from a failed, rolled-back or incident-causing production deployment to the "
+       "next successful one. DORA 2024 bands: elite < 1 h, high and medium < 1 day, low longer."),
+    _s("release.change_fail_rate", "devops", "change_risk", "Change fail rate", "ratio",
        LOWER, 0.15, 0.30,
-       "Share of production deployments that failed, were rolled back or caused an incident."),
+       "Share of production deployments that failed, were rolled back or caused an incident. "
+       "DORA 2024 clusters: elite 5 %, medium 10 %, high 20 %, low 40 %."),
+    _s("release.deployment_rework_rate", "devops", "change_risk", "Deployment rework rate",
+       "ratio", LOWER, 0.10, 0.25,
+       "Share of production deployments that were unplanned, made because of a production "
+       "incident (hotfixes). DORA's fifth metric; the 2024 clusters do not band it."),
     _s("operate.availability", "devops", "operate", "Availability", "ratio", HIGHER, 0.999, 0.995,
        "1 - errors / requests over the window: what users experienced."),
     _s("operate.error_rate", "devops", "operate", "Error rate", "ratio", LOWER, 0.005, 0.02,
@@ -95,7 +107,8 @@ SIGNALS: Final[tuple[SignalDef, ...]] = (
        HIGHER, 0.25, 0.0,
        "Share of the 28-day availability SLO's error budget not yet spent."),
     _s("recover.time_to_restore_h", "devops", "recover", "Time to restore", "h", LOWER, 4, 24,
-       "Median open-to-resolved time of incidents resolved in the window (MTTR)."),
+       "Median open-to-resolved time of incidents resolved in the window, whatever caused them "
+       "(incident MTTR; DORA's recovery metric is now failed deployment recovery time)."),
     _s("recover.open_incidents", "devops", "recover", "Open incidents", "count", LOWER, 0, 1,
        "Incidents still open at the end of the window."),
     # --- MLOps ----------------------------------------------------------------
@@ -116,13 +129,26 @@ SIGNALS: Final[tuple[SignalDef, ...]] = (
     _s("validate.champion_vs_baseline", "mlops", "validate", "Live vs validation", "ratio",
        HIGHER, 0.95, 0.9,
        "Champion's live metric relative to its validation metric: below 1 is worse."),
-    _s("deploy.model_deploy_frequency_per_day", "mlops", "deploy", "Model deployments per day",
-       "per_day", HIGHER, 0.033, 0.0, "Successful production model deployments per day."),
-    _s("deploy.model_lead_time_h", "mlops", "deploy", "Train-to-production time", "h", LOWER, 72,
-       336, "Median time from the training run finishing to the model serving in production."),
-    _s("deploy.model_change_failure_rate", "mlops", "deploy", "Model change failure rate",
+    _s("deploy.model_deployment_frequency_per_day", "mlops", "deploy",
+       "Model deployment frequency", "per_day", HIGHER, 0.033, 0.0,
+       "Successful production model deployments per day (DORA deployment frequency, 2024 bands "
+       "as for services)."),
+    _s("deploy.model_change_lead_time_h", "mlops", "deploy", "Model change lead time", "h", LOWER,
+       72, 336, "Median time from the training run finishing to the model serving in production "
+       "(DORA change lead time; 2024 bands: elite < 1 day, high < 1 week, medium < 1 month)."),
+    _s("deploy.model_failed_deployment_recovery_time_h", "mlops", "deploy",
+       "Model failed deployment recovery time", "h", LOWER, 24, 168,
+       "Median time from a failed, rolled-back or incident-causing production model deployment "
+       "to the next successful one (DORA 2024 bands: elite < 1 h, high and medium < 1 day)."),
+    _s("deploy.model_change_fail_rate", "mlops", "deploy", "Model change fail rate",
        "ratio", LOWER, 0.15, 0.30,
-       "Share of production model deployments that failed, were rolled back or hit an incident."),
+       "Share of production model deployments that failed, were rolled back or hit an incident "
+       "(DORA 2024 clusters: elite 5 %, medium 10 %, high 20 %, low 40 %)."),
+    # Looser than the service's: a few model deployments a month, so one hotfix is 1 in 3.
+    _s("deploy.model_deployment_rework_rate", "mlops", "deploy", "Model deployment rework rate",
+       "ratio", LOWER, 0.25, 0.50,
+       "Share of production model deployments that were unplanned, made because of a production "
+       "incident (DORA's fifth metric; not banded by the 2024 clusters)."),
     _s("monitor.drift_share", "mlops", "monitor", "Drifted features", "ratio", LOWER, 0.3, 0.5,
        "Share of features drifted in the latest window with drift results."),
     _s("monitor.prediction_drift", "mlops", "monitor", "Prediction drift", "count", LOWER, 0, 1,
@@ -139,6 +165,23 @@ SIGNALS: Final[tuple[SignalDef, ...]] = (
 
 SIGNALS_BY_KEY: Final[dict[str, SignalDef]] = {s.key: s for s in SIGNALS}
 
+# Keys renamed to DORA's names (issue 15), accepted as aliases for one release:
+# thresholds stored under them were moved by migration 0005, and ``canonical_key``
+# lets the CLI and ``SystemStatus.signal`` take them.
+ALIASES: Final[dict[str, str]] = {
+    "release.deploy_frequency_per_day": "release.deployment_frequency_per_day",
+    "release.lead_time_h": "release.change_lead_time_h",
+    "release.change_failure_rate": "release.change_fail_rate",
+    "deploy.model_deploy_frequency_per_day": "deploy.model_deployment_frequency_per_day",
+    "deploy.model_lead_time_h": "deploy.model_change_lead_time_h",
+    "deploy.model_change_failure_rate": "deploy.model_change_fail_rate",
+}
+
+
+def canonical_key(key: str) -> str:
+    """The catalogue key of ``key``: itself, or the new name of a renamed (aliased) key."""
+    return ALIASES.get(key, key)
+
 
 def signals_for(lane: str, stage: str) -> tuple[SignalDef, ...]:
     """The stage's signals in catalogue order."""
@@ -152,7 +195,7 @@ def format_value(key: str, value: float | None) -> str:
     """
     if value is None or math.isnan(value):
         return "—"
-    unit = SIGNALS_BY_KEY[key].unit
+    unit = SIGNALS_BY_KEY[canonical_key(key)].unit
     if unit == "ratio":
         return f"{value * 100:.1f} %"
     if unit == "count":

@@ -1,29 +1,33 @@
-"""DORA's four keys per system, for service releases and for model releases apart.
+"""DORA's five metrics per system, for service releases and for model releases apart.
 
 The values are the same as the status report's (``app.health.dora`` does the
-deployment maths for both): deployment frequency, median lead time and change
-failure rate of production deployments of one kind, plus median time to
-restore. Model lead time runs from the training run's finish to production.
-
-Time to restore: for service releases, every incident resolved in the window
-(as ``recover.time_to_restore_h``: users lose service whatever broke it); for
-model releases, only incidents the model side caused: linked to a model
-deployment, or with cause ``model`` or ``data``.
+deployment maths for both): in DORA's two groups, throughput (change lead
+time, deployment frequency, failed deployment recovery time) and instability
+(change fail rate, deployment rework rate) of production deployments of one
+kind. Model change lead time runs from the training run's finish to
+production. Incident time to restore is not a DORA metric any more; it stays
+the Recover stage's ``recover.time_to_restore_h``.
 
 Performance levels use the four clusters of DORA's *Accelerate State of
-DevOps Report 2023* (elite, high, medium, low). The report gives ranges with
-gaps ("between once per day and once per week") and point values for change
-failure rate (5 %, 10 %, 15 %, 64 %); here each band starts where the better
-one ends, and a CFR point value is read as its band's upper bound:
+DevOps Report 2024* (elite, high, medium, low). The report gives ranges with
+gaps ("between once per day and once per week"); here each band starts where
+the better one ends. Two of its columns are not in order, and are read so:
+change fail rate is a point value per cluster (elite 5 %, high 20 %, medium
+10 %, low 40 %), so a rate gets the cluster whose value is nearest (cut at the
+midpoints 7.5 %, 15 % and 30 %: 12 % reads *medium*, 25 % *high*); failed
+deployment recovery time is "less than one day" for both high and medium, so
+under a day reads *high*. The 2024 clusters do not band deployment rework
+rate (the report introduced it), so it has no level.
 
-==================  ============  ===========  ============  ======
-key                 elite         high         medium        low
-==================  ============  ===========  ============  ======
-deploys per day     > 1           ≥ 1/7        ≥ 1/30        below
-lead time (h)       < 24          ≤ 168        ≤ 720         above
-change failure      ≤ 5 %         ≤ 10 %       ≤ 15 %        above
-time to restore (h) < 1           < 24         ≤ 168         above
-==================  ============  ===========  ============  ======
+==========================  ============  ===========  ============  ======
+metric                      elite         high         medium        low
+==========================  ============  ===========  ============  ======
+deployments per day         > 1           ≥ 1/7        ≥ 1/30        below
+change lead time (h)        < 24          ≤ 168        ≤ 720         above
+change fail rate (nearest)  5 %           20 %         10 %          40 %
+failed dep. recovery (h)    < 1           < 24         < 24          above
+deployment rework rate      —             —            —             —
+==========================  ============  ===========  ============  ======
 
 Weekly trends use ISO weeks (Monday 00:00 UTC); a week's frequency divides
 by the days of that week inside the window.
@@ -31,19 +35,18 @@ by the days of that week inside the window.
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app.health.champion import systems_with_model
 from app.health.dora import (
     SUCCESS,
     DeploymentRow,
+    DeploymentSignals,
     deployment_signals,
     incident_linked,
     load_deployments,
@@ -51,41 +54,74 @@ from app.health.dora import (
 )
 from app.health.mlops import _with_training_finish
 from app.health.window import Window
-from app.store.models import Deployment, Incident
 
-REPORT_YEAR = 2023
+REPORT_YEAR = 2024
 LEVELS = ("elite", "high", "medium", "low")
-MODEL_CAUSES = ("model", "data")
-KEYS = ("frequency_per_day", "lead_time_h", "change_failure_rate", "time_to_restore_h")
+THROUGHPUT = (
+    "change_lead_time_h",
+    "deployment_frequency_per_day",
+    "failed_deployment_recovery_time_h",
+)
+INSTABILITY = ("change_fail_rate", "deployment_rework_rate")
+KEYS = (*THROUGHPUT, *INSTABILITY)
+LABELS = {
+    "change_lead_time_h": "Change lead time",
+    "deployment_frequency_per_day": "Deployment frequency",
+    "failed_deployment_recovery_time_h": "Failed deployment recovery time",
+    "change_fail_rate": "Change fail rate",
+    "deployment_rework_rate": "Deployment rework rate",
+}
 HOUR = 3600.0
 
-_BANDS: dict[str, tuple[Callable[[float], bool], ...]] = {
-    "frequency_per_day": (lambda v: v > 1, lambda v: v >= 1 / 7, lambda v: v >= 1 / 30),
-    "lead_time_h": (lambda v: v < 24, lambda v: v <= 168, lambda v: v <= 720),
-    "change_failure_rate": (lambda v: v <= 0.05, lambda v: v <= 0.10, lambda v: v <= 0.15),
-    "time_to_restore_h": (lambda v: v < 1, lambda v: v < 24, lambda v: v <= 168),
+_Band = Callable[[float], str | None]
+
+
+def _ordered(*tests: Callable[[float], bool]) -> _Band:
+    """Elite, high, medium for the first test that holds, in that order; else low."""
+
+    def level(value: float) -> str:
+        return next((lv for lv, inside in zip(LEVELS, tests, strict=False) if inside(value)), "low")
+
+    return level
+
+
+def _fail_rate_level(value: float) -> str:
+    # Nearest of the clusters' point values: elite 5 %, medium 10 %, high 20 %, low 40 %.
+    if value <= 0.075:
+        return "elite"
+    if value <= 0.15:
+        return "medium"
+    return "high" if value <= 0.30 else "low"
+
+
+_BANDS: dict[str, _Band] = {
+    "deployment_frequency_per_day": _ordered(
+        lambda v: v > 1, lambda v: v >= 1 / 7, lambda v: v >= 1 / 30
+    ),
+    "change_lead_time_h": _ordered(lambda v: v < 24, lambda v: v <= 168, lambda v: v <= 720),
+    "change_fail_rate": _fail_rate_level,
+    "failed_deployment_recovery_time_h": _ordered(lambda v: v < 1, lambda v: v < 24),
+    "deployment_rework_rate": lambda v: None,
 }
 
 
 def dora_level(key: str, value: float | None) -> str | None:
-    """elite | high | medium | low per the 2023 report's clusters; None without a value."""
+    """elite | high | medium | low per the 2024 report's clusters; None without a value or band."""
     if value is None:
         return None
-    for level, inside in zip(LEVELS, _BANDS[key], strict=False):
-        if inside(value):
-            return level
-    return "low"
+    return _BANDS[key](value)
 
 
 @dataclass(frozen=True)
 class DoraMetrics:
-    """The four keys of one kind of release (``service`` or ``model``)."""
+    """DORA's five metrics of one kind of release (``service`` or ``model``)."""
 
     kind: str
-    frequency_per_day: float | None
-    lead_time_h: float | None
-    change_failure_rate: float | None
-    time_to_restore_h: float | None
+    change_lead_time_h: float | None
+    deployment_frequency_per_day: float | None
+    failed_deployment_recovery_time_h: float | None
+    change_fail_rate: float | None
+    deployment_rework_rate: float | None
     weekly: pd.DataFrame = field(compare=False, repr=False)
 
     def value(self, key: str) -> float | None:
@@ -102,18 +138,10 @@ class DoraReport:
     model: DoraMetrics | None  # None for a system without a model
 
 
-@dataclass(frozen=True)
-class _Restore:
-    resolved_at: datetime
-    hours: float
-    model_side: bool
-
-
 def dora_report(session: Session, system_id: int, window: Window) -> DoraReport:
     """Service and model DORA metrics of one system over ``window``."""
     ids = [system_id]
     linked = incident_linked(session, ids)
-    restores = _restores(session, system_id, window)
     kinds: dict[str, DoraMetrics] = {}
     for kind in ("service", "model"):
         rows = load_deployments(session, ids, window, kind)
@@ -122,49 +150,17 @@ def dora_report(session: Session, system_id: int, window: Window) -> DoraReport:
         deployed = system_id in systems_that_deployed(session, ids, window.until, kind)
         mine = rows.get(system_id, [])
         signals = deployment_signals(mine, linked, window, deployed)
-        restore = [r for r in restores if kind == "service" or r.model_side]
         kinds[kind] = DoraMetrics(
             kind=kind,
-            frequency_per_day=signals.frequency_per_day,
-            lead_time_h=signals.lead_time_h,
-            change_failure_rate=signals.change_failure_rate,
-            time_to_restore_h=_median(r.hours for r in restore),
-            weekly=weekly_trend(mine, restore, linked, window, deployed),
+            **_values(signals),
+            weekly=weekly_trend(mine, linked, window, deployed),
         )
     has_model = system_id in systems_with_model(session, ids)
     return DoraReport(window, kinds["service"], kinds["model"] if has_model else None)
 
 
-def _restores(session: Session, system_id: int, window: Window) -> list[_Restore]:
-    rows = session.execute(
-        select(Incident.opened_at, Incident.resolved_at, Incident.cause, Deployment.kind)
-        .outerjoin(
-            Deployment,
-            and_(
-                Deployment.system_id == Incident.system_id,
-                Deployment.deployment_id == Incident.deployment_id,
-            ),
-        )
-        .where(
-            Incident.system_id == system_id,
-            Incident.resolved_at >= window.since,
-            Incident.resolved_at < window.until,
-        )
-    ).all()
-    return [
-        _Restore(
-            resolved,
-            (resolved - opened).total_seconds() / HOUR,
-            kind == "model" or (cause or "").lower() in MODEL_CAUSES,
-        )
-        for opened, resolved, cause, kind in rows
-        if resolved is not None
-    ]
-
-
-def _median(values: Iterable[float]) -> float | None:
-    found = list(values)
-    return statistics.median(found) if found else None
+def _values(signals: DeploymentSignals) -> dict[str, float | None]:
+    return {key: getattr(signals, key) for key in KEYS}
 
 
 def week_start(moment: datetime) -> datetime:
@@ -175,12 +171,11 @@ def week_start(moment: datetime) -> datetime:
 
 def weekly_trend(
     deployments: list[DeploymentRow],
-    restores: list[_Restore],
     linked: set[tuple[int, str]],
     window: Window,
     has_deployed: bool,
 ) -> pd.DataFrame:
-    """One row per ISO week overlapping ``window``: the four keys of that week."""
+    """One row per ISO week overlapping ``window``: the five metrics of that week."""
     rows = []
     start = week_start(window.since)
     while start < window.until:
@@ -188,15 +183,11 @@ def weekly_trend(
         week = Window(max(start, window.since), min(end, window.until))
         in_week = [d for d in deployments if week.since <= d.deployed_at < week.until]
         signals = deployment_signals(in_week, linked, week, has_deployed)
-        restore = [r.hours for r in restores if week.since <= r.resolved_at < week.until]
         rows.append(
             {
                 "week": start,
                 "deployments": sum(d.status == SUCCESS for d in in_week),
-                "frequency_per_day": signals.frequency_per_day,
-                "lead_time_h": signals.lead_time_h,
-                "change_failure_rate": signals.change_failure_rate,
-                "time_to_restore_h": _median(restore),
+                **_values(signals),
             }
         )
         start = end

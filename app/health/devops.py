@@ -71,9 +71,13 @@ def devops_signals(
         )
         values[system_id].update(
             {
-                "release.deploy_frequency_per_day": dora.frequency_per_day,
-                "release.lead_time_h": dora.lead_time_h,
-                "release.change_failure_rate": dora.change_failure_rate,
+                "release.deployment_frequency_per_day": dora.deployment_frequency_per_day,
+                "release.change_lead_time_h": dora.change_lead_time_h,
+                "release.failed_deployment_recovery_time_h": (
+                    dora.failed_deployment_recovery_time_h
+                ),
+                "release.change_fail_rate": dora.change_fail_rate,
+                "release.deployment_rework_rate": dora.deployment_rework_rate,
             }
         )
 

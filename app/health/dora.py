@@ -1,4 +1,8 @@
-"""DORA deployment maths shared by the release (service) and deploy (model) stages.
+"""DORA's five metrics, shared by the release (service) and deploy (model) stages.
+
+Named as the DORA guide (dora.dev) names them, in its two groups: throughput
+(change lead time, deployment frequency, failed deployment recovery time) and
+instability (change fail rate, deployment rework rate).
 
 Conventions: only ``environment == 'production'`` deployments count, each
 kind (``service`` or ``model``) on its own, and a deployment belongs to the
@@ -8,6 +12,18 @@ system names it in ``incidents.deployment_id``. Frequency and lead time use
 successful deployments only. Frequency is 0 (not unknown) for a system that
 has deployed this kind before but not in the window; it is unknown for a
 system that never has.
+
+*Failed deployment recovery time* runs from a change failure's ``deployed_at``
+to the ``deployed_at`` of the next successful production deployment of the
+same kind (the roll-forward or the redeploy of the old version), as Octopus
+Deploy's Insights measure it; its median over the change failures deployed in
+the window. A failure with no successful deployment after it before the end
+of the window is not yet recovered and left out. (The deployment is what
+failed and a deployment is what recovers it; the incident's own open-to-
+resolved time stays ``recover.time_to_restore_h``.)
+
+*Deployment rework rate* is the share of the window's production deployments
+(any status) marked ``unplanned``: made because of a production incident.
 """
 
 from __future__ import annotations
@@ -39,13 +55,18 @@ class DeploymentRow:
     deployed_at: datetime
     committed_at: datetime | None
     model_version: int | None
+    unplanned: bool = False
 
 
 @dataclass(frozen=True)
 class DeploymentSignals:
-    frequency_per_day: float | None
-    lead_time_h: float | None
-    change_failure_rate: float | None
+    """DORA's five metrics of one system's production deployments of one kind."""
+
+    deployment_frequency_per_day: float | None
+    change_lead_time_h: float | None
+    failed_deployment_recovery_time_h: float | None
+    change_fail_rate: float | None
+    deployment_rework_rate: float | None
 
 
 def load_deployments(
@@ -60,6 +81,7 @@ def load_deployments(
             Deployment.deployed_at,
             Deployment.committed_at,
             Deployment.model_version,
+            Deployment.unplanned,
         )
         .where(
             Deployment.system_id.in_(system_ids),
@@ -72,7 +94,7 @@ def load_deployments(
     ).all()
     result: dict[int, list[DeploymentRow]] = defaultdict(list)
     for row in rows:
-        result[row.system_id].append(DeploymentRow(*row))
+        result[row.system_id].append(DeploymentRow(*row[:-1], unplanned=bool(row.unplanned)))
     return dict(result)
 
 
@@ -110,7 +132,7 @@ def deployment_signals(
     window: Window,
     has_deployed: bool,
 ) -> DeploymentSignals:
-    """Frequency per day, median lead time (h) and change failure rate of one system."""
+    """DORA's five metrics of one system's deployments (oldest first) in ``window``."""
     successes = [d for d in deployments if d.status == SUCCESS]
     frequency = len(successes) / window.days if has_deployed else None
     lead_times = [
@@ -118,11 +140,27 @@ def deployment_signals(
         for d in successes
         if d.committed_at is not None
     ]
-    failures = sum(
-        1 for d in deployments if d.status != SUCCESS or (d.system_id, d.deployment_id) in linked
-    )
+    failed = [d for d in deployments if is_change_failure(d, linked)]
+    recoveries = [hours for d in failed if (hours := _recovery_h(d, successes)) is not None]
+    count = len(deployments)
     return DeploymentSignals(
-        frequency_per_day=frequency,
-        lead_time_h=statistics.median(lead_times) if lead_times else None,
-        change_failure_rate=failures / len(deployments) if deployments else None,
+        deployment_frequency_per_day=frequency,
+        change_lead_time_h=statistics.median(lead_times) if lead_times else None,
+        failed_deployment_recovery_time_h=statistics.median(recoveries) if recoveries else None,
+        change_fail_rate=len(failed) / count if count else None,
+        deployment_rework_rate=sum(d.unplanned for d in deployments) / count if count else None,
     )
+
+
+def is_change_failure(deployment: DeploymentRow, linked: set[tuple[int, str]]) -> bool:
+    """Failed, rolled back, or named by an incident as its cause."""
+    return (
+        deployment.status != SUCCESS or (deployment.system_id, deployment.deployment_id) in linked
+    )
+
+
+def _recovery_h(failure: DeploymentRow, successes: list[DeploymentRow]) -> float | None:
+    """Hours from ``failure`` to the next successful deployment after it, if any."""
+    after = (d.deployed_at for d in successes if d.deployed_at > failure.deployed_at)
+    recovered = next(after, None)
+    return None if recovered is None else (recovered - failure.deployed_at).total_seconds() / HOUR

@@ -76,9 +76,13 @@ def mlops_signals(
         )
         values[system_id].update(
             {
-                "deploy.model_deploy_frequency_per_day": dora.frequency_per_day,
-                "deploy.model_lead_time_h": dora.lead_time_h,
-                "deploy.model_change_failure_rate": dora.change_failure_rate,
+                "deploy.model_deployment_frequency_per_day": dora.deployment_frequency_per_day,
+                "deploy.model_change_lead_time_h": dora.change_lead_time_h,
+                "deploy.model_failed_deployment_recovery_time_h": (
+                    dora.failed_deployment_recovery_time_h
+                ),
+                "deploy.model_change_fail_rate": dora.change_fail_rate,
+                "deploy.model_deployment_rework_rate": dora.deployment_rework_rate,
             }
         )
 

@@ -20,7 +20,14 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.health.catalog import LANES, SIGNALS_BY_KEY, STAGES, format_value, signals_for
+from app.health.catalog import (
+    LANES,
+    SIGNALS_BY_KEY,
+    STAGES,
+    canonical_key,
+    format_value,
+    signals_for,
+)
 from app.health.devops import devops_signals
 from app.health.mlops import mlops_signals
 from app.health.status import Status, evaluate, worst
@@ -112,6 +119,8 @@ class SystemStatus:
         return self.lanes[name]
 
     def signal(self, key: str) -> SignalValue:
+        """The signal ``key`` (a renamed key's old name finds its new one)."""
+        key = canonical_key(key)
         definition = SIGNALS_BY_KEY[key]
         stage = self.lanes[definition.lane].stages[definition.stage]
         return next(s for s in stage.signals if s.key == key)

@@ -163,8 +163,15 @@ _FORMATS = (
         _c("status", TEXT, "Outcome", "success", values=("success", "failed", "rolled_back")),
         _c("model_version", INTEGER, "Model version deployed; required when kind=model", "7",
            minimum=1, **_OPTIONAL),
+        _c("unplanned", TEXT, "`true` for an unplanned deployment made because of a production "
+           "incident (a hotfix: DORA's deployment rework); empty means `false`", "true",
+           values=("true", "false"), **_OPTIONAL),
+        _c("incident_id", TEXT, "The incident an unplanned deployment answers", "INC-88",
+           **_OPTIONAL),
     ), key=("system", "deployment_id"),
-       rules=("`model_version` is required when `kind` is `model`",)),
+       rules=("`model_version` is required when `kind` is `model`",
+              "`incident_id` makes a deployment unplanned; `unplanned` may not be `false` "
+              "beside it")),
     Format("incidents", "An incident, open while `resolved_at` is empty.", (
         _SYSTEM,
         _c("incident_id", TEXT, "Incident id, unique per system", "INC-88"),

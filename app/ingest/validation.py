@@ -147,6 +147,8 @@ def validate(kind: str, source: Source, *, system: str | None, shift: timedelta)
             frame[column.name] = frame[column.name] + pd.Timedelta(shift)
     _check_rules(kind, frame, problems)
     problems.raise_first()
+    if kind == "deployments":  # stored as a boolean; an incident answered makes it unplanned
+        frame["unplanned"] = frame["unplanned"].eq("true") | frame["incident_id"].notna()
     _check_duplicates(spec, frame, source)
     return Validated(frame, {p: tuple(c) for p, c in prefixed.items()}, tuple(features))
 
@@ -477,6 +479,8 @@ def _check_rules(kind: str, frame: pd.DataFrame, problems: _Problems) -> None:
     elif kind == "deployments":
         bad = frame["kind"].eq("model") & frame["model_version"].isna()
         problems.check("model_version", bad, "a model version when kind is model", got=_EMPTY)
+        planned = frame["unplanned"].eq("false") & frame["incident_id"].notna()
+        problems.check("unplanned", planned, "true or empty when incident_id is given")
     elif kind == "production":
         _check_segment_keys(frame, problems)
 

@@ -9,19 +9,21 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.health.delivery import KEYS, REPORT_YEAR, DoraMetrics
+from app.health.delivery import KEYS, LABELS, REPORT_YEAR, THROUGHPUT, DoraMetrics
 from app.health.status import evaluate
 from app.service_health import ServiceHealth
 from app.timeline import Timeline
 from app.ui.charts import burn_down_figure, ci_figure, series_figure, trend_figure
 from app.ui.text import md_text
 
-DORA_LABELS = {
-    "frequency_per_day": ("Deployment frequency", "/day", 1.0),
-    "lead_time_h": ("Lead time (median)", "h", 1.0),
-    "change_failure_rate": ("Change failure rate", "%", 100.0),
-    "time_to_restore_h": ("Time to restore (median)", "h", 1.0),
+_DORA_UNITS = {
+    "change_lead_time_h": ("h", 1.0),
+    "deployment_frequency_per_day": ("/day", 1.0),
+    "failed_deployment_recovery_time_h": ("h", 1.0),
+    "change_fail_rate": ("%", 100.0),
+    "deployment_rework_rate": ("%", 100.0),
 }
+DORA_LABELS = {key: (LABELS[key], *_DORA_UNITS[key]) for key in KEYS}
 LEVEL_WORDS = {"elite": "Elite", "high": "High", "medium": "Medium", "low": "Low"}
 _NO_PLOTLY_BAR = {"displayModeBar": False}
 
@@ -125,7 +127,12 @@ def _dora_table(metrics: DoraMetrics) -> pd.DataFrame:
         shown = "—" if value is None else f"{value * scale:.2f} {unit}"
         level = metrics.level(key)
         rows.append(
-            {"Measure": label, "Value": shown, "DORA level": LEVEL_WORDS.get(level or "", "—")}
+            {
+                "Group": "Throughput" if key in THROUGHPUT else "Instability",
+                "Metric": label,
+                "Value": shown,
+                "DORA level": LEVEL_WORDS.get(level or "", "—"),
+            }
         )
     return pd.DataFrame(rows)
 
@@ -143,7 +150,11 @@ def render_dora(health: ServiceHealth, trend_key: str) -> None:
     weekly = {title: metrics.weekly for title, metrics in kinds.items()}
     st.plotly_chart(trend_figure(weekly, trend_key, f"{label} per ISO week ({unit})", scale),
                     config=_NO_PLOTLY_BAR)  # fmt: skip
-    st.caption(f"Levels: DORA's Accelerate State of DevOps Report {REPORT_YEAR} clusters.")
+    st.caption(
+        f"Levels: DORA's Accelerate State of DevOps Report {REPORT_YEAR} clusters (rework rate "
+        "is not banded there). Recovery time: from a failed, rolled-back or incident-causing "
+        "deployment to the next successful one; incident time to restore is under Incidents."
+    )
 
 
 def render_ci(health: ServiceHealth) -> None:

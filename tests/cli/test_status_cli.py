@@ -61,7 +61,7 @@ def test_planted_problems_show_up_where_they_should(seeded_engine: Engine) -> No
     assert _signal(report, "checkout-api", "recover.open_incidents")["status"] != "ok"
     assert _signal(report, "checkout-api", "operate.error_budget_remaining")["status"] == "critical"
     # fraud-scoring: the rolled-back model release.
-    assert _signal(report, "fraud-scoring", "deploy.model_change_failure_rate")["status"] == (
+    assert _signal(report, "fraud-scoring", "deploy.model_change_fail_rate")["status"] == (
         "critical"
     )
     # demand-forecast: CI broke in the last weeks and the model has not been retrained.

@@ -29,7 +29,7 @@ def _healthy_fraud_scoring() -> None:
     result = _invoke(
         "thresholds",
         "set",
-        "deploy.model_change_failure_rate",
+        "deploy.model_change_fail_rate",
         "--warn",
         "0.5",
         "--critical",
@@ -99,15 +99,15 @@ def test_list_json_has_every_signal_and_overrides(seeded_engine: Engine) -> None
     _healthy_fraud_scoring()
     rows = json.loads(_invoke("thresholds", "list", "--format", "json").stdout)
     global_rows = [r for r in rows if r["scope"] == ""]
-    assert len(global_rows) == 27
+    assert len(global_rows) == 31
     assert {r["source"] for r in global_rows} == {"default"}
     override = [r for r in rows if r["scope"] == SYSTEM]
     assert [(r["signal"], r["warn"], r["version"]) for r in override] == [
-        ("deploy.model_change_failure_rate", 0.5, 1)
+        ("deploy.model_change_fail_rate", 0.5, 1)
     ]
     mine = json.loads(_invoke("thresholds", "list", "--system", SYSTEM, "--format", "json").stdout)
     by_signal = {r["signal"]: r for r in mine}
-    assert by_signal["deploy.model_change_failure_rate"]["source"] == "system"
+    assert by_signal["deploy.model_change_fail_rate"]["source"] == "system"
     assert by_signal["ci.pass_rate"]["source"] == "default"
     table = _invoke("thresholds", "list")
     assert table.exit_code == 0

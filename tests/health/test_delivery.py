@@ -1,5 +1,7 @@
 """DORA for service and model releases: hand-computed values, levels, weekly trend.
 
+(tests/health/test_dora_five.py has a second fixture built around rework and recovery.)
+
 The fixture's window is [2025-03-01, 2025-03-31): 30 days. ``tandem status``
 must report the same values as the DORA section.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
@@ -94,17 +97,23 @@ def seed(engine: Engine) -> int:
 
 
 SERVICE = {
-    "frequency_per_day": 3 / 30,
-    "lead_time_h": 10.0,
-    "change_failure_rate": 3 / 5,
-    "time_to_restore_h": 4.0,  # median of 1, 2, 6, 10
+    "deployment_frequency_per_day": 3 / 30,
+    "change_lead_time_h": 10.0,
+    "change_fail_rate": 3 / 5,
+    # s2 (5th 10:00, caused i1) and s3 (12th 10:00, failed) recover at s4 (20th 10:00):
+    # 360 h and 192 h; s5 (rolled back on the 27th) has no success after it. median = 276
+    "failed_deployment_recovery_time_h": 276.0,
+    "deployment_rework_rate": 0.0,
 }
 MODEL = {
-    "frequency_per_day": 2 / 30,
-    "lead_time_h": 32.0,  # median of 52 (m1: from r1's finish) and 12 (m3)
-    "change_failure_rate": 2 / 3,
-    "time_to_restore_h": 8.0,  # median of 6 (linked to m3) and 10 (data)
+    "deployment_frequency_per_day": 2 / 30,
+    "change_lead_time_h": 32.0,  # median of 52 (m1: from r1's finish) and 12 (m3)
+    "change_fail_rate": 2 / 3,
+    # m2 (rolled back, 15th 12:00) recovers at m3 (22nd 12:00): 168 h; m3 (i3) has no later one
+    "failed_deployment_recovery_time_h": 168.0,
+    "deployment_rework_rate": 0.0,
 }
+RESTORE_H = 4.0  # recover.time_to_restore_h: median of 1, 2, 6, 10 (every resolved incident)
 
 
 def test_dora_report_matches_hand_computed_values(engine: Engine) -> None:
@@ -117,16 +126,18 @@ def test_dora_report_matches_hand_computed_values(engine: Engine) -> None:
     for key, value in MODEL.items():
         assert report.model.value(key) == pytest.approx(value), key
     assert {k: report.service.level(k) for k in SERVICE} == {
-        "frequency_per_day": "medium",
-        "lead_time_h": "elite",
-        "change_failure_rate": "low",
-        "time_to_restore_h": "high",
+        "deployment_frequency_per_day": "medium",
+        "change_lead_time_h": "elite",
+        "change_fail_rate": "low",
+        "failed_deployment_recovery_time_h": "low",
+        "deployment_rework_rate": None,
     }
     assert {k: report.model.level(k) for k in MODEL} == {
-        "frequency_per_day": "medium",
-        "lead_time_h": "high",
-        "change_failure_rate": "low",
-        "time_to_restore_h": "high",
+        "deployment_frequency_per_day": "medium",
+        "change_lead_time_h": "high",
+        "change_fail_rate": "low",
+        "failed_deployment_recovery_time_h": "low",
+        "deployment_rework_rate": None,
     }
 
 
@@ -136,13 +147,13 @@ def test_weekly_trend_splits_by_iso_week(engine: Engine) -> None:
         weekly = dora_report(s, sid, Window(SINCE, UNTIL)).service.weekly
     assert list(weekly["week"]) == [at(24, month=2), at(3), at(10), at(17), at(24)]
     week = weekly.set_index("week")
-    assert week.loc[at(24, month=2), "frequency_per_day"] == 0  # 2 days in window, none
+    assert week.loc[at(24, month=2), "deployment_frequency_per_day"] == 0  # 2 days, none
     assert week.loc[at(3), "deployments"] == 2
-    assert week.loc[at(3), "frequency_per_day"] == pytest.approx(2 / 7)
-    assert week.loc[at(3), "lead_time_h"] == pytest.approx(6.0)
-    assert week.loc[at(3), "change_failure_rate"] == pytest.approx(0.5)
-    assert week.loc[at(3), "time_to_restore_h"] == pytest.approx(2.0)
-    assert week.loc[at(10), "change_failure_rate"] == pytest.approx(1.0)
+    assert week.loc[at(3), "deployment_frequency_per_day"] == pytest.approx(2 / 7)
+    assert week.loc[at(3), "change_lead_time_h"] == pytest.approx(6.0)
+    assert week.loc[at(3), "change_fail_rate"] == pytest.approx(0.5)
+    assert pd.isna(week.loc[at(3), "failed_deployment_recovery_time_h"])  # s2: none after it
+    assert week.loc[at(10), "change_fail_rate"] == pytest.approx(1.0)
 
 
 def _signals(report: dict) -> dict[str, float | None]:
@@ -164,41 +175,40 @@ def test_tandem_status_gives_the_same_values_for_code_and_model(engine: Engine) 
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     values = _signals(json.loads(result.stdout))
-    assert values["release.deploy_frequency_per_day"] == pytest.approx(SERVICE["frequency_per_day"])
-    assert values["release.lead_time_h"] == pytest.approx(SERVICE["lead_time_h"])
-    assert values["release.change_failure_rate"] == pytest.approx(SERVICE["change_failure_rate"])
-    assert values["recover.time_to_restore_h"] == pytest.approx(SERVICE["time_to_restore_h"])
-    assert values["deploy.model_deploy_frequency_per_day"] == pytest.approx(
-        MODEL["frequency_per_day"]
-    )
-    assert values["deploy.model_lead_time_h"] == pytest.approx(MODEL["lead_time_h"])
-    assert values["deploy.model_change_failure_rate"] == pytest.approx(MODEL["change_failure_rate"])
+    for key, value in SERVICE.items():
+        assert values[f"release.{key}"] == pytest.approx(value), key
+    for key, value in MODEL.items():
+        assert values[f"deploy.model_{key}"] == pytest.approx(value), key
+    assert values["recover.time_to_restore_h"] == pytest.approx(RESTORE_H)
 
 
 @pytest.mark.parametrize(
     ("key", "value", "level"),
     [
-        ("frequency_per_day", 3.0, "elite"),
-        ("frequency_per_day", 1.0, "high"),
-        ("frequency_per_day", 1 / 7, "high"),
-        ("frequency_per_day", 0.1, "medium"),
-        ("frequency_per_day", 0.01, "low"),
-        ("lead_time_h", 0.5, "elite"),
-        ("lead_time_h", 24, "high"),
-        ("lead_time_h", 200, "medium"),
-        ("lead_time_h", 1000, "low"),
-        ("change_failure_rate", 0.05, "elite"),
-        ("change_failure_rate", 0.08, "high"),
-        ("change_failure_rate", 0.15, "medium"),
-        ("change_failure_rate", 0.64, "low"),
-        ("time_to_restore_h", 0.5, "elite"),
-        ("time_to_restore_h", 1, "high"),
-        ("time_to_restore_h", 100, "medium"),
-        ("time_to_restore_h", 1000, "low"),
-        ("lead_time_h", None, None),
+        ("deployment_frequency_per_day", 3.0, "elite"),
+        ("deployment_frequency_per_day", 1.0, "high"),
+        ("deployment_frequency_per_day", 1 / 7, "high"),
+        ("deployment_frequency_per_day", 0.1, "medium"),
+        ("deployment_frequency_per_day", 0.01, "low"),
+        ("change_lead_time_h", 0.5, "elite"),
+        ("change_lead_time_h", 24, "high"),
+        ("change_lead_time_h", 200, "medium"),
+        ("change_lead_time_h", 1000, "low"),
+        # 2024 point values elite 5 %, high 20 %, medium 10 %, low 40 %: the nearest wins
+        ("change_fail_rate", 0.05, "elite"),
+        ("change_fail_rate", 0.08, "medium"),
+        ("change_fail_rate", 0.15, "medium"),
+        ("change_fail_rate", 0.25, "high"),
+        ("change_fail_rate", 0.64, "low"),
+        ("failed_deployment_recovery_time_h", 0.5, "elite"),
+        ("failed_deployment_recovery_time_h", 1, "high"),
+        ("failed_deployment_recovery_time_h", 23, "high"),
+        ("failed_deployment_recovery_time_h", 100, "low"),
+        ("deployment_rework_rate", 0.3, None),  # not banded by the 2024 clusters
+        ("change_lead_time_h", None, None),
     ],
 )
-def test_dora_levels_follow_the_2023_bands(key: str, value: float | None, level) -> None:
+def test_dora_levels_follow_the_2024_clusters(key: str, value: float | None, level) -> None:
     assert dora_level(key, value) == level
 
 
@@ -209,5 +219,7 @@ def test_a_plain_service_has_no_model_metrics(engine: Engine) -> None:
         s.flush()
         report = dora_report(s, svc.id, Window(SINCE, UNTIL))
     assert report.model is None
-    assert report.service.frequency_per_day is None  # never deployed: unknown, not 0
-    assert report.service.change_failure_rate is None
+    assert report.service.deployment_frequency_per_day is None  # never deployed: unknown
+    assert report.service.change_fail_rate is None
+    assert report.service.failed_deployment_recovery_time_h is None
+    assert report.service.deployment_rework_rate is None

@@ -76,7 +76,7 @@ def test_statuses_aggregate_to_the_worst_known(report: StatusReport) -> None:
     assert shop.status == "critical"
     assert shop.lane("mlops").stage("data").status == "warn"  # 10 % out of range, 36 h old
     assert devops.stage("build_test").worst_signal.key == "ci.pass_rate"
-    assert devops.stage("release").worst_signal.key == "release.deploy_frequency_per_day"
+    assert devops.stage("release").worst_signal.key == "release.deployment_frequency_per_day"
 
 
 def test_unknown_signals_never_read_as_ok(report: StatusReport) -> None:
@@ -105,7 +105,7 @@ def test_format_table_lists_every_system_and_signal(report: StatusReport) -> Non
         assert any(line.startswith(name) for line in lines)
     assert "66.7 %" in table
     assert "ci.pass_rate" in table
-    assert len(lines) == 2 + 3 * (1 + 27)
+    assert len(lines) == 2 + 3 * (1 + 31)
 
 
 def test_unknown_system_raises_lookup_error(engine: Engine) -> None:

@@ -16,9 +16,12 @@ from tests.health import scenario
 EXPECTED_SHOP: dict[str, float] = {
     "ci.pass_rate": 2 / 3,  # p1, p2 succeeded; p3 failed; p4 cancelled, p5 before window
     "ci.duration_p50_min": 20.0,  # median(10, 20, 30)
-    "release.deploy_frequency_per_day": 3 / 30,  # d1, d2, d5 over 30 days
-    "release.lead_time_h": 24.0,  # median(12, 24, 48)
-    "release.change_failure_rate": 3 / 5,  # d2 (incident i1), d3 failed, d4 rolled back
+    "release.deployment_frequency_per_day": 3 / 30,  # d1, d2, d5 over 30 days
+    "release.change_lead_time_h": 24.0,  # median(12, 24, 48)
+    # d2 (Mar 15), d3 (Mar 20), d4 (Mar 21) recover at d5 (Mar 25): median(240, 120, 96) h
+    "release.failed_deployment_recovery_time_h": 120.0,
+    "release.change_fail_rate": 3 / 5,  # d2 (incident i1), d3 failed, d4 rolled back
+    "release.deployment_rework_rate": 0.0,  # no deployment is marked unplanned
     "operate.availability": 1 - 3 / 4000,
     "operate.error_rate": 3 / 4000,
     "operate.latency_p95_ms": (100 * 1000 + 200 * 3000) / 4000,  # request-weighted
@@ -33,9 +36,11 @@ EXPECTED_SHOP: dict[str, float] = {
     "train.run_success_rate": 0.5,  # r1, r4 of r1..r4 (r5 running)
     "train.overfit_gap": 0.1,  # (0.9 - 0.81) / 0.9 for auc
     "validate.champion_vs_baseline": 0.74 / 0.8,  # mean(0.76, 0.72) / 0.8
-    "deploy.model_deploy_frequency_per_day": 2 / 30,  # m1, m3
-    "deploy.model_lead_time_h": 36.0,  # median(24 via run r1's finish, 48)
-    "deploy.model_change_failure_rate": 1 / 3,  # m2 failed
+    "deploy.model_deployment_frequency_per_day": 2 / 30,  # m1, m3
+    "deploy.model_change_lead_time_h": 36.0,  # median(24 via run r1's finish, 48)
+    "deploy.model_failed_deployment_recovery_time_h": 19 * 24.0,  # m2 (Mar 7) -> m3 (Mar 26)
+    "deploy.model_change_fail_rate": 1 / 3,  # m2 failed
+    "deploy.model_deployment_rework_rate": 0.0,
     "monitor.drift_share": 0.25,  # w2: 1 of 4 features
     "monitor.prediction_drift": 1.0,  # w2's prediction drifted
     "monitor.performance_ratio": 0.72 / 0.8,  # w2, the latest labelled window
@@ -69,7 +74,7 @@ def test_a_service_without_a_model_has_devops_values_only(report: StatusReport) 
     assert got["operate.latency_p95_ms"] is None  # no interval reported a p95
     assert got["recover.open_incidents"] == 0.0  # a running service with no incidents
     assert got["ci.pass_rate"] is None
-    assert got["release.deploy_frequency_per_day"] is None  # never deployed: unknown, not 0
+    assert got["release.deployment_frequency_per_day"] is None  # never deployed: unknown, not 0
     assert not svc.has_model
     assert all(v is None for k, v in got.items() if k.split(".")[0] in _MLOPS_PREFIXES)
 
@@ -89,8 +94,9 @@ def test_windowing_excludes_what_falls_outside(engine: Engine) -> None:
     report = build_status(engine, system="shop", since=scenario.at(3, 10), until=until)
     got = values(report, "shop")
     assert got["ci.pass_rate"] is None
-    assert got["release.deploy_frequency_per_day"] == pytest.approx(1 / 5)
-    assert got["release.lead_time_h"] == pytest.approx(12.0)
+    assert got["release.deployment_frequency_per_day"] == pytest.approx(1 / 5)
+    assert got["release.change_lead_time_h"] == pytest.approx(12.0)
+    assert got["release.failed_deployment_recovery_time_h"] is None  # no failure yet
     assert got["recover.open_incidents"] == 0.0  # i1 opens at 01:00 on the 15th
     assert got["train.last_training_age_d"] == pytest.approx(10 - 2 / 24)  # r1, Mar 5 02:00
     assert got["data.freshness_h"] == pytest.approx(97.0)  # w1's newest row, Mar 10 23:00

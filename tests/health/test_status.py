@@ -16,14 +16,16 @@ from app.health.status import Status, evaluate, worst
 from app.health.thresholds import ThresholdSpec, default_thresholds
 
 DESIGN_KEYS = {
-    "ci.pass_rate", "ci.duration_p50_min", "release.deploy_frequency_per_day",
-    "release.lead_time_h", "release.change_failure_rate", "operate.availability",
+    "ci.pass_rate", "ci.duration_p50_min", "release.deployment_frequency_per_day",
+    "release.change_lead_time_h", "release.failed_deployment_recovery_time_h",
+    "release.change_fail_rate", "release.deployment_rework_rate", "operate.availability",
     "operate.error_rate", "operate.latency_p95_ms", "operate.error_budget_remaining",
     "recover.time_to_restore_h", "recover.open_incidents", "data.missing_share",
     "data.out_of_range_share", "data.schema_violations", "data.freshness_h",
     "train.last_training_age_d", "train.run_success_rate", "train.overfit_gap",
-    "validate.champion_vs_baseline", "deploy.model_deploy_frequency_per_day",
-    "deploy.model_lead_time_h", "deploy.model_change_failure_rate", "monitor.drift_share",
+    "validate.champion_vs_baseline", "deploy.model_deployment_frequency_per_day",
+    "deploy.model_change_lead_time_h", "deploy.model_failed_deployment_recovery_time_h",
+    "deploy.model_change_fail_rate", "deploy.model_deployment_rework_rate", "monitor.drift_share",
     "monitor.prediction_drift", "monitor.performance_ratio", "monitor.segment_gap",
     "retrain.retrain_lag_d",
 }  # fmt: skip
@@ -47,7 +49,8 @@ def test_catalogue_holds_every_design_signal_once_in_a_known_stage() -> None:
     for lane, stages in STAGES.items():
         for stage in stages:
             assert signals_for(lane, stage), f"{lane}.{stage} has no signal"
-    assert SIGNALS_BY_KEY["release.change_failure_rate"].stage == "change_risk"
+    assert SIGNALS_BY_KEY["release.change_fail_rate"].stage == "change_risk"
+    assert SIGNALS_BY_KEY["release.deployment_rework_rate"].stage == "change_risk"
 
 
 @pytest.mark.parametrize(
@@ -84,10 +87,10 @@ def test_worst_ignores_unknown_unless_everything_is_unknown() -> None:
 
 def test_format_value_speaks_units() -> None:
     assert format_value("ci.pass_rate", 0.9723) == "97.2 %"
-    assert format_value("release.lead_time_h", 3.42) == "3.4 h"
+    assert format_value("release.change_lead_time_h", 3.42) == "3.4 h"
     assert format_value("operate.latency_p95_ms", 12.3) == "12 ms"
-    assert format_value("release.deploy_frequency_per_day", 0.8) == "0.80 /day"
-    assert format_value("release.deploy_frequency_per_day", 2.5) == "2.5 /day"
+    assert format_value("release.deployment_frequency_per_day", 0.8) == "0.80 /day"
+    assert format_value("release.deployment_frequency_per_day", 2.5) == "2.5 /day"
     assert format_value("ci.duration_p50_min", 12.25) == "12.2 min"
     assert format_value("train.last_training_age_d", 2) == "2.0 d"
     assert format_value("recover.open_incidents", 3) == "3"

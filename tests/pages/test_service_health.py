@@ -54,11 +54,11 @@ def test_dora_trend_radio_changes_the_chart(seeded_engine: Engine) -> None:
     app = open_page({"system": "fraud-scoring"})
     charts = lambda: [c.proto.spec for c in app.get("plotly_chart")]  # noqa: E731
     before = charts()
-    app.radio(key="service_health_dora_trend").set_value("change_failure_rate").run()
+    app.radio(key="service_health_dora_trend").set_value("change_fail_rate").run()
     assert not app.exception
     after = charts()
     assert before != after
-    assert any("Change failure rate per ISO week" in spec for spec in after)
+    assert any("Change fail rate per ISO week" in spec for spec in after)
 
 
 def test_deep_link_names_the_incident(seeded_engine: Engine) -> None:

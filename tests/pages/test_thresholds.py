@@ -185,5 +185,5 @@ def test_what_if_preview_counts_buckets_before_saving(seeded_engine: Engine) -> 
 
 
 def test_what_if_explains_whole_range_signals(seeded_engine: Engine) -> None:
-    app = edit(open_page(), "release.lead_time_h", Warn=24)
+    app = edit(open_page(), "release.change_lead_time_h", Warn=24)
     assert any("no history to replay" in c.value for c in app.caption)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -58,6 +60,9 @@ class Deployment(Base):
     environment: Mapped[str] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(20))  # success | failed | rolled_back
     model_version: Mapped[int | None] = mapped_column(Integer)
+    # DORA's deployment rework: an unplanned deployment made because of a production incident.
+    unplanned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    incident_id: Mapped[str | None] = mapped_column(String(200))  # the incident it answers
 
 
 class Incident(Base):

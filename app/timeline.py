@@ -27,18 +27,12 @@ from sqlalchemy.orm import Session
 from app.health.champion import champions
 from app.health.dora import PRODUCTION, SUCCESS
 from app.health.golden import bucket_seconds, golden_signals
-from app.health.monitoring import _drift
+from app.health.monitoring import window_drifts
 from app.health.thresholds import effective_thresholds
 from app.health.window import Window
+from app.production.read import measured_performance
 from app.store.db import get_engine, session_scope
-from app.store.models import (
-    Deployment,
-    Incident,
-    PerformanceResult,
-    ProductionWindow,
-    System,
-    TrainingRun,
-)
+from app.store.models import Deployment, Incident, System, TrainingRun
 
 # Event kinds, in the order their rows are drawn (top to bottom).
 KINDS = {
@@ -189,7 +183,7 @@ def _drift_alerts(
     session: Session, sid: int, system: str, window: Window, alert_share: float
 ) -> list[Event]:
     events = []
-    for drift in _drift(session, [sid], window).get(sid, []):
+    for drift in window_drifts(session, [sid], window).get(sid, []):
         share = drift.share
         if share is None or share < alert_share:
             continue
@@ -228,20 +222,10 @@ def _performance(session: Session, sid: int, window: Window) -> tuple[pd.DataFra
     empty = pd.DataFrame({"at": pd.Series(dtype="datetime64[ns, UTC]"), "value": []})
     if metric is None:
         return empty, None
-    rows = session.execute(
-        select(ProductionWindow.window_end, PerformanceResult.value)
-        .join(ProductionWindow, PerformanceResult.window_id == ProductionWindow.id)
-        .where(
-            ProductionWindow.system_id == sid,
-            ProductionWindow.is_reference.is_(False),
-            ProductionWindow.window_start >= window.since,
-            ProductionWindow.window_start < window.until,
-            PerformanceResult.metric == metric,
-            PerformanceResult.segment == "",
-            PerformanceResult.estimated.is_(False),
-        )
-        .order_by(ProductionWindow.window_end)
-    ).all()
+    measured = measured_performance(
+        session, {sid: (metric, None)}, window.since, window.until, overall_only=True
+    ).get(sid, [])
+    rows = sorted(((w.window_end, w.segments[""]) for w in measured), key=lambda r: r[0])
     if not rows:
         return empty, metric
     return pd.DataFrame(rows, columns=["at", "value"]), metric

@@ -90,10 +90,17 @@ st.query_params.update(version=str(version), window=str(window_id))
 
 pair = ui.pair(key, system, window_id, reference_id)
 columns = apply_family_thresholds(pair.columns, thresholds).sort_values("relative", ascending=False)
-drifted, share, n_drifted, n_features = views.verdict(columns)
+evidently_drifted, share, n_drifted, n_features = views.verdict(columns)
+status, spec = ui.drift_share_status(key, system, n_drifted, n_features)
 prediction = columns[columns["column"] == PREDICTION]
-a, b, c = st.columns(3)
-a.metric("Dataset drift", "DRIFTED" if drifted else "No drift", help="Drifted share ≥ 50%")
+a, b, c, d = st.columns(4)
+a.metric(
+    "Drift share status",
+    status.upper(),
+    help=f"{md_text(system)}'s `monitor.drift_share` bounds (warn above {spec.warn:.0%}, "
+    f"critical above {spec.critical:.0%}): the verdict the Overview, `tandem check` and the "
+    "alerts give for the same window.",
+)
 b.metric(
     "Drifted features",
     f"{n_drifted} of {n_features}",
@@ -101,10 +108,16 @@ b.metric(
     delta_color="off",
     delta_arrow="off",
 )
+c.metric(
+    "Evidently's dataset drift",
+    "DRIFTED" if evidently_drifted else "No drift",
+    help="Evidently's own rule (its DataDriftPreset): drifted when at least 50% of the "
+    "features drifted. Tandem's status uses the stored bounds instead.",
+)
 if len(prediction):
     p = prediction.iloc[0]
     verdict_word = "DRIFTED" if p["drifted"] else "No drift"
-    c.metric(
+    d.metric(
         "Prediction drift",
         verdict_word,
         f"{p['method']} {p['score']:.3g} (threshold {p['threshold']:.3g})",

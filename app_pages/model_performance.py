@@ -45,8 +45,9 @@ metric = st.selectbox(
     "Metric", metrics, format_func=views.METRIC_LABELS.get, key="perf_metric", width=240
 )
 st.query_params["metric"] = metric
-warn, critical = ui.bounds(key, system, "monitor.performance_ratio")
-series = views.metric_series(data, metric, warn, critical, selection.days)
+ratio_spec = ui.spec(key, system, "monitor.performance_ratio")
+warn, critical = ratio_spec.warn, ratio_spec.critical
+series = views.metric_series(data, metric, ratio_spec, selection.days)
 if series.empty:
     st.info(f"No production window of **{md_text(system)}** in the selected time range.")
     st.stop()
@@ -99,16 +100,23 @@ with left:
             )
         column = st.selectbox("Segment column", columns, key="perf_segment", width=240)
         st.query_params["segment"] = column
-        gap_limit = ui.bounds(key, system, "monitor.segment_gap")[0]
-        table = views.segment_table(data, window_id, metric, column, gap_limit)
+        gap_spec = ui.spec(key, system, "monitor.segment_gap")
+        table = views.segment_table(data, window_id, metric, column, gap_spec)
         st.dataframe(
-            table.assign(flagged=table["flagged"].map({True: "GAP", False: ""})),
+            table.assign(
+                flagged=[
+                    s.upper() if f else ""
+                    for s, f in zip(table["status"], table["flagged"], strict=True)
+                ]
+            ).drop(columns="status"),
             hide_index=True,
             width="stretch",
             column_config={
                 "value": st.column_config.NumberColumn(views.METRIC_LABELS[metric], format="%.3f"),
                 "gap": st.column_config.NumberColumn("gap to overall", format="percent"),
-                "flagged": st.column_config.TextColumn(f"beyond {gap_limit:.0%}"),
+                "flagged": st.column_config.TextColumn(
+                    f"gap (warn {gap_spec.warn:.0%}, critical {gap_spec.critical:.0%})"
+                ),
             },
         )
         st.caption("Segments with fewer than 100 labelled rows are not measured.")

@@ -23,8 +23,12 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, select
 
 from app.cli import cli
+from app.health.thresholds import default_thresholds
 from app.performance import views
 from app.store.models import ProductionWindow, System
+
+RATIO = default_thresholds()["monitor.performance_ratio"]  # warn 0.95, critical 0.9
+GAP = default_thresholds()["monitor.segment_gap"]  # warn 0.05, critical 0.10
 
 pytestmark = pytest.mark.slow
 
@@ -78,7 +82,7 @@ def _story(root: Path) -> dict[str, object]:
             )
         verdicts = {}
         for system, metric in METRIC.items():
-            series = views.metric_series(views.load(engine, system), metric, 0.95, 0.9)
+            series = views.metric_series(views.load(engine, system), metric, RATIO)
             series = series.assign(day=(series["window_start"] - SEED_DAY).astype(str))
             verdicts[system] = series[["day", "model_version", "labelled_rows", "status"]].to_dict(
                 "records"
@@ -107,7 +111,7 @@ def test_the_planted_problems_show_at_every_clock_time(roots: dict[str, Path]) -
             fraud = views.load(engine, "fraud-scoring")
         finally:
             engine.dispose()
-        series = views.metric_series(fraud, "roc_auc", 0.95, 0.9)
+        series = views.metric_series(fraud, "roc_auc", RATIO)
         judged = series[series["labelled_rows"] >= 300]
         v4, v3 = judged[judged["model_version"] == 4], judged[judged["model_version"] == 3]
         # The bad release: one full day of v4, outside its band and below every v3 day.

@@ -20,7 +20,8 @@ from app.drift.columns import infer_kind
 from app.drift.engine import compute_drift
 from app.drift.store import MATRIX_COLUMNS, PREDICTION, WindowRef, drift_matrix, resolve_reference
 from app.store.db import session_scope
-from app.store.models import ModelVersion, ProductionWindow, System
+from app.store.models import ProductionWindow, System
+from app.store.queries.models import champion_of
 
 WINDOW_COLUMNS = [
     "id",
@@ -65,15 +66,10 @@ def systems_with_windows(engine: Engine) -> list[str]:
 
 
 def champion_version(engine: Engine, system: str) -> int | None:
-    """The version aliased ``champion`` in the registry, None if there is none."""
-    query = (
-        select(ModelVersion.version)
-        .join(System, System.id == ModelVersion.system_id)
-        .where(System.name == system, ModelVersion.alias == "champion")
-        .order_by(ModelVersion.version.desc())
-    )
+    """The champion's version (:func:`app.store.queries.models.champion_of`), None if none."""
     with session_scope(engine) as session:
-        return session.scalars(query).first()
+        champ = champion_of(session, system)
+    return None if champ is None else champ.version
 
 
 def read_window(path: str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -132,9 +128,13 @@ def pair_drift(
 
 
 def verdict(columns: pd.DataFrame, drift_share: float = 0.5) -> tuple[bool, float, int, int]:
-    """(dataset drifted, share of drifted features, drifted, features): Evidently's rule.
+    """(dataset drifted, share of drifted features, drifted, features): *Evidently's* rule.
 
-    The prediction is not a feature: it is reported on its own.
+    Evidently's DataDriftPreset calls a dataset drifted when the drifted share
+    reaches ``drift_share`` (its default 0.5); the page labels this verdict as
+    Evidently's. Tandem's own verdict is ``evaluate`` of the share under the
+    stored ``monitor.drift_share`` bounds. The prediction is not a feature: it
+    is reported on its own.
     """
     features = columns[columns["column"] != PREDICTION]
     total = len(features)

@@ -29,38 +29,36 @@ Conventions:
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.health.champion import Champion, relative_to_baseline
 from app.health.dora import SUCCESS, DeploymentRow
 from app.health.window import Window
-from app.store.models import DriftResult, PerformanceResult, ProductionWindow
+from app.production.read import (
+    MIN_JUDGED_SHARE,
+    PREDICTION,
+    WindowDrift,
+    judged_windows,
+    measured_performance,
+    window_drift,
+)
 
-PREDICTION = "prediction"
+__all__ = [
+    "MIN_JUDGED_SHARE",
+    "PREDICTION",
+    "WindowDrift",
+    "judged_windows",
+    "monitoring_signals",
+    "retrain_lag_days",
+    "segment_gap",
+    "window_drifts",
+]
+
 DAY = 86400.0
-MIN_JUDGED_SHARE = 0.5  # of the median window's rows: smaller windows raise no drift alert
-FAILED = "failed"  # a deployment that never served
 
 Values = dict[str, float | None]
-
-
-@dataclass(frozen=True)
-class WindowDrift:
-    window_start: datetime
-    window_end: datetime
-    features: int
-    drifted_features: int
-    prediction_drifted: bool | None
-    rows: int | None = None  # rows in the window (None: unknown, always judged)
-    model_version: int | None = None  # None: unknown, always serving
-
-    @property
-    def share(self) -> float | None:
-        return self.drifted_features / self.features if self.features else None
 
 
 def monitoring_signals(
@@ -75,7 +73,7 @@ def monitoring_signals(
     result: dict[int, Values] = {i: {} for i in ids}
     for system_id, perf in _performance(session, window, champs).items():
         result[system_id].update(perf)
-    for system_id, windows in _drift(session, ids, window).items():
+    for system_id, windows in window_drifts(session, ids, window).items():
         latest = windows[-1]
         result[system_id]["monitor.drift_share"] = latest.share
         result[system_id]["monitor.prediction_drift"] = (
@@ -96,39 +94,17 @@ def _performance(
     usable = [c for c in champs.values() if c.metric]
     if not usable:
         return {}
-    rows = session.execute(
-        select(
-            ProductionWindow.system_id,
-            ProductionWindow.window_start,
-            ProductionWindow.labelled_rows,
-            PerformanceResult.segment,
-            PerformanceResult.value,
-        )
-        .join(ProductionWindow, PerformanceResult.window_id == ProductionWindow.id)
-        .where(
-            ProductionWindow.is_reference.is_(False),
-            ProductionWindow.window_start >= window.since,
-            ProductionWindow.window_start < window.until,
-            PerformanceResult.estimated.is_(False),
-            or_(
-                *(
-                    and_(
-                        ProductionWindow.system_id == c.system_id,
-                        ProductionWindow.model_version == c.version,
-                        PerformanceResult.metric == c.live_metric,
-                    )
-                    for c in usable
-                )
-            ),
-        )
-        .order_by(ProductionWindow.system_id, ProductionWindow.window_start)
-    ).all()
+    measured = measured_performance(
+        session,
+        {c.system_id: (c.live_metric or "", c.version) for c in usable},
+        window.since,
+        window.until,
+    )
     # system -> window_start -> (labelled rows, {segment: value})
-    by_window: dict[int, dict[datetime, tuple[int, dict[str, float]]]] = {}
-    for system_id, start, n_labelled, segment, value in rows:
-        windows = by_window.setdefault(system_id, {})
-        windows.setdefault(start, (n_labelled, {}))[1][segment] = value
-
+    by_window = {
+        system_id: {w.window_start: (w.labelled_rows, w.segments) for w in windows}
+        for system_id, windows in measured.items()
+    }
     result: dict[int, Values] = {}
     for system_id, windows in by_window.items():
         champ = champs[system_id]
@@ -159,53 +135,15 @@ def segment_gap(segments: Mapping[str, float]) -> float | None:
     return max(gaps) / abs(overall) if gaps and overall else None
 
 
-def _drift(session: Session, ids: Collection[int], window: Window) -> dict[int, list[WindowDrift]]:
-    is_feature = DriftResult.column != PREDICTION
-    drifted = DriftResult.drifted.is_(True)
-    rows = session.execute(
-        select(
-            ProductionWindow.system_id,
-            ProductionWindow.id,
-            ProductionWindow.window_start,
-            ProductionWindow.window_end,
-            ProductionWindow.rows,
-            ProductionWindow.model_version,
-            DriftResult.reference_window_id,
-            func.sum(case((is_feature, 1), else_=0)),
-            func.sum(case((and_(is_feature, drifted), 1), else_=0)),
-            func.max(case((~is_feature, case((drifted, 1), else_=0)))),
-        )
-        .join(ProductionWindow, DriftResult.window_id == ProductionWindow.id)
-        .where(
-            ProductionWindow.system_id.in_(list(ids)),
-            ProductionWindow.is_reference.is_(False),
-            ProductionWindow.window_start >= window.since,
-            ProductionWindow.window_start < window.until,
-        )
-        .group_by(
-            ProductionWindow.system_id,
-            ProductionWindow.id,
-            ProductionWindow.window_start,
-            ProductionWindow.window_end,
-            ProductionWindow.rows,
-            ProductionWindow.model_version,
-            DriftResult.reference_window_id,
-        )
-        .order_by(ProductionWindow.window_start, DriftResult.reference_window_id)
-    ).all()
-    newest_reference: dict[tuple[int, int], WindowDrift] = {}
-    for system_id, window_id, start, end, n_rows, version, _ref, *counts in rows:
-        features, n_drifted, prediction = counts
-        predicted = None if prediction is None else bool(prediction)
-        newest_reference[(system_id, window_id)] = WindowDrift(
-            start, end, int(features), int(n_drifted), predicted, n_rows, version
-        )
-    result: dict[int, list[WindowDrift]] = {}
-    for (system_id, _), drift in newest_reference.items():
-        result.setdefault(system_id, []).append(drift)
-    for windows in result.values():
-        windows.sort(key=lambda w: w.window_start)
-    return result
+def window_drifts(
+    session: Session, ids: Collection[int], window: Window
+) -> dict[int, list[WindowDrift]]:
+    """Per system, the drift of its production windows starting in ``window``, oldest first.
+
+    The read model's :func:`app.production.read.window_drift` (newest reference,
+    features only) over a health window.
+    """
+    return window_drift(session, ids, window.since, window.until)
 
 
 def retrain_lag_days(
@@ -238,27 +176,3 @@ def retrain_lag_days(
         until,
     )
     return (fix - raised).total_seconds() / DAY
-
-
-def judged_windows(
-    windows: list[WindowDrift], deployments: list[DeploymentRow]
-) -> list[WindowDrift]:
-    """The windows whose drift may raise an alert: full enough, from the serving version.
-
-    Full enough: at least ``MIN_JUDGED_SHARE`` × the median ``rows`` of
-    ``windows``. Serving: ``model_version`` is that of the latest deployment in
-    ``deployments`` (oldest first; failed ones skipped) made before the
-    window's end; with none before it, or an unknown version, it counts.
-    """
-    sizes = sorted(w.rows for w in windows if w.rows is not None)
-    median = (sizes[(len(sizes) - 1) // 2] + sizes[len(sizes) // 2]) / 2 if sizes else 0.0
-    served = [d for d in deployments if d.status != FAILED and d.model_version is not None]
-    judged = []
-    for w in windows:
-        if w.rows is not None and w.rows < MIN_JUDGED_SHARE * median:
-            continue
-        before = [d.model_version for d in served if d.deployed_at < w.window_end]
-        if w.model_version is not None and before and before[-1] != w.model_version:
-            continue
-        judged.append(w)
-    return judged

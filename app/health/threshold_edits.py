@@ -38,7 +38,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.health.catalog import SIGNALS, SIGNALS_BY_KEY, SignalDef
-from app.health.thresholds import GLOBAL_SCOPE, ThresholdSpec, default_thresholds, spec_of
+from app.health.thresholds import (
+    GLOBAL_SCOPE,
+    ThresholdSpec,
+    effective_thresholds_for,
+    spec_of,
+)
 from app.roles import EDITOR, VIEWER, require_editor
 from app.store.db import session_scope
 from app.store.models import System, Threshold, ThresholdChange
@@ -275,13 +280,7 @@ def thresholds_at(engine: Engine, scope: str) -> list[ThresholdSpec]:
     """
     with session_scope(engine) as session:
         _check_scope(session, scope)
-        rows = session.scalars(select(Threshold).where(Threshold.scope.in_({GLOBAL_SCOPE, scope})))
-        found = {(r.scope, r.signal): spec_of(r) for r in rows if r.signal in SIGNALS_BY_KEY}
-    defaults = default_thresholds()
-    return [
-        found.get((scope, s.key)) or found.get((GLOBAL_SCOPE, s.key)) or defaults[s.key]
-        for s in SIGNALS
-    ]
+        return list(effective_thresholds_for(session, [scope])[scope].values())
 
 
 def all_overrides(engine: Engine) -> list[ThresholdSpec]:
@@ -384,11 +383,7 @@ def _conflict(
 def _current(session: Session, scope: str, signal: str) -> ThresholdSpec:
     """What is in force at ``scope`` now (its row, the global row, or the catalogue)."""
     session.expire_all()
-    for where in dict.fromkeys((scope, GLOBAL_SCOPE)):
-        row = _row(session, where, signal)
-        if row is not None:
-            return spec_of(row)
-    return default_thresholds()[signal]
+    return effective_thresholds_for(session, [scope])[scope][signal]
 
 
 def _audit(

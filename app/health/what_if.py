@@ -39,11 +39,12 @@ from app.health.champion import champions, relative_to_baseline
 from app.health.devops import availability_slo
 from app.health.golden import golden_signals
 from app.health.mlops import QUALITY_CHECKS
-from app.health.monitoring import _drift, segment_gap
+from app.health.monitoring import segment_gap, window_drifts
 from app.health.status import Bounds, Status, evaluate
 from app.health.window import Window
+from app.production.read import measured_performance, window_quality
 from app.store.db import session_scope
-from app.store.models import PerformanceResult, ProductionWindow, QualityResult, System
+from app.store.models import System
 
 HOUR: Final = 3600
 HOURLY: Final = ("operate.availability", "operate.error_rate", "operate.latency_p95_ms",
@@ -148,24 +149,12 @@ def _hourly(
 
 
 def _quality(session: Session, system_id: int, check: str, window: Window) -> pd.DataFrame:
-    rows = session.execute(
-        select(ProductionWindow.window_start, QualityResult.value)
-        .join(ProductionWindow, QualityResult.window_id == ProductionWindow.id)
-        .where(
-            ProductionWindow.system_id == system_id,
-            ProductionWindow.is_reference.is_(False),
-            ProductionWindow.window_start >= window.since,
-            ProductionWindow.window_start < window.until,
-            QualityResult.column == "",
-            QualityResult.check == check,
-        )
-        .order_by(ProductionWindow.window_start)
-    ).all()
+    rows = window_quality(session, system_id, check, window.since, window.until)
     return _frame([r[0] for r in rows], [r[1] for r in rows])
 
 
 def _drift_frame(session: Session, system_id: int, signal: str, window: Window) -> pd.DataFrame:
-    windows = _drift(session, [system_id], window).get(system_id, [])
+    windows = window_drifts(session, [system_id], window).get(system_id, [])
     if signal == "monitor.drift_share":
         values = [w.share for w in windows]
     else:
@@ -178,28 +167,9 @@ def _performance(session: Session, system_id: int, signal: str, window: Window) 
     champ = champions(session, [system_id]).get(system_id)
     if champ is None or not champ.metric:
         return _frame([], [])
-    rows = session.execute(
-        select(
-            ProductionWindow.window_start,
-            ProductionWindow.labelled_rows,
-            PerformanceResult.segment,
-            PerformanceResult.value,
-        )
-        .join(ProductionWindow, PerformanceResult.window_id == ProductionWindow.id)
-        .where(
-            ProductionWindow.system_id == system_id,
-            ProductionWindow.model_version == champ.version,
-            ProductionWindow.is_reference.is_(False),
-            ProductionWindow.window_start >= window.since,
-            ProductionWindow.window_start < window.until,
-            PerformanceResult.metric == champ.live_metric,
-            PerformanceResult.estimated.is_(False),
-        )
-        .order_by(ProductionWindow.window_start)
-    ).all()
-    windows: dict[datetime, tuple[int, dict[str, float]]] = {}
-    for start, n_labelled, segment, metric_value in rows:
-        windows.setdefault(start, (n_labelled, {}))[1][segment] = metric_value
+    metrics = {system_id: (champ.live_metric or "", champ.version)}
+    measured = measured_performance(session, metrics, window.since, window.until)
+    windows = {w.window_start: (w.labelled_rows, w.segments) for w in measured.get(system_id, [])}
     at: list[datetime] = []
     values: list[float | None] = []
     for start, (labelled, segments) in windows.items():

@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, Float, cast, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from app.health.champion import LIVE_METRIC_ALIASES
 from app.lineage.datasets import dataset_ref, dataset_versions
+from app.production.read import version_drift_share
 from app.store.db import session_scope
 from app.store.models import (
     Deployment,
-    DriftResult,
     ModelVersion,
     PerformanceResult,
     ProductionWindow,
@@ -23,6 +23,7 @@ from app.store.models import (
     System,
     TrainingRun,
 )
+from app.store.queries.production import is_production
 
 __all__ = ["version_diff"]
 
@@ -39,7 +40,8 @@ def version_diff(
 
     Aspects: registration, code commit, training/evaluation data (reference, rows,
     hash, schema columns), params, final metrics, and production behaviour: the
-    mean share of drifted columns per window, the mean live value of the
+    mean drift share of its windows (:func:`app.production.read.version_drift_share`:
+    features only, as every drift share in Tandem), the mean live value of the
     validation metric over labelled windows, and the deployments' outcomes.
     With ``diff_only`` rows equal in every version are left out.
     """
@@ -121,15 +123,9 @@ def _production(session: Session, system_id: int, mv: ModelVersion) -> dict[str,
     windows = select(ProductionWindow.id).where(
         ProductionWindow.system_id == system_id,
         ProductionWindow.model_version == mv.version,
-        ProductionWindow.is_reference.is_(False),
+        is_production(),
     )
-    per_window = (
-        select(func.avg(cast(DriftResult.drifted, Float)).label("share"))
-        .where(DriftResult.window_id.in_(windows))
-        .group_by(DriftResult.window_id)
-        .subquery()
-    )
-    drift = session.scalar(select(func.avg(per_window.c.share)))
+    drift = version_drift_share(session, system_id, mv.version)
     metric = (mv.validation_metric or "").lower()
     live_metric = LIVE_METRIC_ALIASES.get(metric, metric)
     live = session.scalar(

@@ -12,8 +12,13 @@ Conventions:
 * The **band** is the ``monitor.performance_ratio`` threshold applied to the
   baseline: a window is below warn when live / baseline < warn (inverted for
   lower-is-better metrics, as :func:`app.health.champion.relative_to_baseline`).
-* A **segment gap** is (segment − overall) / |overall| in the same window,
-  flagged when its size exceeds the ``monitor.segment_gap`` warn bound.
+* A window's **status** is :func:`app.health.status.evaluate` of live / baseline
+  against the ``monitor.performance_ratio`` bounds in force, as the health
+  signal judges it: ``unknown`` without labels (labels pending) or without a
+  baseline, never ``ok``.
+* A **segment gap** is (segment − overall) / |overall| in the same window; its
+  status is ``evaluate`` of its size against the ``monitor.segment_gap`` bounds
+  (warn and critical), and it is flagged when that is warn or critical.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from app.health.champion import LIVE_METRIC_ALIASES, lower_is_better, relative_to_baseline
+from app.health.status import Bounds, Status, evaluate
 from app.ingest.window_metrics import CLASSIFICATION, REGRESSION
 from app.store.db import session_scope
 from app.store.models import (
@@ -35,6 +41,8 @@ from app.store.models import (
     System,
     TrainingRun,
 )
+from app.store.queries.models import champion_of
+from app.store.queries.production import is_production
 
 METRICS = {
     CLASSIFICATION: ("roc_auc", "accuracy", "precision", "recall", "f1"),
@@ -53,7 +61,7 @@ METRIC_LABELS = {
 }
 WINDOW_COLUMNS = ["id", "model_version", "window_start", "rows", "labelled_rows", "path"]
 RESULT_COLUMNS = ["window_id", "metric", "segment", "value", "rows", "estimated"]
-PENDING, OK, WARN, CRITICAL = "labels pending", "ok", "warn", "critical"
+OK, WARN, CRITICAL, UNKNOWN = Status.OK, Status.WARN, Status.CRITICAL, Status.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -79,19 +87,18 @@ def load(engine: Engine, system: str) -> Performance:
         windows = session.execute(
             select(*(getattr(ProductionWindow, c) for c in WINDOW_COLUMNS))
             .join(System, System.id == ProductionWindow.system_id)
-            .where(System.name == system, ProductionWindow.is_reference.is_(False))
+            .where(System.name == system, is_production())
             .order_by(ProductionWindow.window_start, ProductionWindow.model_version)
         ).all()
         results = session.execute(
             select(*(getattr(PerformanceResult, c) for c in RESULT_COLUMNS))
             .join(ProductionWindow, ProductionWindow.id == PerformanceResult.window_id)
             .join(System, System.id == ProductionWindow.system_id)
-            .where(System.name == system, ProductionWindow.is_reference.is_(False))
+            .where(System.name == system, is_production())
         ).all()
         versions = session.execute(
             select(
                 ModelVersion.version,
-                ModelVersion.alias,
                 ModelVersion.task,
                 ModelVersion.validation_metric,
                 ModelVersion.validation_value,
@@ -108,6 +115,7 @@ def load(engine: Engine, system: str) -> Performance:
             .where(System.name == system)
             .order_by(ModelVersion.version)
         ).all()
+        champ = champion_of(session, system)
     frame = pd.DataFrame(windows, columns=WINDOW_COLUMNS)
     frame["window_start"] = pd.to_datetime(frame["window_start"], utc=True)
     result_frame = pd.DataFrame(results, columns=RESULT_COLUMNS)
@@ -115,7 +123,7 @@ def load(engine: Engine, system: str) -> Performance:
     baselines: dict[int, dict[str, float]] = {}
     tasks: dict[int, str] = {}
     champion, champion_metric = None, None
-    for version, alias, task, metric, value, key, run_value in versions:
+    for version, task, metric, value, key, run_value in versions:
         mine = baselines.setdefault(int(version), {})
         if key and key.startswith("test_") and run_value is not None:
             mine.setdefault(canonical_metric(key.removeprefix("test_")), float(run_value))
@@ -123,8 +131,8 @@ def load(engine: Engine, system: str) -> Performance:
             mine[canonical_metric(metric)] = float(value)  # the registry's word wins
         if task:
             tasks[int(version)] = task
-        if alias == "champion":
-            champion = int(version)
+        if champ is not None and int(version) == champ.version:
+            champion = champ.version
             champion_metric = canonical_metric(metric) if metric else None
     task = tasks.get(champion or -1) or next(iter(tasks.values()), None)
     if task is None:
@@ -133,15 +141,14 @@ def load(engine: Engine, system: str) -> Performance:
     return Performance(frame, result_frame, baselines, task, champion, champion_metric)
 
 
-def metric_series(
-    data: Performance, metric: str, warn: float, critical: float, days: int = 0
-) -> pd.DataFrame:
+def metric_series(data: Performance, metric: str, bounds: Bounds, days: int = 0) -> pd.DataFrame:
     """One row per production window (oldest first) with realised, estimated and band.
 
     Columns: window_id, window_start, model_version, rows, labelled_rows,
     labelled_share, realised, estimated, baseline, ratio (live / baseline, < 1
-    worse), warn_bound, critical_bound, status. ``days`` > 0 keeps the windows
-    of the last ``days`` before the newest.
+    worse), warn_bound, critical_bound, status (:func:`window_status` under
+    ``bounds``, those of ``monitor.performance_ratio``). ``days`` > 0 keeps the
+    windows of the last ``days`` before the newest.
     """
     overall = data.results[(data.results["segment"] == "") & (data.results["metric"] == metric)]
     values = overall.pivot_table(index="window_id", columns="estimated", values="value")
@@ -157,7 +164,7 @@ def metric_series(
         ),
     )
     frame.loc[frame["labelled_rows"] == 0, "realised"] = np.nan
-    warn_bound, critical_bound = band(frame["baseline"], metric, warn, critical)
+    warn_bound, critical_bound = band(frame["baseline"], metric, bounds.warn, bounds.critical)
     ratio = [
         relative_to_baseline(r, b, metric) if pd.notna(r) and pd.notna(b) else None
         for r, b in zip(frame["realised"], frame["baseline"], strict=True)
@@ -168,7 +175,7 @@ def metric_series(
         critical_bound=critical_bound,
     )
     frame["status"] = [
-        window_status(r, b, metric, warn, critical)
+        window_status(r, b, metric, bounds)
         for r, b in zip(frame["realised"], frame["baseline"], strict=True)
     ]
     return frame.reset_index(drop=True)
@@ -181,17 +188,14 @@ def band(baseline: pd.Series, metric: str, warn: float, critical: float) -> tupl
     return baseline * warn, baseline * critical
 
 
-def window_status(
-    realised: float, baseline: float, metric: str, warn: float, critical: float
-) -> str:
-    if pd.isna(realised):
-        return PENDING
-    if pd.isna(baseline):
-        return OK
-    ratio = relative_to_baseline(realised, baseline, metric)
-    if ratio is None or ratio >= warn:
-        return OK
-    return WARN if ratio >= critical else CRITICAL
+def window_status(realised: float, baseline: float, metric: str, bounds: Bounds) -> Status:
+    """The health of one window: ``evaluate(live / baseline, bounds)``.
+
+    No realised value (labels pending) or no baseline is ``unknown``, never ``ok``.
+    """
+    if pd.isna(realised) or pd.isna(baseline):
+        return Status.UNKNOWN
+    return evaluate(relative_to_baseline(realised, baseline, metric), bounds)
 
 
 def segment_columns(data: Performance) -> list[str]:
@@ -201,9 +205,11 @@ def segment_columns(data: Performance) -> list[str]:
 
 
 def segment_table(
-    data: Performance, window_id: int, metric: str, column: str, gap_limit: float
+    data: Performance, window_id: int, metric: str, column: str, bounds: Bounds
 ) -> pd.DataFrame:
-    """Per value of segment ``column`` in one window: value, rows, gap to overall, flagged."""
+    """Per value of segment ``column`` in one window: value, rows, gap to overall, status
+    (``evaluate`` of |gap| under ``bounds``, those of ``monitor.segment_gap``), flagged
+    (status warn or critical)."""
     measured = data.results[
         (data.results["window_id"] == window_id)
         & (data.results["metric"] == metric)
@@ -219,10 +225,11 @@ def segment_table(
         }
     )
     if overall.empty or not overall.iloc[0]:
-        return table.assign(gap=np.nan, flagged=False).reset_index(drop=True)
+        return table.assign(gap=np.nan, status=UNKNOWN, flagged=False).reset_index(drop=True)
     reference = float(overall.iloc[0])
     gap = (table["value"] - reference) / abs(reference)
-    table = table.assign(gap=gap, flagged=gap.abs() > gap_limit)
+    status = [evaluate(abs(g), bounds) for g in gap]
+    table = table.assign(gap=gap, status=status, flagged=[s in (WARN, CRITICAL) for s in status])
     return table.sort_values("gap", key=abs, ascending=False).reset_index(drop=True)
 
 

@@ -19,7 +19,9 @@ import streamlit as st
 from app.drift import views
 from app.drift.html_report import evidently_html
 from app.drift.store import drift_matrix
+from app.health.status import Status, evaluate
 from app.health.thresholds import ThresholdSpec
+from app.production.read import drift_share
 from app.store.db import get_engine
 from app.ui import charts
 from app.ui.data import DataKey
@@ -113,6 +115,15 @@ def dataset_drift_signal(key: DataKey, system: str, days: int) -> None:
         "the Overview, the Thresholds page and `tandem check` use; editing them here saves them."
     )
     inline_threshold_editor(system, DATASET_SIGNALS, key=f"drift_inline_{system}")
+
+
+def drift_share_status(
+    key: DataKey, system: str, drifted: int, features: int
+) -> tuple[Status, ThresholdSpec]:
+    """Tandem's verdict on a drift share: ``evaluate`` under the stored ``monitor.drift_share``
+    bounds (no features: unknown), and those bounds."""
+    spec = thresholds_at_cached(key, system)["monitor.drift_share"]
+    return evaluate(drift_share(drifted, features), spec), spec
 
 
 def _param_float(name: str, default: float) -> float:

@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from app.drift.views import read_window
 from app.health.champion import lower_is_better
+from app.health.thresholds import ThresholdSpec
 from app.performance import views
 from app.store.db import get_engine
 from app.ui.charts import CRITICAL, WARN, as_x
@@ -35,10 +36,9 @@ def performance(key: DataKey, system: str) -> views.Performance:
     return views.load(get_engine(key[0]), system)
 
 
-def bounds(key: DataKey, system: str, signal: str) -> tuple[float, float]:
-    """(warn, critical) of ``signal`` in force for ``system``."""
-    spec = thresholds_at_cached(key, system)[signal]
-    return float(spec.warn), float(spec.critical)
+def spec(key: DataKey, system: str, signal: str) -> ThresholdSpec:
+    """The bounds of ``signal`` in force for ``system``."""
+    return thresholds_at_cached(key, system)[signal]
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
@@ -56,7 +56,7 @@ def headline(series: pd.DataFrame, metric: str, warn: float) -> None:
     label = views.METRIC_LABELS.get(metric, metric)
     labelled = series[series["realised"].notna()]
     latest = labelled.iloc[-1] if len(labelled) else None
-    pending = series[series["status"] == views.PENDING]
+    pending = series[series["realised"].isna()]  # labels pending
     a, b, c, d = st.columns(4)
     if latest is not None:
         a.metric(

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
 from app.drift import views
 from app.drift.store import drift_matrix
+from app.health.status import evaluate
 from app.health.threshold_edits import change_history
+from app.health.thresholds import effective_thresholds
+from app.production.read import window_drift
+from app.store.db import session_scope
+from app.store.models import System
 from tests.pages.conftest import metric_values, run_app
 
 PAGE = "app_pages/drift.py"
@@ -32,7 +37,12 @@ def test_seeded_defaults_to_champion_and_latest_window(seeded_engine: Engine) ->
     assert version.value == 3  # the champion
     matrix = drift_matrix(seeded_engine, "fraud-scoring", model_version=3)
     assert app.selectbox(key="drift_window").value == int(matrix["window_id"].max())
-    assert set(metric_values(app)) == {"Dataset drift", "Drifted features", "Prediction drift"}
+    assert set(metric_values(app)) == {
+        "Drift share status",
+        "Drifted features",
+        "Evidently's dataset drift",
+        "Prediction drift",
+    }
     assert len(app.dataframe) == 1  # per-feature table
     assert app.query_params["version"] == "3"
 
@@ -123,3 +133,24 @@ def test_a_mangled_link_opens_the_defaults(seeded_engine: Engine) -> None:
     assert not app.exception
     assert app.selectbox(key="drift_version").value == 3  # the champion
     assert app.query_params["version"] == "3"
+
+
+def test_headline_status_is_the_overview_verdict_not_evidently_s(seeded_engine: Engine) -> None:
+    """Tandem's verdict comes from the stored monitor.drift_share bounds (the Overview's);
+    Evidently's 50 % rule is shown under Evidently's name."""
+    with session_scope(seeded_engine) as session:
+        system_id = session.scalar(select(System.id).where(System.name == "fraud-scoring"))
+        windows = window_drift(session, [system_id])[system_id]
+        spec = effective_thresholds(session, "fraud-scoring")["monitor.drift_share"]
+    # A window past the warn bound but under Evidently's 50 %: the two verdicts differ.
+    drift = next(w for w in reversed(windows) if w.share and spec.warn < w.share < 0.5)
+    app = open_page(
+        {"system": "fraud-scoring", "range": "90d", "version": str(drift.model_version),
+         "window": str(drift.window_id)}
+    )  # fmt: skip
+    assert not app.exception
+    shown = metric_values(app)
+    assert shown["Drifted features"] == f"{drift.drifted_features} of {drift.features}"
+    assert shown["Drift share status"] == evaluate(drift.share, spec).upper()
+    assert shown["Drift share status"] in {"WARN", "CRITICAL"}
+    assert shown["Evidently's dataset drift"] == "No drift"

@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from app.health.status import Status, evaluate
+from app.health.thresholds import default_thresholds
 from app.performance import views
+
+RATIO = default_thresholds()["monitor.performance_ratio"]  # warn 0.95, critical 0.9
+GAP = default_thresholds()["monitor.segment_gap"]  # warn 0.05, critical 0.10
 
 
 def _data(metric: str = "roc_auc", baseline: float = 0.9) -> views.Performance:
@@ -39,8 +44,8 @@ def _data(metric: str = "roc_auc", baseline: float = 0.9) -> views.Performance:
 
 
 def test_series_marks_pending_windows_and_the_band() -> None:
-    series = views.metric_series(_data(), "roc_auc", warn=0.95, critical=0.9)
-    assert series["status"].tolist() == [views.OK, views.CRITICAL, views.WARN, views.PENDING]
+    series = views.metric_series(_data(), "roc_auc", RATIO)
+    assert series["status"].tolist() == [views.OK, views.CRITICAL, views.WARN, views.UNKNOWN]
     assert np.isnan(series.loc[3, "realised"])  # labels pending, never zero
     assert series.loc[3, "estimated"] == 0.86
     assert series["labelled_share"].tolist() == [1.0, 1.0, 1.0, 0.0]
@@ -50,12 +55,12 @@ def test_series_marks_pending_windows_and_the_band() -> None:
 
 
 def test_series_keeps_the_last_days() -> None:
-    series = views.metric_series(_data(), "roc_auc", 0.95, 0.9, days=2)
+    series = views.metric_series(_data(), "roc_auc", RATIO, days=2)
     assert series["window_id"].tolist() == [2, 3, 4]
 
 
 def test_lower_is_better_band_sits_above_the_baseline() -> None:
-    series = views.metric_series(_data("mae", 10.0), "mae", warn=0.95, critical=0.9)
+    series = views.metric_series(_data("mae", 10.0), "mae", RATIO)
     assert series.loc[0, "warn_bound"] == pytest.approx(10 / 0.95)
     assert series.loc[0, "status"] == views.OK  # 0.88 is far below an MAE of 10
 
@@ -63,11 +68,12 @@ def test_lower_is_better_band_sits_above_the_baseline() -> None:
 def test_segment_table_gaps_are_relative_and_flagged() -> None:
     data = _data()
     assert views.segment_columns(data) == ["region"]
-    table = views.segment_table(data, 1, "roc_auc", "region", gap_limit=0.05)
+    table = views.segment_table(data, 1, "roc_auc", "region", GAP)
     assert table["segment"].tolist() == ["EU", "US"]  # largest gap first
     assert table["gap"].tolist() == pytest.approx([(0.80 - 0.88) / 0.88, (0.90 - 0.88) / 0.88])
     assert table["flagged"].tolist() == [True, False]
-    assert views.segment_table(data, 2, "roc_auc", "region", 0.05).empty
+    assert table["status"].tolist() == [views.WARN, views.OK]
+    assert views.segment_table(data, 2, "roc_auc", "region", GAP).empty
 
 
 def test_confusion_matrix_and_residuals() -> None:
@@ -80,7 +86,36 @@ def test_confusion_matrix_and_residuals() -> None:
 
 
 def test_overlapping_versions_are_the_shared_days() -> None:
-    series = views.metric_series(_data(), "roc_auc", 0.95, 0.9)
+    series = views.metric_series(_data(), "roc_auc", RATIO)
     overlaps = views.overlapping_versions(series)
     assert overlaps["window_id"].tolist() == [2, 3]
     assert overlaps["model_version"].tolist() == [1, 2]
+
+
+def test_a_window_without_a_baseline_is_unknown_never_ok() -> None:
+    data = _data()
+    data.baselines.pop(2)  # version 2 has no validation value and no test metric
+    series = views.metric_series(data, "roc_auc", RATIO)
+    assert series.loc[2, "realised"] == 0.85  # measured, but nothing to hold it against
+    assert series.loc[2, "status"] == views.UNKNOWN
+    assert views.window_status(0.85, float("nan"), "roc_auc", RATIO) == Status.UNKNOWN
+
+
+def test_window_status_is_the_health_evaluation() -> None:
+    """Same rule as every signal: a ratio equal to a bound is not a breach."""
+    for realised, expected in ((0.9 * 0.95, Status.OK), (0.9 * 0.93, Status.WARN),
+                               (0.9 * 0.9, Status.WARN), (0.9 * 0.8, Status.CRITICAL)):  # fmt: skip
+        ratio = realised / 0.9
+        assert views.window_status(realised, 0.9, "roc_auc", RATIO) == evaluate(ratio, RATIO)
+        assert views.window_status(realised, 0.9, "roc_auc", RATIO) == expected
+
+
+def test_segment_gaps_beyond_critical_are_critical_and_flagged() -> None:
+    data = _data()
+    results = data.results.copy()
+    results.loc[results["segment"] == "region=EU", "value"] = 0.70  # gap -20 %: critical
+    results.loc[results["segment"] == "region=US", "value"] = 0.88 * 1.07  # +7 %: warn
+    data = views.Performance(data.windows, results, data.baselines, "classification", 2, "roc_auc")
+    table = views.segment_table(data, 1, "roc_auc", "region", GAP)
+    assert table["status"].tolist() == [views.CRITICAL, views.WARN]
+    assert table["flagged"].tolist() == [True, True]

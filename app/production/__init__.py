@@ -1,0 +1,1 @@
+"""The production-window pipeline: cutting, measuring, storing and reading windows."""

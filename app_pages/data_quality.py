@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.drift import quality
+from app.production import stored as quality
 from app.ui import data_quality as ui
 from app.ui import drift as drift_ui
 from app.ui.data import data_key

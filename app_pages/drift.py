@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.drift import views
-from app.drift.store import PREDICTION, apply_family_thresholds
+from app.drift import apply_family_thresholds, views
+from app.production.read import PREDICTION
 from app.ui import drift as ui
 from app.ui.data import data_key
 from app.ui.filters import current_selection, query_int

@@ -5,9 +5,15 @@ one sorted pass over each side and applies Evidently's drift rule;
 ``redecide`` re-applies the rule to a stored score when a threshold moves.
 """
 
-from app.drift.columns import DriftInputError, infer_kind
+from app.drift.columns import DriftInputError, infer_kind, is_numerical
 from app.drift.engine import benjamini_hochberg, compute_drift
-from app.drift.methods import METHODS, UnknownMethodError, method_family, redecide
+from app.drift.methods import (
+    METHODS,
+    UnknownMethodError,
+    apply_family_thresholds,
+    method_family,
+    redecide,
+)
 from app.drift.report import ColumnDrift, DriftReport, SkippedColumn
 
 __all__ = [
@@ -17,9 +23,11 @@ __all__ = [
     "DriftReport",
     "SkippedColumn",
     "UnknownMethodError",
+    "apply_family_thresholds",
     "benjamini_hochberg",
     "compute_drift",
     "infer_kind",
+    "is_numerical",
     "method_family",
     "redecide",
 ]

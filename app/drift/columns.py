@@ -60,6 +60,19 @@ def infer_kind(series: pd.Series) -> str:
     return "unknown"
 
 
+def is_numerical(series: pd.Series) -> bool:
+    """Whether :func:`infer_kind` calls ``series`` numerical.
+
+    The one test data-quality checks use for "a numerical column" (ranges,
+    type violations, schema changes), so quality and drift agree on kinds.
+    Only ``float*`` and ``int*`` can be numerical, so other columns are
+    answered without counting their distinct values.
+    """
+    if not series.dtype.name.startswith(("float", "int")):
+        return False
+    return infer_kind(series) == "numerical"
+
+
 def _numeric_values(series: pd.Series) -> np.ndarray | None:
     """The values as a NumPy numeric array, or None when the column is not numeric."""
     dtype = series.dtype

@@ -22,8 +22,12 @@ other p-value tests drift only at ``p < threshold``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
+
+import numpy as np
+import pandas as pd
 
 Family = Literal["p_value", "distance"]
 Kind = Literal["numerical", "categorical"]
@@ -115,3 +119,38 @@ def redecide(score: float, method: str, threshold: float) -> bool:
     if m.family == "distance":
         return bool(score >= threshold)
     return bool(score <= threshold) if m.inclusive else bool(score < threshold)
+
+
+def apply_family_thresholds(
+    frame: pd.DataFrame, thresholds: Mapping[str, float | None]
+) -> pd.DataFrame:
+    """``frame`` (with method/score/threshold) re-decided with one threshold per method family.
+
+    A family missing from ``thresholds`` (or mapped to None) keeps each row's
+    stored threshold. Adds ``relative``: threshold / p for p-value tests and
+    score / threshold for distances, so > 1 means drifted on both scales
+    (``ks`` drifts at exactly 1 too). Vectorised: this is what a threshold
+    slider reruns, and no statistic is recomputed.
+    """
+    out = frame.copy()
+    if out.empty:
+        out["relative"] = pd.Series(dtype=float)
+        return out
+    family = out["method"].map(lambda m: METHODS[m].family)
+    for name, value in thresholds.items():
+        if value is not None:
+            out.loc[family == name, "threshold"] = float(value)
+    score = out["score"].to_numpy(dtype=float)
+    threshold = out["threshold"].to_numpy(dtype=float)
+    inclusive = out["method"].map(lambda m: METHODS[m].inclusive).to_numpy(dtype=bool)
+    p_value = (family == "p_value").to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        drifted = np.where(
+            p_value,
+            np.where(inclusive, score <= threshold, score < threshold),
+            score >= threshold,
+        )
+        relative = np.where(p_value, threshold / score, score / threshold)
+    out["drifted"] = drifted & ~np.isnan(score)
+    out["relative"] = relative
+    return out

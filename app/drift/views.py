@@ -2,7 +2,7 @@
 
 No Streamlit here: the page caches these functions and draws their results.
 Stored drift (a window against its resolved reference, see
-:mod:`app.drift.store`) is read from the database; a pair that is not stored
+:mod:`app.production.stored`) is read from the database; a pair that is not stored
 (a window against an *earlier window*) is computed on the spot from the two
 Parquet files, with the same engine.
 """
@@ -18,7 +18,9 @@ from sqlalchemy import Engine, select
 from app.config import load_settings
 from app.drift.columns import infer_kind
 from app.drift.engine import compute_drift
-from app.drift.store import MATRIX_COLUMNS, PREDICTION, WindowRef, drift_matrix, resolve_reference
+from app.production.read import PREDICTION
+from app.production.reference import WindowRef, resolve_reference
+from app.production.stored import MATRIX_COLUMNS, drift_matrix
 from app.store.db import session_scope
 from app.store.models import ProductionWindow, System
 from app.store.queries.models import champion_of
@@ -196,7 +198,7 @@ def reference_choices(frame: pd.DataFrame, version: int, window_id: int) -> list
 
     First the training data the window is tested against at ingest (the
     version's reference, else the newest older version's; see
-    :func:`app.drift.store.resolve_reference`), then the version's earlier windows,
+    :func:`app.production.reference.resolve_reference`), then the version's earlier windows,
     newest first.
     """
     refs = [

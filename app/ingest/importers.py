@@ -1,8 +1,9 @@
 """``ingest_file``: validate a whole file, then write it in one transaction.
 
 One importer per kind maps the validated columns onto its table(s). The
-production kind lives in :mod:`app.ingest.production` because its rows go to
-Parquet, not to the database.
+production kind's rows go to Parquet windows: they are handed to
+:func:`app.production.pipeline.ingest_production`, which calls back here to
+check their prediction ids and to record the ingest in its transaction.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import hashlib
 import logging
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from app.config import load_settings
 from app.health import rollups
 from app.ingest.errors import IngestError, IngestSummary
 from app.ingest.formats import FORMATS, KINDS
@@ -40,6 +43,8 @@ from app.store.models import (
 from app.store.rows import ensure_systems, table_of, upsert_frame
 
 logger = logging.getLogger(__name__)
+
+SEGMENT_PREFIX = "segment."  # the production format's segment columns
 
 # The tables of the kinds that are one row per file row, keyed as in the schema.
 _TABLES = {
@@ -80,12 +85,8 @@ def ingest_file(
     validated = validate(kind, source, system=system, shift=shift)
     engine = engine or get_engine()
     if kind == "production":
-        from app.ingest.production import ingest_production
-
         assert system is not None
-        summary = ingest_production(
-            validated, source, system=system, reference=reference, engine=engine, progress=progress
-        )
+        summary = _ingest_production(validated, source, system, reference, engine, progress)
     else:
         with session_scope(engine) as session:
             written, created = _write(kind, validated, source, session, progress)
@@ -99,6 +100,51 @@ def ingest_file(
         summary.rows_written,
     )
     return summary
+
+
+def _ingest_production(
+    validated: Validated,
+    source: Source,
+    system: str,
+    reference: bool,
+    engine: Engine,
+    progress: bool,
+) -> IngestSummary:
+    """Hand the rows to the production pipeline; check ids and record inside its transaction."""
+    from app.ingest.prediction_ids import refuse_ids_stored_elsewhere
+    from app.production.pipeline import WindowsWritten, ingest_production
+
+    data_dir = load_settings().data_dir
+
+    def summary_of(written: WindowsWritten) -> IngestSummary:
+        return IngestSummary(
+            "production",
+            source.path,
+            written.rows_read,
+            written.rows_written,
+            written.created,
+            written.windows,
+        )
+
+    def check(session: Session, system_id: int) -> None:
+        if not reference:  # references are training data: their ids are their own
+            refuse_ids_stored_elsewhere(session, system_id, validated, source, data_dir)
+
+    def record_ingest(session: Session, written: WindowsWritten) -> None:
+        record(session, summary_of(written))
+
+    written = ingest_production(
+        validated.frame,
+        segments=validated.prefixed.get(SEGMENT_PREFIX, ()),
+        features=validated.features,
+        system=system,
+        reference=reference,
+        engine=engine,
+        progress=progress,
+        check=check,
+        record=record_ingest,
+    )
+    return summary_of(written)
 
 
 def record(session: Session, summary: IngestSummary) -> None:
@@ -154,7 +200,8 @@ def refresh_rollups(session: Session, samples: pd.DataFrame) -> None:
     """Rebuild the hourly rollups of the hours ``samples`` (with ``system_id``) touched."""
     spans = samples.groupby("system_id")["timestamp"].agg(["min", "max"])
     for system_id, (first, last) in spans.iterrows():
-        rollups.refresh(session, int(system_id), first.to_pydatetime(), last.to_pydatetime())
+        system = int(cast(int, system_id))
+        rollups.refresh(session, system, first.to_pydatetime(), last.to_pydatetime())
 
 
 def _run_pks(session: Session, run_ids: list[str]) -> dict[str, int]:

@@ -145,7 +145,7 @@ def _model_systems(
             .join(System, System.id == TrainingRun.system_id)
             .where(TrainingRun.run_id.in_(missing))
         )
-        of_run.update(dict(session.execute(query).tuples().all()))
+        of_run.update(dict(session.execute(query).all()))
     return models["run_id"].map(of_run).fillna(models["model_name"]).astype(object)
 
 
@@ -183,7 +183,7 @@ def _run_pks(session: Session, run_ids: list[str]) -> dict[str, int]:
     for start in range(0, len(run_ids), 5_000):
         chunk = run_ids[start : start + 5_000]
         query = select(TrainingRun.run_id, TrainingRun.id).where(TrainingRun.run_id.in_(chunk))
-        pks.update(dict(session.execute(query).tuples().all()))
+        pks.update(dict(session.execute(query).all()))
     return pks
 
 

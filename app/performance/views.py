@@ -31,7 +31,7 @@ from sqlalchemy import Engine, select
 
 from app.health.champion import LIVE_METRIC_ALIASES, lower_is_better, relative_to_baseline
 from app.health.status import Bounds, Status, evaluate
-from app.ingest.window_metrics import CLASSIFICATION, REGRESSION
+from app.production.performance import CLASSIFICATION, REGRESSION
 from app.store.db import session_scope
 from app.store.models import (
     ModelVersion,

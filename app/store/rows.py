@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 CHUNK = 20_000
 # A bar is only worth drawing for files this big.
 PROGRESS_MIN_ROWS = 100_000
+_NONE: Any = None  # what a missing value binds as (typed Any: the stubs' ``where`` refuses None)
 
 
 def table_of(model: type[Base]) -> Table:
@@ -96,9 +97,9 @@ def _python_values(series: pd.Series) -> list[Any]:
         naive = series.dt.tz_convert(None).to_numpy().astype("datetime64[us]")
         return naive.tolist()  # datetime objects; NaT becomes None
     if pd.api.types.is_extension_array_dtype(series.dtype):
-        return series.astype(object).where(series.notna(), None).tolist()
+        return series.astype(object).where(series.notna(), _NONE).tolist()
     if series.dtype == object:
-        return series.where(series.notna(), None).tolist()
+        return series.where(series.notna(), _NONE).tolist()
     values = series.astype(object).tolist()
     if series.dtype.kind == "f":
         return [None if v != v else v for v in values]

@@ -8,8 +8,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app.drift import quality
-from app.store.db import get_engine
+from app.health.thresholds import effective_thresholds
+from app.production import stored as quality
+from app.store.db import get_engine, session_scope
 from app.ui.data import DataKey
 from app.ui.text import plot_text
 
@@ -35,7 +36,9 @@ def thresholds(key: DataKey, system: str) -> dict[str, tuple[float, float]]:
     Keyed on the data version, which a threshold save bumps, so the lines
     follow an edit made with the inline control on the next rerun.
     """
-    return quality.quality_thresholds(get_engine(key[0]), system)
+    with session_scope(get_engine(key[0])) as session:
+        specs = effective_thresholds(session, system)
+    return {c: (specs[s].warn, specs[s].critical) for c, s in quality.SIGNAL_OF_CHECK.items()}
 
 
 def trend_figure(

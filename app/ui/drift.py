@@ -18,10 +18,10 @@ import streamlit as st
 
 from app.drift import views
 from app.drift.html_report import evidently_html
-from app.drift.store import drift_matrix
 from app.health.status import Status, evaluate
 from app.health.thresholds import ThresholdSpec
 from app.production.read import drift_share
+from app.production.stored import drift_matrix
 from app.store.db import get_engine
 from app.ui import charts
 from app.ui.data import DataKey

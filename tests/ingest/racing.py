@@ -24,7 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import app.ingest.production as production
+import app.ingest.importers as importers
+import app.production.files as files
+import app.production.pipeline as pipeline
 from app.cli import main
 
 
@@ -51,13 +53,13 @@ def _after(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def _arm(point: str) -> None:
     if point == "first-file":
-        production._write_parquet = _before(production._write_parquet)  # type: ignore[assignment]
+        files.write_parquet = _before(files.write_parquet)  # type: ignore[assignment]
     elif point == "tmp-file":
-        production._write_parquet = _after(production._write_parquet)  # type: ignore[assignment]
+        files.write_parquet = _after(files.write_parquet)  # type: ignore[assignment]
     elif point == "before-commit":
-        production.record = _after(production.record)  # type: ignore[assignment]
+        importers.record = _after(importers.record)  # type: ignore[assignment]
     elif point == "after-commit":
-        production.delete_files = _before(production.delete_files)  # type: ignore[assignment]
+        pipeline.delete_files = _before(pipeline.delete_files)  # type: ignore[assignment]
     else:
         raise SystemExit(f"unknown TANDEM_TEST_KILL_AT {point!r}")
 

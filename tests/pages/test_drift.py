@@ -8,11 +8,11 @@ from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
 from app.drift import views
-from app.drift.store import drift_matrix
 from app.health.status import evaluate
 from app.health.threshold_edits import change_history
 from app.health.thresholds import effective_thresholds
 from app.production.read import window_drift
+from app.production.stored import drift_matrix
 from app.store.db import session_scope
 from app.store.models import System
 from tests.pages.conftest import metric_values, run_app

@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from app.drift import views
-from app.drift.store import apply_family_thresholds, drift_matrix
+from app.drift import apply_family_thresholds, views
 from app.health.report import build_status
 from app.health.status import evaluate
 from app.health.thresholds import effective_thresholds
@@ -18,6 +17,7 @@ from app.health.what_if import signal_series
 from app.health.window import Window
 from app.lineage.version_diff import version_diff
 from app.production.read import WindowDrift, window_drift
+from app.production.stored import drift_matrix
 from app.store.db import session_scope
 from app.store.models import ModelVersion, System
 from app.timeline import timeline

@@ -1,4 +1,4 @@
-"""Drift stored at ingest: which reference, upsert, recompute, matrix and re-decision."""
+"""Drift stored at ingest: which reference, upsert, recompute, and the stored matrix."""
 
 from __future__ import annotations
 
@@ -10,13 +10,8 @@ import pytest
 from sqlalchemy import Engine
 
 from app.drift import compute_drift
-from app.drift.store import (
-    WindowRef,
-    apply_family_thresholds,
-    drift_matrix,
-    resolve_reference,
-)
 from app.ingest import ingest_file
+from app.production.stored import drift_matrix
 from tests.ingest.helpers import stored
 
 
@@ -40,14 +35,6 @@ def ingest(engine: Engine, tmp_path: Path, rows: pd.DataFrame, name: str, ref: b
     path = tmp_path / f"{name}.parquet"
     rows.to_parquet(path)
     ingest_file("production", path, system="s", reference=ref, engine=engine)
-
-
-def test_resolve_reference_prefers_own_then_newest_older() -> None:
-    refs = [WindowRef(i, v, True, "", ()) for i, v in ((1, 1), (2, 3), (3, 5))]
-    assert resolve_reference(refs, 3).id == 2
-    assert resolve_reference(refs, 4).id == 2  # no v4 reference: v3's
-    assert resolve_reference(refs, 9).id == 3
-    assert resolve_reference(refs, 0) is None
 
 
 def test_drift_stored_on_ingest_equals_the_engine(engine: Engine, tmp_path: Path) -> None:
@@ -101,21 +88,3 @@ def test_fallback_and_reference_ingested_after_windows(engine: Engine, tmp_path:
     assert drift_matrix(engine, "s", model_version=1).empty
     assert len(drift_matrix(engine, "s", reference_window_id=refs[2])) == 3
     assert drift_matrix(engine, "nope").empty
-
-
-def test_apply_family_thresholds_redecides_without_recomputing() -> None:
-    rows = pd.DataFrame(
-        {
-            "method": ["ks", "chisquare", "wasserstein", "jensenshannon"],
-            "score": [0.05, 0.05, 0.1, 0.05],
-            "threshold": [0.05, 0.05, 0.1, 0.1],
-            "drifted": [True, False, True, False],
-        }
-    )
-    same = apply_family_thresholds(rows, {})
-    assert same["drifted"].tolist() == [True, False, True, False]  # ks: p <= t; chisquare: p < t
-    assert same["relative"].tolist() == pytest.approx([1.0, 1.0, 1.0, 0.5])
-    moved = apply_family_thresholds(rows, {"p_value": 0.01, "distance": 0.04})
-    assert moved["drifted"].tolist() == [False, False, True, True]
-    assert moved["threshold"].tolist() == [0.01, 0.01, 0.04, 0.04]
-    assert rows["threshold"].tolist() == [0.05, 0.05, 0.1, 0.1]  # input untouched

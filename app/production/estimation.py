@@ -4,7 +4,7 @@ A binary classifier's scores are calibrated on its reference data (the
 labelled data it was validated on) with isotonic regression; on a production
 window, the calibrated probability ``p`` of each row is then read as the
 chance that its label is 1. Expected counts follow: a row predicted positive
-(score ≥ 0.5, the threshold :mod:`app.ingest.window_metrics` uses) is a true
+(score ≥ 0.5, the threshold :mod:`app.production.performance` uses) is a true
 positive with probability ``p`` and a false positive with ``1 − p``, and so on.
 
 * estimated **accuracy** = mean over rows of the calibrated probability of the

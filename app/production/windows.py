@@ -1,6 +1,6 @@
 """Production rows as windows: grouping, merging, hashing and where files go.
 
-Pure functions over DataFrames; :mod:`app.ingest.production` does the I/O.
+Pure functions over DataFrames; :mod:`app.production.writer` does the I/O.
 A window's rows are kept in one canonical form (column order, dtypes, row
 order) so that the same rows always hash to the same ``content_hash``, which
 is what makes re-ingesting a file a no-op.
@@ -14,15 +14,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePosixPath
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
-from app.ingest.validation import TS_DTYPE, Validated
-
 FIXED = ("timestamp", "model_version", "prediction", "label")
+PREDICTION = "prediction"
 SEGMENT_PREFIX = "segment."
+# As validation gives them (microseconds, UTC): the precision both databases keep.
+_NONE: Any = None  # a missing text value (typed Any: the stubs' ``where`` refuses None)
+TIMESTAMP_DTYPE = pd.api.types.pandas_dtype("datetime64[us, UTC]")
 
 
 @dataclass(frozen=True)
@@ -35,13 +37,18 @@ class WindowRows:
     rows: pd.DataFrame
 
 
-def production_rows(validated: Validated) -> pd.DataFrame:
-    """The file's rows in canonical column order; ``prediction_id`` only if given."""
-    frame = validated.frame
+def production_rows(
+    frame: pd.DataFrame, segments: Sequence[str], features: Sequence[str]
+) -> pd.DataFrame:
+    """A validated file's rows in canonical column order; ``prediction_id`` only if given.
+
+    ``segments`` are the file's ``segment.*`` columns, ``features`` its feature
+    columns, each in file order.
+    """
     columns = list(FIXED)
     if frame["prediction_id"].notna().any():
         columns.append("prediction_id")
-    columns += list(validated.prefixed.get(SEGMENT_PREFIX, ())) + list(validated.features)
+    columns += list(segments) + list(features)
     return canonical(frame[columns])
 
 
@@ -60,7 +67,7 @@ def split(frame: pd.DataFrame, *, reference: bool) -> Iterator[WindowRows]:
 def canonical(frame: pd.DataFrame) -> pd.DataFrame:
     """Fixed dtypes and row order: by timestamp, then prediction_id."""
     columns: dict[str, pd.Series] = {
-        "timestamp": frame["timestamp"].astype(TS_DTYPE),
+        "timestamp": frame["timestamp"].astype(TIMESTAMP_DTYPE),
         "model_version": frame["model_version"].astype("int64"),
         "prediction": frame["prediction"].astype(float),
         "label": frame["label"].astype(float),
@@ -74,7 +81,7 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.infer_dtype(text, skipna=True) not in ("string", "empty"):
             text = text.map(lambda v: v if isinstance(v, str) else str(v))
         missing = values.isna()
-        columns[name] = text.where(~missing, None) if missing.any() else text
+        columns[name] = text.where(~missing, _NONE) if missing.any() else text
     return _sorted(pd.DataFrame(columns, index=frame.index))
 
 

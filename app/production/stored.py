@@ -1,107 +1,80 @@
-"""Data-quality checks that need the reference data, beyond ingest's base measures.
+"""Stored results of production windows as the Drift and Data quality pages read them.
 
-:mod:`app.ingest.window_metrics` stores ``missing_share``,
-``out_of_range_share`` and ``schema_violations`` for every window; this
-module adds, per window against its resolved reference (see
-:mod:`app.drift.store`), the checks below. Conventions:
-
-- ``type_violation_share`` (per column): share of the non-missing values whose
-  type does not fit the reference column's kind: non-numeric text in a
-  numerical column, or any value of a categorical reference column that
-  arrives as a number;
-- ``new_category_share`` / ``new_categories`` (per categorical column): share
-  of non-missing values, and count of distinct values, absent from the
-  reference;
-- ``duplicated_share`` (whole window, column ''): share of rows that repeat an
-  earlier row on every feature and the prediction (ids and timestamps aside);
-- ``added_columns`` / ``removed_columns`` (whole window): feature columns the
-  window has and the reference lacks, and the reverse.
+The read side of :mod:`app.production.drift` and :mod:`app.production.quality`:
+every query returns a DataFrame; nothing here writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from app.health.thresholds import effective_thresholds
-from app.ingest.window_metrics import CATEGORICAL, NUMERICAL, column_kind
+from app.drift import METHODS
 from app.store.db import session_scope
-from app.store.models import ProductionWindow, QualityResult, System
+from app.store.models import DriftResult, ProductionWindow, QualityResult, System
 
-EXTRA_CHECKS = (
-    "type_violation_share",
-    "new_category_share",
-    "new_categories",
-    "duplicated_share",
-    "added_columns",
-    "removed_columns",
-)
-
-
-@dataclass(frozen=True)
-class QualityProfile:
-    """What the checks need of a reference: each feature's kind and categories."""
-
-    kinds: dict[str, str]
-    categories: dict[str, frozenset[str]]
+MATRIX_COLUMNS = [
+    "window_id",
+    "window_start",
+    "model_version",
+    "reference_window_id",
+    "column",
+    "kind",
+    "method",
+    "family",
+    "score",
+    "threshold",
+    "drifted",
+]
 
 
-def reference_quality_profile(reference: pd.DataFrame, features: Sequence[str]) -> QualityProfile:
-    kinds = {c: column_kind(reference[c]) for c in features if c in reference.columns}
-    categories = {
-        c: frozenset(reference[c].dropna().astype(str).unique())
-        for c, kind in kinds.items()
-        if kind == CATEGORICAL
-    }
-    return QualityProfile(kinds, categories)
+def drift_matrix(
+    engine: Engine,
+    system: str,
+    model_version: int | None = None,
+    reference_window_id: int | None = None,
+) -> pd.DataFrame:
+    """Stored drift of ``system``'s production windows, one row per (window, column).
 
+    Columns: ``MATRIX_COLUMNS`` (``family`` is ``p_value`` or ``distance``;
+    ``threshold``/``drifted`` as stored). Sorted by window start, then column.
+    ``model_version`` keeps the windows of that version; ``reference_window_id``
+    the results against that reference. Empty (same columns) when none.
+    """
+    current = ProductionWindow.__table__.alias("current")
+    query = (
+        select(
+            DriftResult.window_id,
+            current.c.window_start,
+            current.c.model_version,
+            DriftResult.reference_window_id,
+            DriftResult.column,
+            DriftResult.kind,
+            DriftResult.method,
+            DriftResult.score,
+            DriftResult.threshold,
+            DriftResult.drifted,
+        )
+        .join(current, DriftResult.window_id == current.c.id)
+        .join(System, System.id == current.c.system_id)
+        .where(System.name == system, current.c.is_reference.is_(False))
+    )
+    if model_version is not None:
+        query = query.where(current.c.model_version == model_version)
+    if reference_window_id is not None:
+        query = query.where(DriftResult.reference_window_id == reference_window_id)
+    with session_scope(engine) as session:
+        rows = session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=[c for c in MATRIX_COLUMNS if c != "family"])
+    frame["family"] = frame["method"].map(lambda m: METHODS[m].family).astype(object)
+    frame["drifted"] = frame["drifted"].astype(bool)
+    if len(frame):
+        frame["window_start"] = pd.to_datetime(frame["window_start"], utc=True)
+    return frame[MATRIX_COLUMNS].sort_values(["window_start", "column"], ignore_index=True)
 
-def _type_violation_share(series: pd.Series, expected: str) -> float:
-    present = series.dropna()
-    if not len(present):
-        return 0.0
-    if expected == NUMERICAL:
-        if column_kind(series) == NUMERICAL:
-            return 0.0
-        parsed = pd.to_numeric(present.astype(str), errors="coerce")
-        return float(parsed.isna().mean())
-    return 1.0 if column_kind(series) == NUMERICAL else 0.0
-
-
-def window_quality_checks(
-    window: pd.DataFrame, features: Sequence[str], profile: QualityProfile
-) -> list[tuple[str, str, float]]:
-    """(column, check, value) rows of ``EXTRA_CHECKS``; column '' is the whole window."""
-    results: list[tuple[str, str, float]] = []
-    for name in features:
-        expected = profile.kinds.get(name)
-        if expected is None or name not in window.columns:
-            continue
-        series = window[name]
-        results.append((name, "type_violation_share", _type_violation_share(series, expected)))
-        known = profile.categories.get(name)
-        if known is not None:
-            present = series.dropna()
-            if present.dtype != object:
-                present = present.astype(str)
-            new = ~present.isin(known)
-            share = float(new.mean()) if len(present) else 0.0
-            results.append((name, "new_category_share", share))
-            results.append((name, "new_categories", float(present[new].nunique())))
-    keys = [c for c in (*features, "prediction") if c in window.columns]
-    duplicated = window.duplicated(subset=keys).to_numpy() if keys and len(window) else np.array([])
-    results.append(("", "duplicated_share", float(duplicated.mean()) if duplicated.size else 0.0))
-    results.append(("", "added_columns", float(len(set(features) - set(profile.kinds)))))
-    results.append(("", "removed_columns", float(len(set(profile.kinds) - set(features)))))
-    return results
-
-
-# --- reading stored results for the Data quality page ----------------------
 
 WINDOW_CHECKS = {
     "missing_share": "Missing values (worst column)",
@@ -191,13 +164,6 @@ def column_matrix(results: pd.DataFrame, check: str) -> pd.DataFrame:
     if subset.empty:
         return pd.DataFrame()
     return subset.pivot_table(index="column", columns="window_start", values="value", aggfunc="max")
-
-
-def quality_thresholds(engine: Engine, system: str) -> dict[str, tuple[float, float]]:
-    """(warn, critical) in force for each check that is a health signal."""
-    with session_scope(engine) as session:
-        specs = effective_thresholds(session, system)
-    return {check: (specs[s].warn, specs[s].critical) for check, s in SIGNAL_OF_CHECK.items()}
 
 
 COLUMN_CHECKS = {

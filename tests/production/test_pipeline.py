@@ -258,7 +258,7 @@ def test_failed_ingest_leaves_no_new_files(
     def fail(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("app.ingest.production.record", fail)
+    monkeypatch.setattr("app.ingest.importers.record", fail)
     with pytest.raises(RuntimeError, match="disk full"):
         ingest_file(
             "production", production(tmp_path, ROWS, "more.csv"), system="checkout", engine=engine

@@ -8,13 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.isotonic import IsotonicRegression
 
-from app.ingest.window_metrics import performance_metrics
-from app.performance.estimation import (
+from app.production.estimation import (
     estimate,
     expected_roc_auc,
     fit_calibrator,
     isotonic,
 )
+from app.production.performance import performance_metrics
 
 
 def _metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:

@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.ingest.windows import canonical
+from app.production.windows import canonical
 
 ROWS = st.lists(
     st.tuples(

@@ -1,0 +1,100 @@
+"""Production data: validated rows to Parquet windows, metadata and measures to the database.
+
+:func:`ingest_production` is the pipeline's entry point; :mod:`app.ingest`
+reads and validates a file and hands its rows here.
+
+Order of work, so that a failure loses nothing and leaves nothing half-written:
+validate (already done) → take the system's write lock (held to the commit,
+so a concurrent ingest into the system waits instead of merging with a stale
+copy) → remove files an interrupted ingest left → the caller's ``check``
+(ingest refuses prediction ids stored in another window) → read the windows
+the file touches → write each changed window as a *new* Parquet file →
+write the database in one transaction (windows, their quality, performance
+and drift; the caller's ``record``) → commit → delete the files the new ones
+replaced. On failure the new files are deleted and the old ones are still
+what the database points at; a process killed before its commit leaves
+files that the next ingest into the system (or ``tandem gc``) removes.
+
+Quality results compare a window with its model version's reference window
+as it is at ingest time (:mod:`app.production.quality`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from app.config import load_settings
+from app.production.drift import refresh_window_results
+from app.production.files import delete_files, sweep_system, unreferenced
+from app.production.windows import production_rows, split
+from app.production.writer import WindowWriter
+from app.store.db import session_scope
+from app.store.rows import PROGRESS_MIN_ROWS, ensure_systems
+
+
+@dataclass(frozen=True)
+class WindowsWritten:
+    """What one file changed: rows new or changed, windows written, systems created."""
+
+    rows_read: int
+    rows_written: int
+    windows: int
+    created: tuple[str, ...]
+
+
+def ingest_production(
+    frame: pd.DataFrame,
+    *,
+    segments: Sequence[str],
+    features: Sequence[str],
+    system: str,
+    reference: bool,
+    engine: Engine,
+    progress: bool = False,
+    check: Callable[[Session, int], None] | None = None,
+    record: Callable[[Session, WindowsWritten], None] | None = None,
+) -> WindowsWritten:
+    """Store a validated production file's rows as windows of ``system``.
+
+    ``frame`` holds the validated columns, ``segments`` and ``features`` name
+    its ``segment.*`` and feature columns. ``check(session, system_id)`` runs
+    under the system's write lock before anything is written (raising stops
+    the ingest); ``record(session, written)`` runs in the same transaction
+    just before it commits.
+    """
+    data_dir = load_settings().data_dir
+    rows = production_rows(frame, segments, features)
+    new_files: list[Path] = []
+    replaced: list[Path] = []
+    try:
+        with session_scope(engine) as session:
+            # The system's write lock, held to the commit: everything read from
+            # here on (stored windows, their files) is what this ingest replaces.
+            ids, created = ensure_systems(session, [system])
+            system_id = ids[system]
+            sweep_system(session, data_dir, system_id)  # left by an interrupted ingest
+            if check is not None:
+                check(session, system_id)
+            writer = WindowWriter(session, system_id, data_dir, new_files, replaced)
+            groups = list(split(rows, reference=reference))
+            show = progress and len(rows) >= PROGRESS_MIN_ROWS
+            for window in tqdm(groups, desc="windows", unit="window", disable=not show):
+                writer.add(window)
+            frames = writer.frames  # drift reads the rows in memory, not the files
+            refresh_window_results(session, system_id, writer.changed, data_dir, frames=frames)
+            written = WindowsWritten(len(rows), writer.rows_written, writer.windows, created)
+            if record is not None:
+                record(session, written)
+            replaced = unreferenced(session, data_dir, replaced)
+    except BaseException:
+        delete_files(new_files)
+        raise
+    delete_files(replaced)
+    return written

@@ -5,7 +5,7 @@ Conventions:
 * A window's **realised** metric is the stored measured result over its
   labelled rows; a window without labels has none (NaN, shown as "labels
   pending", never as zero). Its **estimated** metric is the stored CBPE result
-  (:mod:`app.performance.estimation`), present for classifiers only.
+  (:mod:`app.production.estimation`), present for classifiers only.
 * A version's **baseline** for a metric is its registered validation value
   when that is the metric (registry spellings such as ``auc`` read as
   ``roc_auc``), else its training run's ``test_<metric>``.

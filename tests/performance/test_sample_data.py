@@ -1,6 +1,6 @@
 """On the seeded sample data: the documented CBPE tolerance and the bad release's drop.
 
-The tolerance (module docstring of :mod:`app.performance.estimation`, README):
+The tolerance (module docstring of :mod:`app.production.estimation`, README):
 on windows with at least 300 labelled rows, |estimated − realised| ≤ 0.03 for
 accuracy and ≤ 0.10 for ROC AUC on at least 90 % of them. The bad release
 (fraud v4) may disagree: its scores no longer mean what they meant on its

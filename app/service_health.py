@@ -1,7 +1,7 @@
 """Everything the Service health page shows about one system, without Streamlit.
 
 ``service_health`` gathers, in one session: the golden signals in time
-buckets, the SLO (error budget, burn rates, burn-down, latency attainment),
+buckets, every SLO of the system (error budget, burn rates, burn-down),
 the CI trend and failing pipelines, the incidents, and the DORA report. The
 page only draws what it returns.
 
@@ -24,14 +24,14 @@ from app.health.delivery import DoraReport, dora_report
 from app.health.devops import FINISHED_PIPELINE
 from app.health.golden import bucket_seconds, golden_signals
 from app.health.slo import (
+    LATENCY_APPROXIMATION,
     BurnRateRow,
     ErrorBudget,
-    SloTargets,
     burn_down,
     burn_rates,
     error_budget,
-    latency_attainment,
 )
+from app.health.slo_store import AVAILABILITY, SloSpec, primary_slo, slos_of
 from app.health.thresholds import ThresholdSpec, effective_thresholds
 from app.health.window import Window
 from app.store.db import get_engine, session_scope
@@ -44,17 +44,38 @@ PAGE_POINTS = 2500
 
 
 @dataclass(frozen=True)
+class SloReport:
+    """One SLO at the end of the window: its budget, burn rates and burn-down."""
+
+    slo: SloSpec
+    budget: ErrorBudget
+    burn: list[BurnRateRow]
+    burn_down: pd.DataFrame
+
+    @property
+    def approximation(self) -> str | None:
+        """Why the numbers are estimates (latency SLIs), or None when they are counts."""
+        return None if self.slo.sli == AVAILABILITY else LATENCY_APPROXIMATION
+
+
+def slo_report(session: Session, system_id: int, slo: SloSpec, window: Window) -> SloReport:
+    """``slo`` over its period ending at the end of ``window`` (samples from before it count)."""
+    return SloReport(
+        slo=slo,
+        budget=error_budget(session, system_id, window.until, slo),
+        burn=burn_rates(session, system_id, window.until, slo),
+        burn_down=burn_down(session, system_id, window.until, slo),
+    )
+
+
+@dataclass(frozen=True)
 class ServiceHealth:
     system: str
     window: Window
     bucket_seconds: int
     golden: pd.DataFrame
     thresholds: dict[str, ThresholdSpec]
-    targets: SloTargets
-    budget: ErrorBudget
-    burn: list[BurnRateRow]
-    burn_down: pd.DataFrame
-    latency_attainment: float | None
+    slos: tuple[SloReport, ...]  # the system's SLOs, the primary one first
     ci_daily: pd.DataFrame
     failing_pipelines: pd.DataFrame
     incidents: pd.DataFrame
@@ -64,6 +85,19 @@ class ServiceHealth:
     def has_samples(self) -> bool:
         return not self.golden.empty
 
+    @property
+    def primary(self) -> SloReport:
+        """The SLO ``operate.error_budget_remaining`` reads (``slo_store.primary_slo``)."""
+        return self.slos[0]
+
+    @property
+    def budget(self) -> ErrorBudget:
+        return self.primary.budget
+
+    @property
+    def burn(self) -> list[BurnRateRow]:
+        return self.primary.burn
+
 
 def service_health(engine: Engine | None, system: str, window: Window) -> ServiceHealth:
     """The page's data for ``system`` over ``window``; ``LookupError`` for an unknown name."""
@@ -72,7 +106,9 @@ def service_health(engine: Engine | None, system: str, window: Window) -> Servic
         if system_id is None:
             raise LookupError(f"no system named {system!r}")
         thresholds = effective_thresholds(session, system)
-        targets = SloTargets.from_thresholds(thresholds)
+        slos = slos_of(session, system)
+        first = primary_slo(slos, system)
+        ordered = [first, *(s for s in slos if s is not first)]
         step = bucket_seconds(window, PAGE_POINTS)
         return ServiceHealth(
             system=system,
@@ -80,13 +116,7 @@ def service_health(engine: Engine | None, system: str, window: Window) -> Servic
             bucket_seconds=step,
             golden=golden_signals(session, system_id, window, step),
             thresholds=thresholds,
-            targets=targets,
-            budget=error_budget(session, system_id, window.until, targets.availability),
-            burn=burn_rates(session, system_id, window.until, targets.availability),
-            burn_down=burn_down(session, system_id, window.until, targets.availability),
-            latency_attainment=latency_attainment(
-                session, system_id, window.until, targets.latency_p95_ms
-            ),
+            slos=tuple(slo_report(session, system_id, slo, window) for slo in ordered),
             ci_daily=ci_daily(session, system_id, window),
             failing_pipelines=failing_pipelines(session, system_id, window),
             incidents=incidents(session, system_id, window),

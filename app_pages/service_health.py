@@ -13,16 +13,16 @@ from app.ui.service_health import (
     render_deep_link,
     render_dora,
     render_golden,
-    render_headline,
     render_incidents,
-    render_slo,
 )
+from app.ui.slo_editor import slo_editor
+from app.ui.slo_view import render_headline, render_slos
 from app.ui.text import md_text
 from app.ui.threshold_control import inline_threshold_editor
 from app.ui.timeline import render_timeline
 
 GOLDEN_SIGNALS = ["operate.error_rate", "operate.latency_p95_ms"]
-SLO_SIGNALS = ["operate.availability", "operate.error_budget_remaining"]
+SLO_SIGNALS = ["operate.error_budget_remaining"]
 
 selection = current_selection()
 st.title("Service health")
@@ -52,8 +52,7 @@ if health is None:
 window = health.window
 st.caption(
     f"**{md_text(system)}** · {window.since:%d %b %Y %H:%M} – {window.until:%d %b %Y %H:%M} UTC · "
-    f"SLO: availability {health.targets.availability:.2%}, latency p95 ≤ "
-    f"{health.targets.latency_p95_ms:.0f} ms (the `operate.*` warn thresholds)"
+    f"SLO {md_text(health.primary.slo.name)}: {health.primary.slo.describe()}"
 )
 tl = load_service_timeline(system, selection)
 render_deep_link(tl, dict(st.query_params))
@@ -76,9 +75,11 @@ else:
         inline_threshold_editor(system, GOLDEN_SIGNALS, key="service_health_golden")
 
 st.subheader("SLO and error budget")
-render_slo(health)
-with st.expander("SLO target and error budget thresholds", icon=":material/tune:"):
-    st.caption("The availability warn threshold is the SLO target.")
+render_slos(health)
+with st.expander("Edit SLOs", icon=":material/flag:"):
+    slo_editor(system, key="service_health_slo_editor")
+with st.expander("Error budget thresholds", icon=":material/tune:"):
+    st.caption("These bounds colour `operate.error_budget_remaining`; they never move an SLO.")
     inline_threshold_editor(system, SLO_SIGNALS, key="service_health_slo")
 
 st.subheader("DORA: service releases and model releases")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import Engine
 
@@ -50,7 +52,7 @@ def test_service_health_bundles_the_page(engine: Engine) -> None:
     scenario.seed(engine)
     health = service_health(engine, "shop", Window(scenario.SINCE, scenario.UNTIL))
     assert health.has_samples
-    assert health.targets.availability == 0.999
+    assert health.primary.slo.target == 0.999
     assert list(health.ci_daily["pipelines"]) == [1, 1, 1]
     assert list(health.failing_pipelines["pipeline"]) == ["p3"]
     incidents = health.incidents.set_index("incident")
@@ -62,20 +64,23 @@ def test_service_health_bundles_the_page(engine: Engine) -> None:
     assert health.dora.model is not None
 
 
-def test_slo_target_follows_the_availability_threshold_on_page_and_status(
+def test_error_budget_reads_the_slo_not_the_availability_threshold_on_page_and_status(
     engine: Engine,
 ) -> None:
     from app.health import build_status
+    from app.health.slo_edits import save_slo
+    from app.health.slo_store import DEFAULT_SLO
     from app.store.models import Threshold
 
     scenario.seed(engine)
     with session_scope(engine) as s:
         s.add(Threshold(scope="shop", signal="operate.availability", direction="higher_is_better",
-                        warn=0.99, critical=0.98, version=1))  # fmt: skip
+                        warn=0.95, critical=0.9, version=1))  # fmt: skip
+    save_slo(engine, replace(DEFAULT_SLO, system="shop", target=0.99), 0, "t", "editor")
     window = Window(scenario.SINCE, scenario.UNTIL)
     health = service_health(engine, "shop", window)
     status = build_status(engine, system="shop", since=window.since, until=window.until)
-    assert health.targets.availability == 0.99
+    assert health.primary.slo.target == 0.99  # the SLO's, not the 0.95 warn bound
     # 28-day budget (from Mar 3): 3,000 requests, 2 errors; 1 % of 3,000 = 30 allowed.
     assert health.budget.remaining == pytest.approx(1 - 2 / 30)
     assert status.system("shop").signal("operate.error_budget_remaining").value == (

@@ -3,7 +3,8 @@
 Every function works on many systems at once (grouped by system in SQL) so
 the overview issues a fixed number of queries however many systems there
 are. Health samples never leave the database raw: they are summed per system
-in one scan over ``[min(since, until - 28 d), until)``.
+over the window and over each system's SLO period ending with it
+(``operate.error_budget_remaining`` reads the SLO, never a threshold).
 
 Conventions: a CI pipeline is *finished* when its status is ``success`` or
 ``failed`` (cancelled and running ones are left out) and it belongs to the
@@ -17,6 +18,7 @@ import statistics
 from collections.abc import Collection, Mapping
 from datetime import timedelta
 
+import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
@@ -27,18 +29,19 @@ from app.health.dora import (
     systems_that_deployed,
 )
 from app.health.golden import window_totals
+from app.health.slo_store import DEFAULT_SLO, SloSpec, primary_slos
 from app.health.window import Window
 from app.store.models import Incident, PipelineRun
 
-DEFAULT_AVAILABILITY_SLO = 0.999
-ERROR_BUDGET_DAYS = 28
+DEFAULT_AVAILABILITY_SLO = DEFAULT_SLO.target
+ERROR_BUDGET_DAYS = DEFAULT_SLO.period_days
 FINISHED_PIPELINE = ("success", "failed")
 
 Values = dict[str, float | None]
 
 
 def availability_slo(system: str) -> float:
-    """The availability SLO target of ``system`` (one default until SLOs are editable)."""
+    """The built-in availability SLO target (a system's own SLOs: ``app.health.slo_store``)."""
     return DEFAULT_AVAILABILITY_SLO
 
 
@@ -46,13 +49,13 @@ def devops_signals(
     session: Session,
     systems: Mapping[int, str],
     window: Window,
-    slos: Mapping[int, float] | None = None,
+    slos: Mapping[int, SloSpec] | None = None,
 ) -> dict[int, Values]:
     """Every DevOps signal's value (None = no data) for each system id in ``systems``.
 
-    ``slos`` are the availability SLO targets by system id (default:
-    ``availability_slo``); the status report passes each system's
-    ``operate.availability`` warn bound, the target the Service health page shows.
+    ``slos`` are the SLOs ``operate.error_budget_remaining`` reads, by system
+    id (default: each system's primary SLO, ``slo_store.primary_slos``), never
+    a threshold.
     """
     ids = list(systems)
     values: dict[int, Values] = {i: {} for i in ids}
@@ -82,7 +85,7 @@ def devops_signals(
         )
 
     if slos is None:
-        slos = {i: availability_slo(name) for i, name in systems.items()}
+        slos = primary_slos(session, dict(systems))
     for system_id, operate in _operate(session, ids, window, slos).items():
         values[system_id].update(operate)
         active.add(system_id)
@@ -127,11 +130,20 @@ def _ci(session: Session, ids: Collection[int], window: Window) -> dict[int, Val
 
 
 def _operate(
-    session: Session, ids: Collection[int], window: Window, slos: Mapping[int, float]
+    session: Session, ids: Collection[int], window: Window, slos: Mapping[int, SloSpec]
 ) -> dict[int, Values]:
-    budget_since = window.until - timedelta(days=ERROR_BUDGET_DAYS)
     in_window = window_totals(session, ids, window.since, window.until)
-    in_budget = window_totals(session, ids, budget_since, window.until)
+    # Each system's budget is over its SLO's period: one scan per period in use.
+    periods: dict[int, list[int]] = {}
+    for sid in ids:
+        periods.setdefault(slos[sid].period_days, []).append(sid)
+    in_budget = pd.concat(
+        [
+            window_totals(session, members, window.until - timedelta(days=days), window.until)
+            for days, members in sorted(periods.items())
+        ]
+        or [window_totals(session, [], window.until, window.until)]
+    )
     seen = in_window.index.union(in_budget.index)
     in_window = in_window.reindex(seen, fill_value=0.0)
     result: dict[int, Values] = {}
@@ -147,7 +159,7 @@ def _operate(
         budget = in_budget.loc[system_id] if system_id in in_budget.index else None
         b_req = float(budget["requests"]) if budget is not None else 0.0
         b_err = float(budget["errors"]) if budget is not None else 0.0
-        allowed = (1 - slos[int(system_id)]) * b_req
+        allowed = (1 - slos[int(system_id)].target) * b_req
         result[int(system_id)] = {
             "operate.availability": None if error_rate is None else 1 - error_rate,
             "operate.error_rate": error_rate,

@@ -171,8 +171,7 @@ def build_status(
         names = list(systems.values()) if system is not None else None
         window = _resolve_window(session, names, since, until)
         thresholds = effective_thresholds_for(session, systems.values())
-        slos = {i: thresholds[n]["operate.availability"].warn for i, n in systems.items()}
-        devops = devops_signals(session, systems, window, slos)
+        devops = devops_signals(session, systems, window)
         drift_alert = {i: thresholds[n]["monitor.drift_share"].warn for i, n in systems.items()}
         mlops, with_model = mlops_signals(session, systems, window, drift_alert)
 

@@ -1,80 +1,90 @@
 """Service level objectives: error budget, multi-window burn rates, burn-down.
 
-Follows the Google SRE workbook, chapter 5 "Alerting on SLOs":
+Everything here reads an SLO object (``app.health.slo_store.SloSpec``: an SLI,
+a target, a period), never a threshold. Follows the Google SRE workbook,
+chapter 5 "Alerting on SLOs":
 
-* The *burn rate* of a window is its error ratio divided by the error ratio
-  the SLO allows, ``(errors / requests) / (1 - target)``: 1 spends the budget
-  exactly over the SLO period.
+* The *burn rate* of a window is its bad-event ratio divided by the ratio the
+  SLO allows, ``(bad / events) / (1 - target)``: 1 spends the budget exactly
+  over the SLO period.
 * A window of ``h`` hours at burn rate ``b`` consumes ``b * h / period_hours``
-  of the budget (14.4 for 1 h of a 30-day budget is 2 %; 6 for 6 h is 5 %;
-  1 for 3 days is 10 %).
-* Multiwindow, multi-burn-rate alerts (the workbook's Table 5-8): an alert
-  fires when *both* its long and its short window (1/12 of the long one) burn
-  faster than its factor. The two fast-burn pages look at 1 h (5 min) at
-  14.4× and 6 h (30 min) at 6×; the slow-burn ticket at 3 d (6 h) at 1×.
-  The factors are the workbook's, derived from a 30-day period.
+  of the budget.
+* Multiwindow, multi-burn-rate alerts (the workbook's Table 5-8) are defined
+  by the *share of the budget* they let go before firing: 2 % in 1 h (short
+  window 5 min) and 5 % in 6 h (30 min) page, 10 % in 3 days (6 h) opens a
+  ticket. The factor is derived from the SLO's own period,
+  ``factor = share * period_hours / long_hours``: 14.4, 6 and 1 for the
+  workbook's 30 days, 3.36, 1.4 and 0.233 for 7 days. Reusing the 30-day
+  factors on a 7-day SLO would let 8.6 % of its budget go before the first
+  page (elastic/kibana #170830). An alert fires when *both* windows burn
+  faster than the factor and its long window holds at least the SLO's
+  ``min_events`` events (the low-traffic gate).
 
-Tandem's error budget itself is over the rolling 28 days ending at the end of
-the selected window (``operate.error_budget_remaining``). Per system, the
-availability SLO target is the ``operate.availability`` warn bound and the
-latency target the ``operate.latency_p95_ms`` warn bound, so both are edited
-with the thresholds (no separate table).
+SLIs: ``availability`` counts requests as events and errors as bad events.
+``latency`` counts requests with a latency percentile as events and the
+requests slower than the SLO's bound as bad; health samples carry
+percentiles, not per-request latencies, so an interval's share within the
+bound is read off its p50/p95/p99 by linear interpolation through (0 ms, 0),
+(p50, 0.50), (p95, 0.95), (p99, 0.99), extended past the last percentile with
+the slope of the last segment (capped at 1). That is an approximation, and the
+page says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Final
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.health.golden import from_epoch, time_bucket
-from app.health.thresholds import ThresholdSpec
+from app.health.golden import golden_signals, window_totals
+from app.health.slo_store import AVAILABILITY, SloSpec
+from app.health.window import Window
 from app.store.models import HealthSample
 
 HOUR = 3600.0
-BUDGET_DAYS = 28
-WORKBOOK_PERIOD_HOURS = 30 * 24.0
-
-
-@dataclass(frozen=True)
-class SloTargets:
-    """A system's SLO targets: availability (ratio) and latency p95 (ms)."""
-
-    availability: float
-    latency_p95_ms: float
-
-    @classmethod
-    def from_thresholds(cls, thresholds: Mapping[str, ThresholdSpec]) -> SloTargets:
-        return cls(
-            availability=thresholds["operate.availability"].warn,
-            latency_p95_ms=thresholds["operate.latency_p95_ms"].warn,
-        )
+WORKBOOK_PERIOD_DAYS = 30
+LATENCY_APPROXIMATION = (
+    "approximation: the share of requests within the bound is interpolated from each "
+    "interval's p50/p95/p99, not counted from per-request latencies"
+)
 
 
 @dataclass(frozen=True)
 class BurnAlert:
-    """One multiwindow burn-rate alert of the workbook's Table 5-8."""
+    """One multiwindow burn-rate alert, scaled to an SLO period."""
 
     name: str
     severity: str  # page | ticket
     long_hours: float
     short_hours: float
-    factor: float
+    budget_share: float  # of the period's budget the long window lets go before firing
+    period_days: int = WORKBOOK_PERIOD_DAYS
 
-    def budget_share(self, period_hours: float = WORKBOOK_PERIOD_HOURS) -> float:
-        """Budget the long window consumes at exactly the alert's burn rate."""
-        return budget_consumed(self.factor, self.long_hours, period_hours)
+    @property
+    def factor(self) -> float:
+        """``budget_share * period_hours / long_hours`` (14.4 for 2 % in 1 h of 30 days)."""
+        return self.budget_share * self.period_days * 24.0 / self.long_hours
 
 
-BURN_ALERTS = (
-    BurnAlert("Fast burn (1 h)", "page", 1.0, 5 / 60, 14.4),
-    BurnAlert("Fast burn (6 h)", "page", 6.0, 0.5, 6.0),
-    BurnAlert("Slow burn (3 d)", "ticket", 72.0, 6.0, 1.0),
+# The workbook's Table 5-8 as budget shares; factors follow from the period.
+_ALERT_SHARES: Final = (
+    ("Fast burn (1 h)", "page", 1.0, 5 / 60, 0.02),
+    ("Fast burn (6 h)", "page", 6.0, 0.5, 0.05),
+    ("Slow burn (3 d)", "ticket", 72.0, 6.0, 0.10),
 )
+
+
+def burn_alerts(period_days: int) -> tuple[BurnAlert, ...]:
+    """The three alerts with their factors for an SLO of ``period_days``."""
+    return tuple(BurnAlert(*shares, period_days=period_days) for shares in _ALERT_SHARES)
+
+
+BURN_ALERTS: Final = burn_alerts(WORKBOOK_PERIOD_DAYS)
 
 
 def burn_rate(errors: float, requests: float, target: float) -> float | None:
@@ -86,11 +96,9 @@ def burn_rate(errors: float, requests: float, target: float) -> float | None:
     return (errors / requests) / (1 - target)
 
 
-def budget_consumed(
-    rate: float, hours: float, period_hours: float = WORKBOOK_PERIOD_HOURS
-) -> float:
-    """Share of a ``period_hours`` budget spent by burning at ``rate`` for ``hours``."""
-    return rate * hours / period_hours
+def budget_consumed(rate: float, hours: float, period_days: int = WORKBOOK_PERIOD_DAYS) -> float:
+    """Share of a ``period_days`` budget spent by burning at ``rate`` for ``hours``."""
+    return rate * hours / (period_days * 24.0)
 
 
 def budget_remaining(errors: float, requests: float, target: float) -> float | None:
@@ -104,10 +112,12 @@ class BurnRateRow:
     alert: BurnAlert
     long_rate: float | None
     short_rate: float | None
+    long_events: float = 0.0
+    min_events: int = 0
 
     @property
-    def firing(self) -> bool:
-        """Both windows burn faster than the alert's factor."""
+    def burning(self) -> bool:
+        """Both windows burn faster than the alert's factor (traffic aside)."""
         return (
             self.long_rate is not None
             and self.short_rate is not None
@@ -115,16 +125,28 @@ class BurnRateRow:
             and self.short_rate > self.alert.factor
         )
 
+    @property
+    def gated(self) -> bool:
+        """Burning, but the long window holds fewer than ``min_events`` events."""
+        return self.burning and self.long_events < self.min_events
+
+    @property
+    def firing(self) -> bool:
+        """Burning with at least ``min_events`` events in the long window."""
+        return self.burning and not self.gated
+
 
 @dataclass(frozen=True)
 class ErrorBudget:
     target: float
-    requests: float
-    errors: float
-    remaining: float | None  # share of the budget left; None without requests
+    requests: float  # events (requests) in the period
+    errors: float  # bad events in the period
+    remaining: float | None  # share of the budget left; None without events
+    period_days: int = 28
 
     @property
     def availability(self) -> float | None:
+        """Good events / events (availability, or the share within the latency bound)."""
         return 1 - self.errors / self.requests if self.requests > 0 else None
 
     @property
@@ -132,111 +154,157 @@ class ErrorBudget:
         return (1 - self.target) * self.requests
 
 
-def _totals(
-    session: Session, system_id: int, until: datetime, hours: list[float]
-) -> dict[float, tuple[float, float]]:
-    """(requests, errors) over each ``[until - h, until)``, in one scan."""
-    starts = {h: until - timedelta(hours=h) for h in hours}
-    columns = []
-    for h in hours:
-        inside = HealthSample.timestamp >= starts[h]
-        columns += [
-            func.sum(case((inside, HealthSample.requests), else_=0)),
-            func.sum(case((inside, HealthSample.errors), else_=0)),
-        ]
-    row = session.execute(
-        select(*columns).where(
-            HealthSample.system_id == system_id,
-            HealthSample.timestamp >= min(starts.values()),
-            HealthSample.timestamp < until,
-        )
-    ).one()
-    values = [float(v or 0) for v in row]
-    return {h: (values[2 * i], values[2 * i + 1]) for i, h in enumerate(hours)}
+def share_within(bound_ms: float, p50: pd.Series, p95: pd.Series, p99: pd.Series) -> pd.Series:
+    """Estimated share of an interval's requests served within ``bound_ms`` (see module doc).
 
-
-def burn_rates(
-    session: Session, system_id: int, until: datetime, target: float
-) -> list[BurnRateRow]:
-    """Every alert's long- and short-window burn rate ending at ``until``."""
-    hours = sorted({h for a in BURN_ALERTS for h in (a.long_hours, a.short_hours)})
-    totals = _totals(session, system_id, until, hours)
-    return [
-        BurnRateRow(
-            alert,
-            burn_rate(totals[alert.long_hours][1], totals[alert.long_hours][0], target),
-            burn_rate(totals[alert.short_hours][1], totals[alert.short_hours][0], target),
-        )
-        for alert in BURN_ALERTS
-    ]
-
-
-def error_budget(
-    session: Session, system_id: int, until: datetime, target: float, days: int = BUDGET_DAYS
-) -> ErrorBudget:
-    """The error budget of the ``days`` days ending at ``until``."""
-    requests, errors = _totals(session, system_id, until, [days * 24.0])[days * 24.0]
-    return ErrorBudget(target, requests, errors, budget_remaining(errors, requests, target))
-
-
-def burn_down(
-    session: Session,
-    system_id: int,
-    until: datetime,
-    target: float,
-    days: int = BUDGET_DAYS,
-    bucket_seconds: int = 3600,
-) -> pd.DataFrame:
-    """Budget left after each bucket of the ``days`` ending at ``until``.
-
-    Columns ``bucket`` (end of the bucket), ``remaining`` (1 - cumulative
-    errors / the whole period's allowed errors, so the line only falls and
-    ends at ``error_budget(...).remaining``) and ``ideal`` (a linear spend
-    that reaches 0 exactly at ``until``). Empty without requests.
+    NaN where the interval has no percentile at all. Percentiles out of order
+    are read as non-decreasing (each at least the one before).
     """
-    since = until - timedelta(days=days)
-    bucket = time_bucket(session, HealthSample.timestamp, bucket_seconds)
+    knots = pd.concat([p50, p95, p99], axis=1).to_numpy(dtype="float64")
+    shares = np.array([0.50, 0.95, 0.99])
+    out = np.full(len(knots), np.nan)
+    for i, row in enumerate(knots):
+        present = ~np.isnan(row)
+        if not present.any():
+            continue
+        xs = np.concatenate([[0.0], np.maximum.accumulate(row[present])])
+        qs = np.concatenate([[0.0], shares[present]])
+        if bound_ms <= xs[-1]:
+            out[i] = float(np.interp(bound_ms, xs, qs))
+            continue
+        span = xs[-1] - xs[-2]
+        slope = (qs[-1] - qs[-2]) / span if span > 0 else np.inf
+        out[i] = min(1.0, qs[-1] + slope * (bound_ms - xs[-1]))
+    return pd.Series(out, index=p50.index)
+
+
+def _latency_events(
+    session: Session, system_id: int, bound_ms: float, since: datetime, until: datetime
+) -> pd.DataFrame:
+    """Per sample in [since, until): ``timestamp``, ``events`` and ``bad`` for a latency SLI."""
     rows = session.execute(
-        select(bucket, func.sum(HealthSample.requests), func.sum(HealthSample.errors))
-        .where(
+        select(
+            HealthSample.timestamp,
+            HealthSample.requests,
+            HealthSample.latency_p50_ms,
+            HealthSample.latency_p95_ms,
+            HealthSample.latency_p99_ms,
+        ).where(
             HealthSample.system_id == system_id,
             HealthSample.timestamp >= since,
             HealthSample.timestamp < until,
         )
-        .group_by(bucket)
-        .order_by(bucket)
     ).all()
-    frame = pd.DataFrame(rows, columns=["start", "requests", "errors"]).astype(
-        {"requests": "float64", "errors": "float64"}
-    )
-    allowed = (1 - target) * frame["requests"].sum()
-    if frame.empty or allowed <= 0:
-        return pd.DataFrame({"bucket": [], "remaining": [], "ideal": []})
-    ends = from_epoch(frame["start"] + bucket_seconds)
-    end = ends.where(ends <= pd.Timestamp(until), pd.Timestamp(until))
-    elapsed = (end - pd.Timestamp(since)).dt.total_seconds() / (days * 86400)
+    frame = pd.DataFrame(rows, columns=["timestamp", "requests", "p50", "p95", "p99"])
+    frame = frame.astype({"requests": "float64", "p50": "float64", "p95": "float64",
+                          "p99": "float64"})  # fmt: skip
+    within = share_within(bound_ms, frame["p50"], frame["p95"], frame["p99"])
+    measured = within.notna()
     return pd.DataFrame(
         {
-            "bucket": end,
-            "remaining": 1 - frame["errors"].cumsum() / allowed,
-            "ideal": 1 - elapsed,
+            "timestamp": pd.to_datetime(frame["timestamp"], utc=True)[measured],
+            "events": frame["requests"][measured],
+            "bad": (frame["requests"] * (1 - within))[measured],
         }
     )
 
 
-def latency_attainment(
-    session: Session, system_id: int, until: datetime, target_ms: float, days: int = BUDGET_DAYS
-) -> float | None:
-    """Share of requests served in intervals whose p95 met ``target_ms`` (last ``days``)."""
-    has_p95 = HealthSample.latency_p95_ms.is_not(None)
-    good = case((HealthSample.latency_p95_ms <= target_ms, HealthSample.requests), else_=0)
-    row = session.execute(
-        select(func.sum(good), func.sum(HealthSample.requests)).where(
-            HealthSample.system_id == system_id,
-            has_p95,
-            HealthSample.timestamp >= until - timedelta(days=days),
-            HealthSample.timestamp < until,
+def window_events(
+    session: Session, system_id: int, slo: SloSpec, until: datetime, hours: list[float]
+) -> dict[float, tuple[float, float]]:
+    """(events, bad events) of ``slo``'s SLI over each ``[until - h, until)``."""
+    if slo.sli == AVAILABILITY:
+        result = {}
+        for h in hours:
+            totals = window_totals(session, [system_id], until - timedelta(hours=h), until)
+            row = totals.loc[system_id] if system_id in totals.index else None
+            result[h] = (
+                (float(row["requests"]), float(row["errors"])) if row is not None else (0.0, 0.0)
+            )
+        return result
+    frame = _latency_events(
+        session, system_id, float(slo.latency_bound_ms or 0), until - timedelta(hours=max(hours)),
+        until,
+    )  # fmt: skip
+    result = {}
+    for h in hours:
+        inside = frame["timestamp"] >= pd.Timestamp(until - timedelta(hours=h))
+        result[h] = (float(frame["events"][inside].sum()), float(frame["bad"][inside].sum()))
+    return result
+
+
+def burn_rates(
+    session: Session, system_id: int, until: datetime, slo: SloSpec
+) -> list[BurnRateRow]:
+    """Every alert's long- and short-window burn rate of ``slo`` ending at ``until``."""
+    alerts = burn_alerts(slo.period_days)
+    hours = sorted({h for a in alerts for h in (a.long_hours, a.short_hours)})
+    totals = window_events(session, system_id, slo, until, hours)
+    rows = []
+    for alert in alerts:
+        long_events, long_bad = totals[alert.long_hours]
+        short_events, short_bad = totals[alert.short_hours]
+        rows.append(
+            BurnRateRow(
+                alert,
+                burn_rate(long_bad, long_events, slo.target),
+                burn_rate(short_bad, short_events, slo.target),
+                long_events,
+                slo.min_events,
+            )
         )
-    ).one()
-    met, total = float(row[0] or 0), float(row[1] or 0)
-    return met / total if total > 0 else None
+    return rows
+
+
+def error_budget(session: Session, system_id: int, until: datetime, slo: SloSpec) -> ErrorBudget:
+    """The error budget of ``slo`` over its period ending at ``until``."""
+    hours = slo.period_days * 24.0
+    events, bad = window_events(session, system_id, slo, until, [hours])[hours]
+    return ErrorBudget(
+        slo.target, events, bad, budget_remaining(bad, events, slo.target), slo.period_days
+    )
+
+
+def _bucket_events(
+    session: Session, system_id: int, slo: SloSpec, since: datetime, until: datetime, step: int
+) -> pd.DataFrame:
+    """``bucket`` (start), ``events`` and ``bad`` per bucket of ``step`` seconds."""
+    if slo.sli == AVAILABILITY:
+        golden = golden_signals(session, system_id, Window(since, until), step)
+        return pd.DataFrame(
+            {"bucket": golden["bucket"], "events": golden["requests"], "bad": golden["errors"]}
+        )
+    frame = _latency_events(session, system_id, float(slo.latency_bound_ms or 0), since, until)
+    frame["bucket"] = frame["timestamp"].dt.floor(f"{step}s")
+    summed = frame.groupby("bucket", sort=True)[["events", "bad"]].sum()
+    return summed.reset_index()
+
+
+def burn_down(
+    session: Session, system_id: int, until: datetime, slo: SloSpec, bucket_seconds: int = 3600
+) -> pd.DataFrame:
+    """Budget left after each bucket of ``slo``'s period ending at ``until``.
+
+    Computed from the stored samples, so it reaches back a whole period even
+    when the SLO was created yesterday. Columns ``bucket`` (end of the
+    bucket), ``remaining`` (1 - cumulative bad events / the whole period's
+    allowed bad events, so the line only falls and ends at
+    ``error_budget(...).remaining``) and ``ideal`` (a linear spend that reaches
+    0 exactly at ``until``). Empty without events.
+    """
+    since = until - timedelta(days=slo.period_days)
+    frame = _bucket_events(session, system_id, slo, since, until, bucket_seconds)
+    frame = frame.astype({"events": "float64", "bad": "float64"})
+    allowed = (1 - slo.target) * frame["events"].sum()
+    if frame.empty or allowed <= 0:
+        return pd.DataFrame({"bucket": [], "remaining": [], "ideal": []})
+    ends = pd.to_datetime(frame["bucket"], utc=True) + pd.Timedelta(seconds=bucket_seconds)
+    end = ends.where(ends <= pd.Timestamp(until), pd.Timestamp(until))
+    elapsed = (end - pd.Timestamp(since)).dt.total_seconds() / (slo.period_days * 86400)
+    return pd.DataFrame(
+        {
+            "bucket": end,
+            "remaining": 1 - frame["bad"].cumsum() / allowed,
+            "ideal": 1 - elapsed,
+        }
+    ).reset_index(drop=True)

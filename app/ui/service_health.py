@@ -1,4 +1,6 @@
-"""Sections of the Service health page: SLO, golden signals, DORA, CI, incidents.
+"""Sections of the Service health page: golden signals, DORA, CI, incidents.
+
+The SLO sections live in ``app.ui.slo_view`` and ``app.ui.slo_editor``.
 
 Each ``render_*`` draws one section from the ``ServiceHealth`` bundle; the
 page file only orders them.
@@ -13,7 +15,7 @@ from app.health.delivery import KEYS, LABELS, REPORT_YEAR, THROUGHPUT, DoraMetri
 from app.health.status import evaluate
 from app.service_health import ServiceHealth
 from app.timeline import Timeline
-from app.ui.charts import burn_down_figure, ci_figure, series_figure, trend_figure
+from app.ui.charts import ci_figure, series_figure, trend_figure
 from app.ui.text import md_text
 
 _DORA_UNITS = {
@@ -26,26 +28,6 @@ _DORA_UNITS = {
 DORA_LABELS = {key: (LABELS[key], *_DORA_UNITS[key]) for key in KEYS}
 LEVEL_WORDS = {"elite": "Elite", "high": "High", "medium": "Medium", "low": "Low"}
 _NO_PLOTLY_BAR = {"displayModeBar": False}
-
-
-def _pct(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value * 100:.{digits}f} %"
-
-
-def render_headline(health: ServiceHealth) -> None:
-    budget, open_incidents = health.budget, int(health.incidents["resolved_at"].isna().sum())
-    firing = [row.alert.name for row in health.burn if row.firing]
-    cols = st.columns(5)
-    cols[0].metric("Availability (28 d)", _pct(budget.availability, 3),
-                   help=f"SLO target {health.targets.availability:.2%}")  # fmt: skip
-    cols[1].metric("Error budget left", _pct(budget.remaining, 1),
-                   help="1 − errors / allowed errors over the last 28 days")  # fmt: skip
-    cols[2].metric("Burn-rate alerts firing", f"{len(firing)} of {len(health.burn)}",
-                   help=", ".join(firing) or "No alert's windows both burn too fast.")  # fmt: skip
-    cols[3].metric("Latency SLO met", _pct(health.latency_attainment, 1),
-                   help=f"Share of requests in intervals with p95 ≤ "
-                   f"{health.targets.latency_p95_ms:.0f} ms (28 days)")  # fmt: skip
-    cols[4].metric("Open incidents", open_incidents)
 
 
 def render_deep_link(tl: Timeline | None, params: dict[str, str]) -> None:
@@ -78,45 +60,6 @@ def render_golden(health: ServiceHealth, percentiles: list[str]) -> None:
                       config=_NO_PLOTLY_BAR)  # fmt: skip
     right.plotly_chart(series_figure(g, ["cpu_util", "mem_util"], ["CPU", "memory"],
                                      "Saturation", "%", 100), config=_NO_PLOTLY_BAR)  # fmt: skip
-
-
-def render_slo(health: ServiceHealth) -> None:
-    rows = [
-        {
-            "Alert": row.alert.name,
-            "Severity": row.alert.severity,
-            "Windows": f"{_span(row.alert.long_hours)} and {_span(row.alert.short_hours)}",
-            "Burn-rate threshold": f"{row.alert.factor:g}×",
-            "Long window": _rate(row.long_rate),
-            "Short window": _rate(row.short_rate),
-            "Status": "FIRING" if row.firing else "quiet",
-        }
-        for row in health.burn
-    ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    chart, note = st.columns([3, 1])
-    note.caption(
-        "Multiwindow burn-rate alerts of the SRE workbook (ch. 5): an alert fires when "
-        "both windows burn faster than its threshold. Burn rate 1 spends the budget exactly "
-        "over the SLO period; 14.4 for 1 h spends 2 % of a 30-day budget. Below 0 % the "
-        "budget is overspent."
-    )
-    if health.burn_down.empty:
-        chart.caption("No requests in the last 28 days: no error budget to burn.")
-    else:
-        figure = burn_down_figure(health.burn_down, health.targets.availability,
-                                  health.thresholds["operate.error_budget_remaining"])  # fmt: skip
-        chart.plotly_chart(figure, config=_NO_PLOTLY_BAR)
-
-
-def _span(hours: float) -> str:
-    if hours < 1:
-        return f"{hours * 60:.0f} min"
-    return f"{hours / 24:.0f} d" if hours >= 24 else f"{hours:.0f} h"
-
-
-def _rate(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate:.2f}×"
 
 
 def _dora_table(metrics: DoraMetrics) -> pd.DataFrame:

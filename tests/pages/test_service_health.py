@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
+from app.health.slo_edits import save_slo, slo_history
+from app.health.slo_store import DEFAULT_SLO, slos_for
 from app.health.threshold_edits import change_history
-from tests.pages.conftest import run_app
+from tests.pages.conftest import ENTRY, metric_values, run_app, shown
+from tests.pages.test_thresholds import AUTH
 
 PAGE = "app_pages/service_health.py"
 
@@ -115,3 +119,80 @@ def test_slo_control_moves_the_burn_down_thresholds(seeded_engine: Engine) -> No
     app.button(key=f"{key}_save").click().run()
     assert not app.exception
     assert _dashed_lines(_figure_with_title(app, "Error budget burn-down")) == [40.0, 60.0]
+
+
+# --- the SLO editor --------------------------------------------------------------------
+
+EDITOR = "service_health_slo_editor"
+AVAILABILITY = f"{EDITOR}_availability"
+
+
+def test_slo_editor_saves_audits_and_the_page_reads_the_new_slo(seeded_engine: Engine) -> None:
+    app = open_page({"system": "checkout-api"})
+    assert app.number_input(key=f"{AVAILABILITY}_target").value == 99.9  # the default SLO
+    budget = metric_values(app)["Error budget left"]
+    app.number_input(key=f"{AVAILABILITY}_target").set_value(99.0)
+    app.selectbox(key=f"{AVAILABILITY}_period").select(7)
+    app.text_input(key=f"{AVAILABILITY}_reason").input("looser, weekly").run()
+    app.button(key=f"{AVAILABILITY}_save").click().run()
+    assert not app.exception
+    (change,) = slo_history(seeded_engine)
+    assert (change.system, change.slo, change.reason) == (
+        "checkout-api", "availability", "looser, weekly",
+    )  # fmt: skip
+    assert change.new == "99 % of requests without error over 7 days, gate 100 events"
+    # The page reloaded from the store: the caption, the headline and the factors follow.
+    text = shown(_text(app))
+    assert "99 % of requests without error over 7 days" in text
+    assert metric_values(app)["Error budget left"] != budget
+    (burn,) = [d.value for d in app.dataframe if "Burn-rate factor" in d.value.columns]
+    factors = list(burn["Burn-rate factor"])
+    assert factors[0].startswith("3.36×")
+
+
+def test_slo_editor_tells_the_loser_the_current_slo(seeded_engine: Engine) -> None:
+    app = open_page({"system": "checkout-api"})
+    app.number_input(key=f"{AVAILABILITY}_target").set_value(99.5).run()
+    # meanwhile, someone else saves the same SLO
+    save_slo(seeded_engine, replace(DEFAULT_SLO, system="checkout-api", target=0.98), 0,
+             "bob", "editor")  # fmt: skip
+    app.button(key=f"{AVAILABILITY}_save").click().run()
+    assert not app.exception
+    errors = [shown(e.value) for e in app.error]
+    assert any("changed by someone else" in e and "it is now 98 %" in e for e in errors), errors
+    assert [c.changed_by for c in slo_history(seeded_engine)] == ["bob"]
+
+
+def test_slo_editor_adds_a_latency_slo(seeded_engine: Engine) -> None:
+    app = open_page({"system": "checkout-api"})
+    app.selectbox(key=f"{EDITOR}_pick").select("➕ New SLO").run()
+    new = f"{EDITOR}_new"
+    app.text_input(key=f"{new}_name").input("fast checkout")
+    app.selectbox(key=f"{new}_sli").select("latency").run()
+    app.number_input(key=f"{new}_bound").set_value(250.0)
+    app.number_input(key=f"{new}_target").set_value(99.0).run()
+    app.button(key=f"{new}_save").click().run()
+    assert not app.exception
+    assert [s.name for s in slos_for(seeded_engine, "checkout-api")] == ["fast checkout"]
+    assert any("interpolated from each interval's p50/p95/p99" in c.value for c in app.caption)
+
+
+def test_slo_editor_validates(seeded_engine: Engine) -> None:
+    app = open_page({"system": "checkout-api"})
+    app.number_input(key=f"{AVAILABILITY}_target").set_value(100.0).run()
+    assert any("strictly between 0 and 1" in e.value for e in app.error)
+    assert app.button(key=f"{AVAILABILITY}_save").disabled
+
+
+def test_a_viewer_sees_slos_but_no_editor(seeded_engine: Engine) -> None:
+    app = AppTest.from_file(ENTRY, default_timeout=60)
+    app.query_params["system"] = "checkout-api"
+    app.secrets.update(AUTH)
+    app.user = {"email": "vic@other.org", "is_logged_in": True}
+    app.switch_page(PAGE)
+    app.run()
+    assert not app.exception
+    assert not [w for w in app.number_input if (w.key or "").startswith(EDITOR)]
+    assert not [b for b in app.button if (b.key or "").startswith(EDITOR)]
+    assert any("only editors change SLOs" in c.value for c in app.caption)
+    assert "99.9 % of requests without error over 28 days" in shown(_text(app))

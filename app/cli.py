@@ -8,9 +8,7 @@ commands so that ``tandem --help`` stays instant.
 from __future__ import annotations
 
 import errno
-import json
 import logging
-import math
 import os
 import sys
 from datetime import datetime
@@ -20,6 +18,7 @@ from typing import Any, NoReturn
 import click
 
 from app.cli_options import checked_system
+from app.cli_output import json_text
 
 EXIT_OK, EXIT_FOUND, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -88,21 +87,6 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
         return parse_instant(value, name)
     except ValueError as error:
         raise BadInput(str(error)) from None
-
-
-def json_text(data: Any) -> str:
-    """Strict JSON (RFC 8259): a non-finite number (NaN, ±inf) is written as null."""
-    return json.dumps(_finite(data), indent=2, allow_nan=False)
-
-
-def _finite(data: Any) -> Any:
-    if isinstance(data, float):
-        return data if math.isfinite(data) else None
-    if isinstance(data, dict):
-        return {key: _finite(value) for key, value in data.items()}
-    if isinstance(data, list | tuple):
-        return [_finite(value) for value in data]
-    return data
 
 
 @click.group(cls=TandemGroup)

@@ -7,11 +7,12 @@ DESIGN.md: 0 success (drift or not), 2 bad input or usage.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
+
+from app.cli_output import json_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,14 +80,6 @@ def _column_kinds(column_types: Path | None, categorical: str | None) -> dict[st
             'to "numerical" or "categorical"'
         )
     return kinds
-
-
-def _json_ready(report: DriftReport) -> dict[str, Any]:
-    out = report.to_dict()
-    for column in out["columns"]:
-        if math.isnan(column["score"]):
-            column["score"] = None  # JSON has no NaN
-    return out
 
 
 def _table(report: DriftReport) -> str:
@@ -204,7 +197,7 @@ def drift(
     for skipped in report.skipped:
         click.echo(f"note: column {skipped.column!r} not tested ({skipped.reason})", err=True)
     if fmt == "json":
-        click.echo(json.dumps(_json_ready(report), indent=2))
+        click.echo(json_text(report.to_dict()))  # a NaN score (no data) is null
     else:
         click.echo(_table(report))
     if html_path is not None:

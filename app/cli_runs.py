@@ -5,11 +5,10 @@ Registered in ``app/cli.py`` with ``cli.add_command(runs)``.
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from app.cli_options import checked_system
+from app.cli_output import json_text
 
 
 @click.group()
@@ -29,7 +28,7 @@ def list_command(system: str | None, experiment: str | None, fmt: str) -> None:
     ensure_current()
     found = list_runs(system=system, experiment=experiment)
     if fmt == "json":
-        click.echo(json.dumps([run.to_dict() for run in found], indent=2))
+        click.echo(json_text([run.to_dict() for run in found]))
     elif found:
         click.echo(runs_table(found))
     else:

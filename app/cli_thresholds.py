@@ -11,7 +11,6 @@ bad input (an unknown system, or a database without systems).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from app.cli_options import checked_system
+from app.cli_output import json_text
 
 if TYPE_CHECKING:
     from app.health import StatusReport
@@ -92,7 +92,7 @@ def list_thresholds(system: str | None, fmt: str) -> None:
         rows = [_spec_dict(s, "") for s in thresholds_at(engine, "")]
         rows += [_spec_dict(s, s.scope or "") for s in all_overrides(engine) if s.scope]
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json_text(rows))
         return
     header = ("SCOPE", "SIGNAL", "DIRECTION", "WARN", "CRITICAL", "UNIT", "SOURCE")
     click.echo(

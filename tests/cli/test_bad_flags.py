@@ -184,3 +184,65 @@ def test_commands_refuse_a_blank_system(
     before = row_counts(sqlite_engine)
     _refused([*command, "--system", system], "--system")
     assert row_counts(sqlite_engine) == before
+
+
+RUNS = (
+    "system,run_id,experiment,started_at,finished_at,status,code_commit,train_dataset,"
+    "eval_dataset,trigger,metric.test_auc,metric.test_f1\n"
+    "checkout,r1,exp,2026-06-14T09:47:11Z,2026-06-14T09:57:03Z,FINISHED,,,,,0.91,0.5\n"
+)
+
+
+def _json_of(args: list[str]) -> object:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return strict_json(result.stdout)
+
+
+def test_runs_list_json_is_strict_with_non_finite_stored_metrics(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Stored before validation, or by a writer that allows them (MLflow logs NaN and inf)."""
+    path = tmp_path / "runs.csv"
+    path.write_text(RUNS)
+    assert CliRunner().invoke(cli, ["ingest", "runs", str(path)]).exit_code == 0
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE run_metrics SET value = :inf WHERE key = 'test_auc'"), {"inf": math.inf}
+        )
+    (run,) = _json_of(["runs", "list", "--format", "json"])  # type: ignore[misc]
+    assert run["metrics"] == {"test_auc": None, "test_f1": 0.5}
+
+
+def test_thresholds_list_json_is_strict_with_non_finite_stored_bounds(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "health.csv"
+    path.write_text(HEALTH)
+    assert CliRunner().invoke(cli, ["ingest", "health", str(path)]).exit_code == 0
+    assert CliRunner().invoke(cli, [*THRESHOLD_SET, "--system", "checkout"]).exit_code == 0
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE thresholds SET critical = :inf"), {"inf": -math.inf})
+    for args in ([], ["--system", "checkout"]):
+        rows = _json_of(["thresholds", "list", "--format", "json", *args])
+        assert isinstance(rows, list)
+        (row,) = [r for r in rows if r["signal"] == "ci.pass_rate" and r["source"] == "system"]
+        assert (row["warn"], row["critical"]) == (0.5, None)
+
+
+def test_drift_json_is_strict_and_keeps_the_finite_numbers(tmp_path: Path) -> None:
+    """Only the non-finite values change: the scores stay exactly as computed."""
+    reference, current = tmp_path / "reference.csv", tmp_path / "current.csv"
+    reference.write_text("x,y\n" + "".join(f"{i * 0.37:.2f},{i * 1.1:.1f}\n" for i in range(60)))
+    current.write_text("x,y\n" + "".join(f"{i * 0.41:.2f},{i * 1.1:.1f}\n" for i in range(60)))
+    args = ["drift", "--reference", str(reference), "--current", str(current), "--format", "json"]
+    args += ["--method", "wasserstein"]
+    plain = _json_of(args)
+    unbounded = _json_of([*args, "--threshold", "inf"])
+    assert isinstance(plain, dict)
+    assert isinstance(unbounded, dict)
+    assert [c["threshold"] for c in unbounded["columns"]] == [None, None]
+    assert [c["drifted"] for c in unbounded["columns"]] == [False, False]
+    scores = [c["score"] for c in plain["columns"]]
+    assert [c["score"] for c in unbounded["columns"]] == scores
+    assert all(math.isfinite(score) for score in scores)

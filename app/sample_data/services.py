@@ -215,9 +215,12 @@ def build_deployments(
     """Service and model deployments; a model deployment's commit and commit time are its
     training run's code commit and finish time, so model lead time = training -> deploy."""
     rows: list[dict[str, object]] = []
+    incidents = incident_ids()
+    hotfixes = {(d.system, d.tag): d.answers for d in SERVICE_DEPLOYS if d.answers}
     for system in SYSTEMS:
         major, minor = DELIVERY[system].version_base
         for i, plan in enumerate(plans[system]):
+            answers = hotfixes.get((system, plan.tag), 0)
             rows.append(
                 {
                     "system": system,
@@ -229,6 +232,8 @@ def build_deployments(
                     "environment": "production",
                     "status": plan.status,
                     "model_version": None,
+                    "unplanned": "true" if answers else "",
+                    "incident_id": incidents[(system, answers)] if answers else "",
                     "_tag": plan.tag,
                 }
             )
@@ -247,6 +252,8 @@ def build_deployments(
                 "environment": deploy.environment,
                 "status": deploy.status,
                 "model_version": deploy.version,
+                "unplanned": "true" if deploy.answers else "",
+                "incident_id": incidents[(deploy.system, deploy.answers)] if deploy.answers else "",
                 "_tag": deploy.tag,
             }
         )
@@ -267,15 +274,22 @@ def build_deployments(
     return frame
 
 
+def incident_ids() -> dict[tuple[str, int], str]:
+    """Each story incident's id by (system, opened_at): numbered in opening order."""
+    ordered = sorted(INCIDENTS, key=lambda p: p.opened_at)
+    return {(p.system, p.opened_at): f"INC-{INCIDENT_ID_BASE + i}" for i, p in enumerate(ordered)}
+
+
 def build_incidents(deployments: pd.DataFrame) -> pd.DataFrame:
     """The story's incidents in opening order, linked to deployments by story tag."""
     tagged = deployments[deployments["_tag"] != ""].set_index(["system", "_tag"])["deployment_id"]
+    ids = incident_ids()
     rows = []
-    for i, plan in enumerate(sorted(INCIDENTS, key=lambda p: p.opened_at)):
+    for plan in sorted(INCIDENTS, key=lambda p: p.opened_at):
         rows.append(
             {
                 "system": plan.system,
-                "incident_id": f"INC-{INCIDENT_ID_BASE + i}",
+                "incident_id": ids[(plan.system, plan.opened_at)],
                 "severity": plan.severity,
                 "opened_at": plan.opened_at,
                 "resolved_at": plan.resolved_at,

@@ -47,6 +47,7 @@ HOLDOUT_ROWS = 20000
 # --- fraud-scoring: drift episode 1, upstream ETL change (days 30-36) -----------------------------
 ETL_BREAK_AT = at(30, 3, 0)  # upstream ETL change lands; rows are corrupted from here ...
 ETL_FIX_AT = at(36, 15, 30)  # ... until the service deploy "fix: restore merchant_risk join"
+ETL_INCIDENT_AT = at(31, 8, 15)  # the incident that fix answers (an unplanned deployment)
 ETL_MISSING_SHARE = 0.42  # share of rows via the changed ETL path: no merchant_risk, metres
 BASELINE_MISSING_SHARE = 0.01  # new merchants without a risk score, always
 ETL_DISTANCE_FACTOR = 1000.0  # distance_km arrives in metres on those rows
@@ -125,6 +126,9 @@ CAMPAIGNS = (
     Campaign(DEMAND, 2, at(21, 13, 30), "schedule", 2, "champion", 0.18, siblings=2, killed=1),
 )
 # fmt: on
+# Incidents that unplanned deployments answer (the hotfixes of DORA's deployment rework rate).
+FRAUD_V4_INCIDENT_AT = at(75, 13, 20)  # fraud-model v4 badly calibrated -> v3 restored
+CHECKOUT_SEV1_AT = at(86, 15, 5)  # checkout regression after "bad-release" -> "attempted-fix"
 INITIAL_SERVING = {FRAUD: 1, DEMAND: 1}  # deployed before the window; no deployment row
 
 
@@ -138,6 +142,7 @@ class ModelDeploy:
     deployed_at: int
     status: str = "success"
     tag: str = ""
+    answers: int = 0  # opened_at of the incident an unplanned deployment answers (a hotfix)
 
 
 # fmt: off
@@ -148,7 +153,8 @@ MODEL_DEPLOYS = (
     ModelDeploy(FRAUD, 3, "production", at(62, 11, 0)),
     ModelDeploy(FRAUD, 4, "staging", at(74, 15, 0)),
     ModelDeploy(FRAUD, 4, "production", at(75, 8, 0), "rolled_back", tag="fraud-v4"),
-    ModelDeploy(FRAUD, 3, "production", at(76, 2, 0), tag="fraud-v3-restore"),
+    ModelDeploy(FRAUD, 3, "production", at(76, 2, 0), tag="fraud-v3-restore",
+                answers=FRAUD_V4_INCIDENT_AT),
     ModelDeploy(DEMAND, 2, "staging", at(22, 9, 0)),
     ModelDeploy(DEMAND, 2, "production", at(22, 14, 0)),
 )
@@ -164,14 +170,18 @@ class ServiceDeploy:
     deployed_at: int
     lead_hours: float
     status: str = "success"
+    answers: int = 0  # opened_at of the incident an unplanned deployment answers (a hotfix)
 
 
 SERVICE_DEPLOYS = (
-    ServiceDeploy(FRAUD, "etl-fix", ETL_FIX_AT, 3.0),  # "fix: restore merchant_risk join"
+    # "fix: restore merchant_risk join"
+    ServiceDeploy(FRAUD, "etl-fix", ETL_FIX_AT, 3.0, answers=ETL_INCIDENT_AT),
     ServiceDeploy(CHECKOUT, "checkout-day12", at(12, 12, 50), 4.0),
     ServiceDeploy(CHECKOUT, "checkout-day51", at(51, 10, 5), 2.5),
     ServiceDeploy(CHECKOUT, "bad-release", at(86, 13, 40), 6.0),  # succeeds, breaks checkout
-    ServiceDeploy(CHECKOUT, "attempted-fix", at(87, 11, 0), 1.5, "rolled_back"),
+    ServiceDeploy(
+        CHECKOUT, "attempted-fix", at(87, 11, 0), 1.5, "rolled_back", answers=CHECKOUT_SEV1_AT
+    ),
 )
 DEPLOY_FREEZE = {CHECKOUT: (at(86, 13, 40), END)}  # no routine deploys while the sev1 is open
 
@@ -223,7 +233,7 @@ INCIDENTS = (
     IncidentPlan(FRAUD, "sev3", at(19, 9, 40), at(19, 11, 25), "infra",
                  "Elevated 5xx from fraud-scoring pods after node pool upgrade",
                  effects=(HealthEffect(0.03, 2.0),)),
-    IncidentPlan(FRAUD, "sev2", at(31, 8, 15), at(36, 17, 10), "data",
+    IncidentPlan(FRAUD, "sev2", ETL_INCIDENT_AT, at(36, 17, 10), "data",
                  "merchant_risk missing and distance_km in metres after upstream ETL change"),
     IncidentPlan(CHECKOUT, "sev2", at(33, 19, 20), at(33, 23, 40), "infra",
                  "Database connection pool exhaustion on checkout-db",
@@ -239,11 +249,11 @@ INCIDENTS = (
     IncidentPlan(CHECKOUT, "sev2", at(68, 16, 0), at(68, 21, 50), "unknown",
                  "Intermittent timeouts to payment provider",
                  effects=(HealthEffect(0.015, 2.5),)),
-    IncidentPlan(FRAUD, "sev2", at(75, 13, 20), at(76, 2, 30), "model",
+    IncidentPlan(FRAUD, "sev2", FRAUD_V4_INCIDENT_AT, at(76, 2, 30), "model",
                  "fraud-model v4 scores badly calibrated: alert rate tripled, precision collapsed",
                  "fraud-v4"),
     # still open at the end: hours-long error/latency episodes whenever load is high
-    IncidentPlan(CHECKOUT, "sev1", at(86, 15, 5), None, "code",
+    IncidentPlan(CHECKOUT, "sev1", CHECKOUT_SEV1_AT, None, "code",
                  "Checkout error rate and p95 latency regression after release", "bad-release",
                  (HealthEffect(0.009, 1.6, start=at(86, 13, 40)),
                   HealthEffect(0.04, 4.8, cpu=0.9, min_load=0.55, start=at(86, 13, 40)),

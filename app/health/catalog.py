@@ -105,7 +105,8 @@ SIGNALS: Final[tuple[SignalDef, ...]] = (
        "Request-weighted mean of the interval p95 latencies."),
     _s("operate.error_budget_remaining", "devops", "operate", "Error budget remaining", "ratio",
        HIGHER, 0.25, 0.0,
-       "Share of the 28-day availability SLO's error budget not yet spent."),
+       "Share of the system's availability SLO's error budget not yet spent over the SLO's "
+       "period (`tandem slo list`; 28 days unless set). Read from the SLO, never a threshold."),
     _s("recover.time_to_restore_h", "devops", "recover", "Time to restore", "h", LOWER, 4, 24,
        "Median open-to-resolved time of incidents resolved in the window, whatever caused them "
        "(incident MTTR; DORA's recovery metric is now failed deployment recovery time)."),

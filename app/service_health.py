@@ -98,6 +98,10 @@ class ServiceHealth:
     def burn(self) -> list[BurnRateRow]:
         return self.primary.burn
 
+    @property
+    def burn_down(self) -> pd.DataFrame:
+        return self.primary.burn_down
+
 
 def service_health(engine: Engine | None, system: str, window: Window) -> ServiceHealth:
     """The page's data for ``system`` over ``window``; ``LookupError`` for an unknown name."""

@@ -128,7 +128,11 @@ def list_thresholds(system: str | None, fmt: str) -> None:
 def set_threshold(
     signal: str, warn: float | None, critical: float | None, system: str | None, reason: str
 ) -> None:
-    """Set SIGNAL's bounds (validated and audited, as in the Thresholds page)."""
+    """Set SIGNAL's bounds (validated and audited, as in the Thresholds page).
+
+    A key renamed to DORA's name in this release is still accepted (see README).
+    """
+    from app.health.catalog import canonical_key
     from app.health.threshold_edits import (
         EDITOR,
         ConcurrentEditError,
@@ -145,6 +149,7 @@ def set_threshold(
     ensure_current()
     engine = get_engine()
     scope = "" if system is None else system
+    signal = canonical_key(signal)
     current = {s.signal: s for s in thresholds_at(engine, scope)}
     if signal not in current:
         raise BadThresholdInput(f"unknown signal {signal!r} (see `tandem thresholds list`)")

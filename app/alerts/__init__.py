@@ -3,17 +3,16 @@
 ``exporter`` serves every signal's value, status and bounds as gauges
 (``tandem exporter``); ``rules`` writes the Prometheus rules that alert on
 them, plus Sloth-style SLO rules for systems whose health comes from
-Prometheus (``tandem alert-rules``); ``objectives`` is where both read the
-SLOs from.
+Prometheus (``tandem alert-rules``); ``objectives`` is where the rules read
+the SLO objects (``app.health.slo_store``) and their burn-rate windows from.
 """
 
 from app.alerts.exporter import CACHE_SECONDS, ReportCache, StatusCollector, serve
-from app.alerts.objectives import Objective, burn_windows, objectives
+from app.alerts.objectives import burn_windows, objectives
 from app.alerts.rules import PrometheusSource, alert_rules, render_rules
 
 __all__ = [
     "CACHE_SECONDS",
-    "Objective",
     "PrometheusSource",
     "ReportCache",
     "StatusCollector",

@@ -1,16 +1,13 @@
-"""The SLOs the alert rules are derived from, and their burn-rate windows.
+"""The SLOs the alert rules are derived from, and their burn-rate windows as PromQL durations.
 
-:func:`objectives` is the one place ``tandem alert-rules`` reads SLOs from.
-Until the SLO objects of issue 15 (``app.health.slo`` and the ``slos``
-table) are in place it reads the implicit SLO Tandem had: availability, the
-``operate.availability`` warn bound as the target, over 28 days.
-
-Burn-rate windows follow the Google SRE workbook's budget shares (chapter 5,
-Table 5-8): 2 % of the budget in 1 h (short window 5 min), 5 % in 6 h
-(30 min), 10 % in 3 days (6 h). The factor is scaled to the SLO's period,
-``factor = share * period_hours / long_hours``, so a 7-day SLO pages after
-2 % of *its* budget (factor 3.36) rather than after 8.6 % (the 30-day 14.4,
-elastic/kibana#170830); the workbook's 14.4 / 6 / 1 are the 30-day case.
+The SLOs are the SLO objects of ``app.health.slo_store`` (``all_slos``: every
+system's, the built-in default for a system without any); the windows and
+factors are ``app.health.slo.burn_alerts``, the same the Service health page
+shows: the Google SRE workbook's budget shares (2 % of the budget in 1 h with
+a 5-minute short window, 5 % in 6 h / 30 min, 10 % in 3 days / 6 h), the
+factor scaled to the SLO's period, ``factor = share * period_hours /
+long_hours``. So a 7-day SLO pages after 2 % of *its* budget (factor 3.36)
+rather than after 8.6 % (the 30-day 14.4, elastic/kibana#170830).
 """
 
 from __future__ import annotations
@@ -18,37 +15,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from app.health.slo_store import DEFAULT_MIN_EVENTS, SloSpec
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-DEFAULT_PERIOD_DAYS = 28
-# Low-traffic gate: a burn-rate alert needs this many requests in its long window
-# (pyrra-dev/pyrra#1259: a handful of errors must not page a quiet service).
-DEFAULT_MIN_EVENTS = 100
+__all__ = ["DEFAULT_MIN_EVENTS", "BurnWindow", "SloSpec", "burn_windows", "objectives"]
 
-
-@dataclass(frozen=True)
-class Objective:
-    """One SLO of one system, as the rules need it."""
-
-    system: str
-    name: str
-    sli: str  # availability | latency
-    target: float
-    period_days: int
-    min_events: int = DEFAULT_MIN_EVENTS
-    latency_bound_ms: float | None = None
-
-    @property
-    def error_budget(self) -> float:
-        return 1 - self.target
+_SEVERITY = {"page": "critical", "ticket": "warning"}
 
 
 @dataclass(frozen=True)
 class BurnWindow:
     """One multiwindow burn-rate alert: long and short window, budget share, factor."""
 
-    name: str
+    name: str  # FastBurn1h, FastBurn6h, SlowBurn3d
     severity: str  # critical (page) | warning (ticket)
     long_seconds: int
     short_seconds: int
@@ -64,25 +45,29 @@ class BurnWindow:
         return duration(self.short_seconds)
 
 
-# (name, severity, long window, short window, budget share): the workbook's Table 5-8.
-_WORKBOOK = (
-    ("FastBurn1h", "critical", 3600, 300, 0.02),
-    ("FastBurn6h", "critical", 6 * 3600, 1800, 0.05),
-    ("SlowBurn3d", "warning", 3 * 86400, 6 * 3600, 0.10),
-)
-
-
 def burn_windows(period_days: int) -> tuple[BurnWindow, ...]:
-    """The three alerts of an SLO over ``period_days``, factors scaled to that period.
+    """``burn_alerts(period_days)`` with Prometheus durations and alert severities.
 
     For 30 days: 0.02 * 720 / 1 = 14.4, 0.05 * 720 / 6 = 6, 0.10 * 720 / 72 = 1.
     For 7 days: 0.02 * 168 / 1 = 3.36, 0.05 * 168 / 6 = 1.4, 0.10 * 168 / 72 = 0.233.
     """
-    period_hours = period_days * 24.0
-    return tuple(
-        BurnWindow(name, severity, long, short, share, share * period_hours / (long / 3600))
-        for name, severity, long, short, share in _WORKBOOK
-    )
+    from app.health.slo import burn_alerts
+
+    windows = []
+    for alert in burn_alerts(period_days):
+        long, short = round(alert.long_hours * 3600), round(alert.short_hours * 3600)
+        speed = "FastBurn" if alert.severity == "page" else "SlowBurn"
+        windows.append(
+            BurnWindow(
+                f"{speed}{duration(long)}",
+                _SEVERITY[alert.severity],
+                long,
+                short,
+                alert.budget_share,
+                alert.factor,
+            )
+        )
+    return tuple(windows)
 
 
 def duration(seconds: int) -> str:
@@ -93,20 +78,9 @@ def duration(seconds: int) -> str:
     return f"{seconds}s"
 
 
-def objectives(engine: Engine | None = None) -> list[Objective]:
-    """Every system's SLOs, by system name.
-
-    Reads the implicit SLO (``operate.availability``'s warn bound, 28 days)
-    until SLO objects exist in the store.
-    """
-    from app.health.threshold_edits import thresholds_at
+def objectives(engine: Engine | None = None) -> list[SloSpec]:
+    """Every system's SLOs, by system name (``slo_store.all_slos``)."""
+    from app.health.slo_store import all_slos
     from app.store.db import get_engine
-    from app.store.queries import system_names
 
-    engine = engine or get_engine()
-    result = []
-    for system in system_names(engine):
-        bounds = {spec.signal: spec for spec in thresholds_at(engine, system)}
-        target = bounds["operate.availability"].warn
-        result.append(Objective(system, "availability", "availability", target, 28))
-    return result
+    return all_slos(engine or get_engine())

@@ -36,8 +36,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.alerts.objectives import Objective, burn_windows, duration
+from app.alerts.objectives import burn_windows, duration
 from app.health.catalog import SIGNALS, SignalDef
+from app.health.slo_store import SloSpec
 
 DEFAULT_FOR = "5m"
 DEFAULT_BASE_URL = "http://127.0.0.1:8501"
@@ -131,7 +132,7 @@ def signal_rules(for_: str = DEFAULT_FOR, base_url: str = DEFAULT_BASE_URL) -> l
     return rules
 
 
-def _slo_id(objective: Objective) -> str:
+def _slo_id(objective: SloSpec) -> str:
     return f"{objective.system}-{objective.name}"
 
 
@@ -139,7 +140,7 @@ def _query(queries: Mapping[str, str], key: str, window: str) -> str:
     return queries[key].replace("{step}", window)
 
 
-def slo_groups(source: PrometheusSource, objective: Objective) -> list[dict[str, Any]]:
+def slo_groups(source: PrometheusSource, objective: SloSpec) -> list[dict[str, Any]]:
     """Sloth-style SLI recordings, SLO metadata and burn-rate alerts of one SLO."""
     from app.ingest.prometheus import DEFAULT_QUERIES
 
@@ -183,7 +184,7 @@ def slo_groups(source: PrometheusSource, objective: Objective) -> list[dict[str,
             "labels": labels | {"sloth_window": period},
         }
     )
-    budget = f"{objective.error_budget:.12g}"  # 1 - 0.999 without its float noise
+    budget = f"{1 - objective.target:.12g}"  # 1 - 0.999 without its float noise
     metadata = [
         ("slo:objective:ratio", f"vector({objective.target!r})"),
         ("slo:error_budget:ratio", f"vector({budget})"),
@@ -240,7 +241,7 @@ def slo_groups(source: PrometheusSource, objective: Objective) -> list[dict[str,
 
 
 def alert_rules(
-    objectives: Iterable[Objective] = (),
+    objectives: Iterable[SloSpec] = (),
     sources: Sequence[PrometheusSource] = (),
     for_: str = DEFAULT_FOR,
     base_url: str = DEFAULT_BASE_URL,

@@ -55,7 +55,7 @@ def test_page_lists_every_signal_on_an_empty_database(sqlite_engine: Engine) -> 
     assert not app.exception
     assert app.title[0].value == "Thresholds"
     frame = app.data_editor[0].value
-    assert len(frame) == 27
+    assert len(frame) == 31
     assert list(frame.columns[:6]) == ["Signal", "Name", "Direction", "Warn", "Critical", "Unit"]
     assert "No systems yet" in _texts(app)
     assert "No threshold has been changed yet" in _texts(app)
@@ -139,7 +139,7 @@ def test_viewer_sees_thresholds_but_no_save_or_revert(seeded_engine: Engine) -> 
     app = open_page(secrets=AUTH, user=user)
     assert not app.exception
     assert len(app.data_editor) == 0
-    assert len(app.dataframe[0].value) == 27
+    assert len(app.dataframe[0].value) == 31
     assert "viewer" in _texts(app)
     keys = {b.key for b in app.button}
     assert not keys & {"threshold_save", "threshold_revert"}

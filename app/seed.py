@@ -193,7 +193,8 @@ def _pending(
     """The manifest's entries whose file (kind and content) no ingest has logged yet."""
     from app.ingest.importers import file_sha256
 
-    logged = set(session.execute(select(IngestRecord.kind, IngestRecord.content_hash)).tuples())
+    query = select(IngestRecord.kind, IngestRecord.content_hash)
+    logged = {(kind, content_hash) for kind, content_hash in session.execute(query)}
     return [
         entry
         for entry in entries

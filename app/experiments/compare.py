@@ -75,7 +75,7 @@ def run_names(session: Session, run_ids: Sequence[str]) -> dict[str, str]:
         .join(RunTag, RunTag.run_pk == TrainingRun.id)
         .where(TrainingRun.run_id.in_(list(run_ids)), RunTag.key == RUN_NAME_TAG)
     )
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())
 
 
 def run_labels_of(engine: Engine, run_ids: Sequence[str]) -> dict[str, str]:

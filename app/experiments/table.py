@@ -160,7 +160,7 @@ def _names(session: Session, run_pks: list[int]) -> dict[int, str]:
             RunTag.run_pk.in_(run_pks), RunTag.key == RUN_NAME_TAG
         )
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def _final_metrics(

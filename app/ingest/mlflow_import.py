@@ -22,6 +22,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from app.ingest.mlflow_checks import check_snapshot
 from app.ingest.mlflow_read import MlflowSnapshot, read_mlflow
 from app.ingest.rows import changed, read_existing
 from app.store.db import get_engine, session_scope

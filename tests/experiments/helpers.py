@@ -11,7 +11,7 @@ from app.store.models import RunTag, TrainingRun
 def tag_runs(engine: Engine, tags: dict[str, dict[str, str]]) -> None:
     """Store ``{run_id: {key: value}}`` as the runs' tags."""
     with session_scope(engine) as session:
-        pks = dict(session.execute(select(TrainingRun.run_id, TrainingRun.id)).tuples().all())
+        pks = dict(session.execute(select(TrainingRun.run_id, TrainingRun.id)).all())
         rows = [
             {"run_pk": pks[run_id], "key": key, "value": value}
             for run_id, values in tags.items()

@@ -198,7 +198,7 @@ def test_tags_are_stored_and_a_changed_tag_updates(mlflow_store: str, engine: En
                 .join(TrainingRun, TrainingRun.id == RunTag.run_pk)
                 .where(TrainingRun.run_id == run_id)
             )
-            return dict(session.execute(query).tuples().all())
+            return dict(session.execute(query).all())
 
     client = client_for(mlflow_store)
     run = client.search_runs([client.get_experiment_by_name(EXPERIMENTS[0]).experiment_id])[0]

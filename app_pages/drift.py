@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.drift import apply_family_thresholds, views
+from app.drift import apply_family_thresholds
+from app.production import read_drift as views
 from app.production.read import PREDICTION
 from app.ui import drift as ui
 from app.ui.data import data_key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.performance import views
+from app.health import performance as views
 from app.ui import drift as drift_ui
 from app.ui import performance as ui
 from app.ui.data import data_key

@@ -145,8 +145,8 @@ def main() -> None:
     assert not warm_up.exception, warm_up.exception
     session = [_first_render_in_new_session() for _ in range(args.repeats)]
 
-    import app.drift.views as views
     import app.production.drift as store
+    import app.production.read_drift as views
     import app.ui.drift as ui
 
     calls = {"compute_drift": 0, "drift_matrix": 0}

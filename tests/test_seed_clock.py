@@ -23,8 +23,8 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, select
 
 from app.cli import cli
+from app.health import performance as views
 from app.health.thresholds import default_thresholds
-from app.performance import views
 from app.store.models import ProductionWindow, System
 
 RATIO = default_thresholds()["monitor.performance_ratio"]  # warn 0.95, critical 0.9

@@ -16,10 +16,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app.drift import views
 from app.drift.html_report import evidently_html
 from app.health.status import Status, evaluate
 from app.health.thresholds import ThresholdSpec
+from app.production import read_drift as views
 from app.production.read import drift_share
 from app.production.stored import drift_matrix
 from app.store.db import get_engine

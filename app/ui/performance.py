@@ -2,7 +2,7 @@
 
 Loaders are keyed on (database, data version, system): an ingest or a
 threshold save bumps the data version. Moving the band (a threshold edit) only
-re-runs :func:`app.performance.views.metric_series` on cached results.
+re-runs :func:`app.health.performance.metric_series` on cached results.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from app.drift.views import read_window
+from app.health import performance as views
 from app.health.champion import lower_is_better
 from app.health.thresholds import ThresholdSpec
-from app.performance import views
+from app.production.read_drift import read_window
 from app.store.db import get_engine
 from app.ui.charts import CRITICAL, WARN, as_x
 from app.ui.data import DataKey

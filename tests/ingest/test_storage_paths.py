@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, update
 
-from app.drift.views import read_window
+from app.health.performance import confusion_matrix, load
 from app.ingest import IngestError, ingest_file
-from app.performance.views import confusion_matrix, load
+from app.production.read_drift import read_window
 from app.store.models import ProductionWindow
 from tests.ingest.helpers import stored
 from tests.ingest.processes import missing, orphans, rows, write

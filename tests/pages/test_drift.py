@@ -7,10 +7,10 @@ import json
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
-from app.drift import views
 from app.health.status import evaluate
 from app.health.threshold_edits import change_history
 from app.health.thresholds import effective_thresholds
+from app.production import read_drift as views
 from app.production.read import window_drift
 from app.production.stored import drift_matrix
 from app.store.db import session_scope

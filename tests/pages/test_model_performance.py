@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from app.performance import views
+from app.health import performance as views
 from tests.pages.conftest import metric_values, run_app
 
 PAGE = "app_pages/model_performance.py"

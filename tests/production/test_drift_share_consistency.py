@@ -9,13 +9,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from app.drift import apply_family_thresholds, views
+from app.drift import apply_family_thresholds
 from app.health.report import build_status
 from app.health.status import evaluate
 from app.health.thresholds import effective_thresholds
 from app.health.what_if import signal_series
 from app.health.window import Window
 from app.lineage.version_diff import version_diff
+from app.production import read_drift as views
 from app.production.read import WindowDrift, window_drift
 from app.production.stored import drift_matrix
 from app.store.db import session_scope

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from app.drift import views as drift_views
+from app.health import performance as performance_views
 from app.health.threshold_edits import thresholds_at
 from app.health.thresholds import default_thresholds, effective_thresholds_for
 from app.lineage.version_diff import version_diff
-from app.performance import views as performance_views
+from app.production import read_drift as drift_views
 from app.production.read import drift_share, version_drift_share, window_drift
 from app.store.db import session_scope
 from app.store.models import DriftResult, ModelVersion, ProductionWindow, System, Threshold

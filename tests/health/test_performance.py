@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from app.health import performance as views
 from app.health.status import Status, evaluate
 from app.health.thresholds import default_thresholds
-from app.performance import views
 
 RATIO = default_thresholds()["monitor.performance_ratio"]  # warn 0.95, critical 0.9
 GAP = default_thresholds()["monitor.segment_gap"]  # warn 0.05, critical 0.10

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from app.drift.views import drift_share_by_window
+from app.production.read_drift import drift_share_by_window
 
 
 def _rows(window_id: int, day: str, version: int, drifted: dict[str, bool]) -> list[dict]:

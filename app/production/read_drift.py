@@ -1,6 +1,8 @@
-"""What the Drift page shows, as plain data: windows to pick, drift of a pair, distributions.
+"""Drift as the Drift page reads it: a system's windows, the drift of any pair, distributions.
 
-No Streamlit here: the page caches these functions and draws their results.
+Part of the read model (:mod:`app.production.read`); no Streamlit here: the
+page caches these functions and draws their results. Shares per window follow
+the read model's one definition (:func:`app.production.read.drift_share`).
 Stored drift (a window against its resolved reference, see
 :mod:`app.production.stored`) is read from the database; a pair that is not stored
 (a window against an *earlier window*) is computed on the spot from the two

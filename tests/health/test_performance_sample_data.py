@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from app.health import performance as views
 from app.health.thresholds import default_thresholds
-from app.performance import views
 
 RATIO = default_thresholds()["monitor.performance_ratio"]  # warn 0.95, critical 0.9
 GAP = default_thresholds()["monitor.segment_gap"]  # warn 0.05, critical 0.10

@@ -1,4 +1,7 @@
-"""What the Model performance page shows, as plain data (no Streamlit here).
+"""Live model performance per production window against its baseline, and segment gaps.
+
+The Model performance page draws these (no Streamlit here); the statuses are
+the one health evaluation, :func:`app.health.status.evaluate`.
 
 Conventions:
 

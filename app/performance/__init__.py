@@ -1,1 +1,0 @@
-"""Model performance: measured per window and segment, and estimated before labels arrive."""

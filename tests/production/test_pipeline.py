@@ -266,3 +266,55 @@ def test_failed_ingest_leaves_no_new_files(
     assert parquet_files(data_dir) == files
     assert counts(engine) == before
     assert not list((data_dir / "production").rglob("*.tmp"))
+
+
+def test_pipeline_takes_rows_and_calls_back_inside_its_transaction(
+    engine: Engine, data_dir: Path
+) -> None:
+    """The pipeline needs nothing of app.ingest: validated rows in, windows out.
+
+    ``check`` runs under the system's lock before any file is written (raising
+    stops the ingest, nothing kept); ``record`` sees the windows before commit.
+    """
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from app.production.pipeline import WindowsWritten, ingest_production
+    from app.store.models import ProductionWindow
+
+    stamps = pd.to_datetime(["2025-03-01T08:00:00Z", "2025-03-02T08:00:00Z"], utc=True)
+    frame = pd.DataFrame(
+        {
+            "timestamp": stamps.astype("datetime64[us, UTC]"),
+            "model_version": [7, 7],
+            "prediction": [0.9, 0.2],
+            "label": [1.0, None],
+            "prediction_id": [None, None],
+            "segment.region": ["eu", "us"],
+            "amount": [10.5, 20.0],
+        }
+    )
+    rows = {"segments": ["segment.region"], "features": ["amount"], "system": "s"}
+    files_at_check: list[set[Path]] = []
+
+    def refuse(session: Session, system_id: int) -> None:
+        files_at_check.append(parquet_files(data_dir))
+        raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError, match="refused"):
+        ingest_production(frame, **rows, reference=False, engine=engine, check=refuse)
+    assert files_at_check == [set()]
+    assert counts(engine)["production_windows"] == 0
+    assert counts(engine)["systems"] == 0  # created in the transaction that rolled back
+    assert parquet_files(data_dir) == set()
+
+    recorded: list[tuple[WindowsWritten, int]] = []
+
+    def record(session: Session, written: WindowsWritten) -> None:
+        windows = session.execute(select(func.count()).select_from(ProductionWindow)).scalar()
+        recorded.append((written, int(windows or 0)))
+
+    written = ingest_production(frame, **rows, reference=False, engine=engine, record=record)
+    assert written == WindowsWritten(rows_read=2, rows_written=2, windows=2, created=("s",))
+    assert recorded == [(written, 2)]
+    assert len(parquet_files(data_dir)) == 2

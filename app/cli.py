@@ -199,7 +199,7 @@ def status(system: str | None, since: str | None, until: str | None, fmt: str) -
 def gc(dry_run: bool) -> None:
     """Remove window files no window points at (left by an interrupted ingest)."""
     from app.config import load_settings
-    from app.ingest.orphans import collect_garbage
+    from app.production.files import collect_garbage
     from app.store.db import get_engine
     from app.store.migrate import ensure_current
 

@@ -91,6 +91,7 @@ def import_mlflow(
         run_systems = pd.Series(system, index=runs.index, dtype=object) if names is None else names
         models = snapshot.models
         model_systems = _model_systems(session, models, runs, run_systems, system)
+        check_snapshot(snapshot, runs, run_systems, model_systems)  # before any write
         ids, created = ensure_systems(session, [*run_systems, *model_systems])
         runs_written = _write_runs(session, snapshot, runs, run_systems.map(ids))
         points_written = _write_points(session, snapshot.points)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
-from sqlalchemy import String, Table
+from sqlalchemy import FromClause, String
 
 from app.ingest.mlflow_read import MlflowSnapshot
 from app.ingest.validation import SYSTEM_NAME_RULE, system_name_problem
@@ -72,28 +72,30 @@ def _shown(value: object) -> str:
 
 
 def _check_text(
-    frame: pd.DataFrame, table: Table, where: Callable[[pd.Series], str], what: str = ""
+    frame: pd.DataFrame, table: FromClause, where: Callable[[pd.Series], str], what: str = ""
 ) -> None:
     for name in frame.columns:
         if name not in table.c or frame[name].dtype != object:
             continue
         values = frame[name]
-        text = values.where(values.map(lambda v: isinstance(v, str)), None)
+        text = values.map(lambda v: v if isinstance(v, str) else None)
         field = f"{what} {name}" if what else name
         nul = text.str.contains("\x00", regex=False, na=False)
         if nul.any():
-            row = frame.loc[nul.idxmax()]
+            row = frame.iloc[int(nul.to_numpy().argmax())]
             raise MlflowInputError(f"{where(row)}: {_key(row, what)}{field}: text without NUL")
-        limit = table.c[name].type.length if isinstance(table.c[name].type, String) else None
+        stored = table.c[name].type
+        limit = stored.length if isinstance(stored, String) else None
         if limit is None:
             continue
         lengths = text.str.len()
         long = (lengths > limit).fillna(False).astype(bool)
         if long.any():
-            index = long.idxmax()
+            position = int(long.to_numpy().argmax())
+            row = frame.iloc[position]
             raise MlflowInputError(
-                f"{where(frame.loc[index])}: {_key(frame.loc[index], what)}{field}: expected "
-                f"at most {limit} characters, got {int(lengths[index])}"
+                f"{where(row)}: {_key(row, what)}{field}: expected "
+                f"at most {limit} characters, got {int(lengths.iloc[position])}"
             )
 
 
@@ -105,9 +107,9 @@ def _key(row: pd.Series, what: str) -> str:
 def _check_systems(
     frame: pd.DataFrame, systems: pd.Series, where: Callable[[pd.Series], str], field: str
 ) -> None:
-    for index, name in systems.items():
+    for position, name in enumerate(systems):  # in the frame's row order
         problem = system_name_problem(str(name))
         if problem is not None:
-            raise MlflowInputError(
-                f"{where(frame.loc[index])}: {field}: expected {SYSTEM_NAME_RULE}, got {problem}"
-            )
+            row = frame.iloc[position]
+            expected = f"expected {SYSTEM_NAME_RULE}, got {problem}"
+            raise MlflowInputError(f"{where(row)}: {field}: {expected}")

@@ -31,7 +31,18 @@ def _nul_tag(client: Any) -> tuple[str, str]:
     return run_id, "tag 'team', tag value: text without NUL"
 
 
-@pytest.mark.parametrize("plant", [_long_experiment, _nul_tag], ids=["experiment", "NUL"])
+def _blank_system_tag(client: Any) -> tuple[str, str]:
+    experiment = client.get_experiment_by_name(EXPERIMENTS[1]).experiment_id
+    run_id = client.search_runs([experiment])[0].info.run_id
+    client.set_tag(run_id, "tandem.system", "   ")
+    return run_id, "tandem.system tag or experiment): expected a system name of 1 to 200"
+
+
+@pytest.mark.parametrize(
+    "plant",
+    [_long_experiment, _nul_tag, _blank_system_tag],
+    ids=["experiment", "NUL", "blank system tag"],
+)
 def test_import_refuses_what_the_columns_cannot_hold(
     mlflow_store: str, engine: Engine, plant: Callable[[Any], tuple[str, str]]
 ) -> None:

@@ -21,6 +21,9 @@ from app.store.db import dispose_engines, get_engine
 from app.store.migrate import upgrade
 from tests.support.postgres import postgres_bin_dir, throwaway_cluster
 
+# Chromium fixtures (``browser``, ``page``), defined once for every package that drives a page.
+pytest_plugins = ["tests.support.browser"]
+
 _counter = itertools.count()
 
 

@@ -3,7 +3,6 @@ listens on loopback unless told otherwise."""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import os
 import socket
@@ -17,6 +16,7 @@ from app.config import PROJECT_ROOT
 from tests.support.http import wait_until_ok
 from tests.support.ports import free_port
 from tests.support.streamlit_client import StreamlitSession
+from tests.support.streamlit_load import run_in_own_loop
 
 
 def test_preload_imports_every_ui_module_without_cache_warnings() -> None:
@@ -80,7 +80,7 @@ def _thresholds_page_texts(url: str) -> list[str]:
         assert run.ok, run.errors
         return list(run.texts())
 
-    return asyncio.run(visit())
+    return run_in_own_loop(visit())
 
 
 @pytest.mark.parametrize(

@@ -21,21 +21,12 @@ import pytest
 from app.config import PROJECT_ROOT
 from app.health.threshold_edits import ChangeRecord, change_history
 from app.store.db import get_engine
+from tests.support.browser import CHROMIUM_ARGS  # noqa: F401 (imported from here by tests)
 from tests.support.http import wait_until_ok
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 
@@ -116,28 +107,6 @@ def empty_server(
     data_dir = tmp_path_factory.mktemp("served-empty")
     shutil.copy(sqlite_template, data_dir / "tandem.db")
     yield from _serve(data_dir)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    with sync_playwright() as playwright:
-        launch = {"args": CHROMIUM_ARGS, "headless": True}
-        if Path(executable).exists():
-            launch["executable_path"] = executable
-        browser = playwright.chromium.launch(**launch)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})  # type: ignore[attr-defined]
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def open_and_wait(page: object, url: str, timeout_ms: int = 90_000) -> None:

@@ -21,7 +21,6 @@ from sqlalchemy import create_engine, text
 from app.config import PROJECT_ROOT
 from app.store.db import dispose_engines
 from app.store.migrate import upgrade
-from tests.browser.conftest import browser, page  # noqa: F401 (Chromium, as the browser tests)
 from tests.support.postgres import Cluster, postgres_bin_dir, running_cluster
 
 _names = itertools.count()

@@ -9,7 +9,6 @@ reported as an error.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.streamlit_client import StreamlitSession
-from tests.support.streamlit_load import run_load
+from tests.support.streamlit_load import run_in_own_loop, run_load
 from tests.support.streamlit_server import RunningApp, serve_app
 
 pytestmark = pytest.mark.slow
@@ -65,7 +64,7 @@ def test_a_page_shows_the_sidebar_selection_it_was_asked_for(served: RunningApp)
             assert run.errors == ()
             return list(run.texts())
 
-    texts = asyncio.run(visit())
+    texts = run_in_own_loop(visit())
 
     assert "Thresholds" in texts  # the page asked for, not the default page
     assert any(table_cell == "monitor.drift_share" for table_cell in texts)  # the table's rows
@@ -77,7 +76,7 @@ def test_an_unknown_page_is_an_error(served: RunningApp) -> None:
         async with StreamlitSession(served.url) as session:
             return (await session.open("no-such-page")).errors
 
-    assert asyncio.run(visit()) == ("page not found: ''",)
+    assert run_in_own_loop(visit()) == ("page not found: ''",)
 
 
 PLANTED = """

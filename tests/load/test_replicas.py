@@ -11,7 +11,6 @@ ingest`` in a process of its own, as a CI job runs it) on both.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -24,6 +23,7 @@ from sqlalchemy import Engine
 from app.config import PROJECT_ROOT
 from app.health.threshold_edits import change_history
 from tests.support.streamlit_client import PageRun, StreamlitSession, WidgetState
+from tests.support.streamlit_load import run_in_own_loop
 from tests.support.streamlit_server import serve_apps
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -117,4 +117,4 @@ def test_a_save_on_one_replica_and_an_ingest_show_on_both_replicas_next_rerun(
                 assert _shows_system(await tab.open("", {"system": NEW_SYSTEM}), NEW_SYSTEM)
 
     with serve_apps(2, data_dir, url) as (first, second):
-        asyncio.run(scenario(first.url, second.url))
+        run_in_own_loop(scenario(first.url, second.url))

@@ -19,12 +19,16 @@ import asyncio
 import math
 import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from websockets.exceptions import WebSocketException
 
 from tests.support.streamlit_client import PageNotFinishedError, StreamlitSession
+
+T = TypeVar("T")
 
 Query = Mapping[str, str]
 
@@ -158,5 +162,16 @@ async def run_load_async(
 def run_load(
     base_url: str, sessions: int, queries: Sequence[Query], **options: object
 ) -> LoadReport:
-    """``run_load_async`` in a fresh event loop (for scripts and tests without one)."""
-    return asyncio.run(run_load_async(base_url, sessions, queries, **options))  # type: ignore[arg-type]
+    """``run_load_async`` in a fresh event loop (for scripts and tests)."""
+    return run_in_own_loop(run_load_async(base_url, sessions, queries, **options))  # type: ignore[arg-type]
+
+
+def run_in_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to the end in a new event loop on a thread of its own.
+
+    ``asyncio.run`` refuses to start where a loop is already running, and
+    Playwright's sync API keeps one running on the main thread for the rest of a
+    test run once a browser test has started it.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="own-loop") as pool:
+        return pool.submit(asyncio.run, coroutine).result()

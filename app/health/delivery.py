@@ -52,7 +52,7 @@ from app.health.dora import (
     load_deployments,
     systems_that_deployed,
 )
-from app.health.mlops import _with_training_finish
+from app.health.mlops import with_training_finish
 from app.health.window import Window
 
 REPORT_YEAR = 2024
@@ -146,7 +146,7 @@ def dora_report(session: Session, system_id: int, window: Window) -> DoraReport:
     for kind in ("service", "model"):
         rows = load_deployments(session, ids, window, kind)
         if kind == "model":
-            rows = _with_training_finish(session, rows)
+            rows = with_training_finish(session, rows)
         deployed = system_id in systems_that_deployed(session, ids, window.until, kind)
         mine = rows.get(system_id, [])
         signals = deployment_signals(mine, linked, window, deployed)

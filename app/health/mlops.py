@@ -36,6 +36,7 @@ from app.store.models import (
     RunMetric,
     TrainingRun,
 )
+from app.store.queries.production import is_production, started_in
 
 QUALITY_CHECKS = ("missing_share", "out_of_range_share", "schema_violations")
 RUN_OUTCOMES = ("FINISHED", "FAILED", "KILLED")
@@ -67,7 +68,7 @@ def mlops_signals(
     for system_id, train in _train(session, ids, window, champs).items():
         values[system_id].update(train)
 
-    deployments = _with_training_finish(session, load_deployments(session, ids, window, "model"))
+    deployments = with_training_finish(session, load_deployments(session, ids, window, "model"))
     linked = incident_linked(session, ids)
     deployed = systems_that_deployed(session, ids, window.until, "model")
     for system_id in ids:
@@ -98,9 +99,7 @@ def _data(session: Session, ids: list[int], window: Window) -> dict[int, Values]
         .join(ProductionWindow, QualityResult.window_id == ProductionWindow.id)
         .where(
             ProductionWindow.system_id.in_(ids),
-            ProductionWindow.is_reference.is_(False),
-            ProductionWindow.window_start >= window.since,
-            ProductionWindow.window_start < window.until,
+            started_in(window.since, window.until),
             QualityResult.column == "",
             QualityResult.check.in_(QUALITY_CHECKS),
         )
@@ -114,7 +113,7 @@ def _data(session: Session, ids: list[int], window: Window) -> dict[int, Values]
         select(ProductionWindow.system_id, func.max(ProductionWindow.newest_row_at))
         .where(
             ProductionWindow.system_id.in_(ids),
-            ProductionWindow.is_reference.is_(False),
+            is_production(),
             ProductionWindow.newest_row_at < window.until,
         )
         .group_by(ProductionWindow.system_id)
@@ -200,10 +199,15 @@ def overfit_gap(run_metrics: Mapping[str, float], metric: str | None) -> float |
     return None
 
 
-def _with_training_finish(
+def with_training_finish(
     session: Session, deployments: dict[int, list[DeploymentRow]]
 ) -> dict[int, list[DeploymentRow]]:
-    """Fill a model deployment's missing ``committed_at`` with its training run's finish."""
+    """Fill a model deployment's missing ``committed_at`` with its training run's finish.
+
+    The change a model deployment ships starts when its training run finished
+    (the model's "commit"), unless the deployment names a commit time itself:
+    the model lead time of ``deploy.model_change_lead_time_h`` and the DORA report.
+    """
     missing = {
         (d.system_id, d.model_version)
         for rows in deployments.values()

@@ -37,16 +37,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.health.catalog import SIGNALS, SIGNALS_BY_KEY, SignalDef
+from app.health.catalog import SIGNALS_BY_KEY, SignalDef
 from app.health.thresholds import (
-    GLOBAL_SCOPE,
     ThresholdSpec,
+    all_overrides,
+    check_scope,
     effective_thresholds_for,
     spec_of,
+    thresholds_at,
+    version_at,
 )
 from app.roles import EDITOR, VIEWER, require_editor
 from app.store.db import session_scope
-from app.store.models import System, Threshold, ThresholdChange
+from app.store.models import Threshold, ThresholdChange
 from app.store.types import utc_now
 
 __all__ = [
@@ -187,7 +190,7 @@ def save_threshold(
     validate(signal, warn, critical)
     try:
         with session_scope(engine) as session:
-            _check_scope(session, scope)
+            check_scope(session, scope)
             row = _row(session, scope, signal)
             _check_version(session, scope, signal, row, expected_version)
             return _write(session, scope, signal, row, (warn, critical), user, reason)
@@ -270,32 +273,6 @@ def change_history(
         ]
 
 
-def thresholds_at(engine: Engine, scope: str) -> list[ThresholdSpec]:
-    """Every catalogue signal's bounds in force at ``scope``, in catalogue order.
-
-    For a system that is its own row, else the global row, else the catalogue
-    default; ``ThresholdSpec.scope`` says which (``None`` = catalogue). The
-    ``version`` to save against is ``ThresholdSpec.version`` when the spec's
-    scope is ``scope``, else 0.
-    """
-    with session_scope(engine) as session:
-        _check_scope(session, scope)
-        return list(effective_thresholds_for(session, [scope])[scope].values())
-
-
-def all_overrides(engine: Engine) -> list[ThresholdSpec]:
-    """Every stored threshold row (global and per system), by scope then catalogue order."""
-    order = {s.key: i for i, s in enumerate(SIGNALS)}
-    with session_scope(engine) as session:
-        specs = [spec_of(r) for r in session.scalars(select(Threshold)) if r.signal in order]
-    return sorted(specs, key=lambda s: (s.scope or "", order[s.signal]))
-
-
-def version_at(spec: ThresholdSpec, scope: str) -> int:
-    """The ``expected_version`` for saving ``spec`` at ``scope`` (0 when it is inherited)."""
-    return spec.version if spec.scope == scope else 0
-
-
 # --- helpers ------------------------------------------------------------------
 
 
@@ -304,13 +281,6 @@ def _definition(signal: str) -> SignalDef:
         return SIGNALS_BY_KEY[signal]
     except KeyError:
         raise LookupError(f"unknown signal {signal!r} (see `tandem thresholds list`)") from None
-
-
-def _check_scope(session: Session, scope: str) -> None:
-    if scope == GLOBAL_SCOPE:
-        return
-    if session.scalar(select(System.id).where(System.name == scope)) is None:
-        raise LookupError(f"no system named {scope!r}")
 
 
 def _row(session: Session, scope: str, signal: str) -> Threshold | None:

@@ -71,7 +71,7 @@ def version_diff(
     frame = pd.DataFrame(rows, columns=["aspect", *labels.values()])
     if diff_only and len(columns) > 1:
         values = frame[list(labels.values())].astype(object)
-        text = values.where(values.notna(), None).astype(str)
+        text = values.astype(str).mask(values.isna(), "None")
         frame = frame[(text.nunique(axis=1) > 1).to_numpy()].reset_index(drop=True)
     return frame
 

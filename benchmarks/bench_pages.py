@@ -23,10 +23,14 @@ import os
 import platform
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -35,6 +39,8 @@ from benchmarks.results import RESULTS, write_section  # noqa: E402
 
 SYSTEM = "fraud-scoring"
 QUERY = {"system": SYSTEM, "range": "90d"}
+DEFAULT_PAGE = "overview"  # st.Page(..., default=True) in streamlit_app.py
+RATIO = 1.5  # a page's first visit within 1.5x the floor's time
 
 
 def _pages() -> list[str]:
@@ -69,44 +75,130 @@ def _server_times(pages: list[str], repeat: int) -> dict[str, tuple[float, float
     return results
 
 
-def _browser_times(data_dir: Path, pages: list[str]) -> dict[str, tuple[float, float]]:
-    """Page -> (first visit, second visit) seconds from navigation to idle."""
+FLOOR = "floor"
+#: What the browser holds once a page is idle: Plotly charts, their traces and
+#: points (x values summed over traces), dataframes, and DOM elements.
+_COUNT_JS = """() => {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  const traces = plots.reduce((n, p) => n + (p.data ? p.data.length : 0), 0);
+  const points = plots.reduce((n, p) => n + (p.data || []).reduce(
+    (m, t) => m + (t.x ? t.x.length : (t.values ? t.values.length : 0)), 0), 0);
+  return {charts: plots.length, traces: traces, points: points,
+          frames: document.querySelectorAll("[data-testid='stDataFrame']").length,
+          nodes: document.getElementsByTagName('*').length};
+}"""
+
+
+@dataclass
+class Visit:
+    """One page opened in a fresh context: seconds to idle, what was sent and drawn."""
+
+    seconds: float
+    received_kb: float
+    counts: dict[str, int]
+
+
+def page_url(base: str, page: str, query: str) -> str:
+    """The URL ``st.navigation`` serves ``page`` at: the default page (Overview) is ``/``.
+
+    ``/overview`` is no page URL: the server answers ``page_not_found`` and runs
+    the default page, so the Overview was timed with a warning round trip.
+    """
+    return f"{base}/{'' if page == DEFAULT_PAGE else page}?{query}"
+
+
+def _serve_floor(data_dir: Path) -> Iterator[str]:
+    """``streamlit run benchmarks/floor_page.py`` on a loopback port of its own."""
+    from tests.support.http import wait_until_ok
+    from tests.support.ports import free_port
+
+    port = free_port()
+    log = data_dir / "floor.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "benchmarks" / "floor_page.py"),
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ok(f"{url}/_stcore/health", process, log, "streamlit (floor)")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _visit(browser: Any, url: str) -> Visit:
+    """Open ``url`` in a new context; time navigation -> ``notRunning``."""
+    from tests.browser.conftest import IDLE
+
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    received = [0]
+
+    def on_socket(socket: Any) -> None:
+        socket.on(
+            "framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload))
+        )
+
+    page.on("websocket", on_socket)
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stApp']", timeout=120_000)
+    page.wait_for_selector(IDLE, timeout=120_000)
+    seconds = time.perf_counter() - start
+    assert page.locator("[data-testid='stException']").count() == 0, url
+    counts = page.evaluate(_COUNT_JS)
+    context.close()
+    return Visit(seconds, received[0] / 1024, counts)
+
+
+def _browser_times(data_dir: Path, pages: list[str], rounds: int) -> dict[str, list[Visit]]:
+    """Page -> its visits (first, second, ...); ``FLOOR`` -> every floor visit.
+
+    Each page visit follows a visit of the floor, so whatever load the shared
+    machine carries at that moment weighs on both alike.
+    """
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM_ARGS, IDLE, _serve
+    from tests.browser.conftest import CHROMIUM_ARGS, _serve
 
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     query = "&".join(f"{k}={v}" for k, v in QUERY.items())
-    times: dict[str, list[float]] = {page: [] for page in pages}
+    visits: dict[str, list[Visit]] = {page: [] for page in [FLOOR, *pages]}
     server = _serve(data_dir)
     served = next(server)
+    floor = _serve_floor(data_dir)
+    floor_url = next(floor)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 args=CHROMIUM_ARGS, headless=True, executable_path=executable
             )
-            for _ in range(2):
+            _visit(browser, f"{floor_url}/")  # the floor server's own first session
+            for _ in range(rounds):
                 for page_name in pages:
-                    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-                    page = context.new_page()
-                    start = time.perf_counter()
-                    page.goto(f"{served.url}/{page_name}?{query}")
-                    page.wait_for_selector("[data-testid='stApp']", timeout=120_000)
-                    page.wait_for_selector(IDLE, timeout=120_000)
-                    times[page_name].append(time.perf_counter() - start)
-                    assert page.locator("[data-testid='stException']").count() == 0, page_name
-                    context.close()
+                    visits[FLOOR].append(_visit(browser, f"{floor_url}/"))
+                    visits[page_name].append(
+                        _visit(browser, page_url(served.url, page_name, query))
+                    )
             browser.close()
     finally:
+        floor.close()
         server.close()
-    return {page: (first, second) for page, (first, second) in times.items()}
+    return visits
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=2, help="visits of each page in Chromium")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--no-server", action="store_true", help="skip the AppTest timings")
+    parser.add_argument("--pages", nargs="*", help="only these pages (printed, not written)")
     args = parser.parse_args()
     load_start = os.getloadavg()
     data_dir = Path(tempfile.mkdtemp(prefix="tandem-bench-pages-"))
@@ -122,24 +214,57 @@ def main() -> None:
     started = time.perf_counter()
     seed_database(engine=get_engine(url))
     seed_s = time.perf_counter() - started
-    pages = _pages()
-    server = _server_times(pages, args.repeat)
+    pages = args.pages or _pages()
+    server = {} if args.no_server else _server_times(pages, args.repeat)
     dispose_engines()
-    browser = {} if args.no_browser else _browser_times(data_dir, pages)
+    browser = {} if args.no_browser else _browser_times(data_dir, pages, args.rounds)
     load_end = os.getloadavg()
+    floor_visits = [v.seconds for v in browser.get(FLOOR, [])]
+    floor = statistics.median(floor_visits) if floor_visits else float("nan")
 
-    def mark(seconds: float, target: float) -> str:
-        if seconds != seconds:  # NaN: not measured (--no-browser)
+    def seconds(value: float, target: float) -> str:
+        if value != value:  # NaN: not measured
             return "–"
-        return f"{seconds:.2f}" if seconds < target else f"**{seconds:.2f}** (over {target:g} s)"
+        return f"{value:.2f}" if value < target else f"**{value:.2f}** (over {target:g} s)"
 
-    rows = []
+    def ratio(value: float) -> str:
+        if value != value or floor != floor:
+            return "–"
+        share = value / floor
+        return f"{share:.2f}×" if share <= RATIO else f"**{share:.2f}×**"
+
+    def drawn(visit: Visit | None) -> list[str]:
+        if visit is None:
+            return ["–", "–", "–"]
+        c = visit.counts
+        return [f"{c['charts']} / {c['traces']} / {c['points']}", str(c["frames"]),
+                f"{visit.received_kb:.0f}"]  # fmt: skip
+
+    nan = float("nan")
+    floor_first = browser[FLOOR][0] if browser else None
+    spread = f"{min(floor_visits):.2f}–{max(floor_visits):.2f}" if floor_visits else "–"
+    rows = [
+        "| " + " | ".join([f"*floor* ({len(floor_visits)} visits, median)", "–", "–",
+                           seconds(floor, 3), "1.00×",
+                           spread,
+                           *drawn(floor_first)]) + " |"
+    ]  # fmt: skip
     for page in pages:
-        cold, warm = server[page]
-        first, second = browser.get(page, (float("nan"), float("nan")))
-        cells = [page, mark(cold, 1), f"{warm:.2f}", mark(first, 3), mark(second, 3)]
+        cold, warm = server.get(page, (nan, nan))
+        visits = browser.get(page, [])
+        first = visits[0].seconds if visits else nan
+        second = visits[1].seconds if len(visits) > 1 else nan
+        cells = [page, seconds(cold, 1), "–" if warm != warm else f"{warm:.2f}",
+                 seconds(first, 3), ratio(first), seconds(second, 3),
+                 *drawn(visits[0] if visits else None)]  # fmt: skip
         rows.append("| " + " | ".join(cells) + " |")
     table = "\n".join(rows)
+    over = [p for p in pages if browser.get(p) and browser[p][0].seconds > RATIO * floor]
+    verdict = (
+        f"Every page's first visit is within {RATIO:g}× the floor."
+        if not over
+        else f"Over {RATIO:g}× the floor on the first visit: {', '.join(over)}."
+    )
     markdown = f"""
 ## Every page: first render on the seeded database
 
@@ -148,20 +273,28 @@ database ({seed_s:.1f} s), sidebar set to {SYSTEM} and the last 90 days.
 Server: `AppTest.run()` of the whole app (sidebar + page), median of {args.repeat} runs
 with every `st.cache_data` cleared (as after a server start; imports paid by a warm-up
 run), then one warm rerun. Chromium: Debian's headless Chromium against `streamlit run`,
-from navigation until the app reports `notRunning`; first visit (cold server caches),
-second visit (warm).
+each visit in a new browser context, from navigation until the app reports `notRunning`;
+first visit (cold server caches), second visit (warm). The Overview is the default page,
+opened at `/`.
 
-| page | server cold (s) | server warm (s) | Chromium 1st visit (s) | Chromium 2nd visit (s) |
-|---|---|---|---|---|
+**Floor**: `benchmarks/floor_page.py` (a title and a line of text) served by its own
+`streamlit run`, visited right before every page visit so that the shared machine's load
+weighs on both alike; its median is the floor, and each page's first visit is shown as a
+multiple of it (target ≤ {RATIO:g}×). Drawn: Plotly charts / traces / points (x values)
+and dataframes in the page once idle; KB: websocket bytes the browser received. Times in s.
+
+| page | server cold | server warm | Chromium 1st | 1st ÷ floor | 2nd | drawn | frames | KB |
+|---|---|---|---|---|---|---|---|---|
 {table}
 
-Targets (DESIGN.md): < 1 s server side, < 3 s to idle in Chromium.
+{verdict} Targets (DESIGN.md): < 1 s server side, < 3 s to idle in Chromium.
 
 Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores,
 Python {platform.python_version()}; load average at start {load_start[0]:.2f}, at end
 {load_end[0]:.2f} (above the core count means other work competed for the CPU).
 """
-    write_section("bench_pages", markdown, args.out)
+    if args.pages is None:
+        write_section("bench_pages", markdown, args.out)
     print(markdown)  # noqa: T201
     shutil.rmtree(data_dir, ignore_errors=True)
 

@@ -7,9 +7,10 @@ alerts and drift-triggered retrains. Under them run two series: the
 system's error rate and, when the model has labelled windows, its live
 performance (the champion's validation metric per window).
 
-Conventions: a *drift alert* is a production window whose drifted feature
-share reaches the system's ``monitor.drift_share`` warn bound (the same rule
-as ``retrain.retrain_lag_d``), placed at the window's end; a *retrain* is a
+Conventions: a *drift alert* is a *judged* production window
+(:func:`app.production.read.judged_windows`: full enough, from the serving
+version) whose drift share reaches the system's ``monitor.drift_share`` warn
+bound (the same rule as ``retrain.retrain_lag_d``), placed at the window's end; a *retrain* is a
 training run with ``trigger == 'drift'``, placed at its finish (its start
 while it runs). Each event names the page that explains it and the query
 parameters of that deep link.
@@ -25,12 +26,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.health.champion import champions
-from app.health.dora import PRODUCTION, SUCCESS
+from app.health.dora import PRODUCTION, SUCCESS, load_deployments
 from app.health.golden import bucket_seconds, golden_signals
 from app.health.monitoring import window_drifts
 from app.health.thresholds import effective_thresholds
 from app.health.window import Window
-from app.production.read import measured_performance
+from app.production.read import judged_windows, measured_performance
 from app.store.db import get_engine, session_scope
 from app.store.models import Deployment, Incident, System, TrainingRun
 
@@ -182,8 +183,10 @@ def _hours(start: datetime, end: datetime) -> str:
 def _drift_alerts(
     session: Session, sid: int, system: str, window: Window, alert_share: float
 ) -> list[Event]:
+    deployments = load_deployments(session, [sid], window, "model").get(sid, [])
+    windows = window_drifts(session, [sid], window).get(sid, [])
     events = []
-    for drift in window_drifts(session, [sid], window).get(sid, []):
+    for drift in judged_windows(windows, deployments):
         share = drift.share
         if share is None or share < alert_share:
             continue

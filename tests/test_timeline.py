@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from app.health.window import Window
 from app.service_health import service_health
 from app.store.db import session_scope
-from app.store.models import System, TrainingRun
+from app.store.models import DriftResult, ProductionWindow, System, TrainingRun
 from app.timeline import timeline
 from tests.health import scenario
 
@@ -46,6 +46,31 @@ def test_timeline_lines_up_every_kind_of_event(engine: Engine) -> None:
     assert result.performance_metric == "roc_auc"
     assert list(result.performance["value"]) == [0.76, 0.72]
     assert len(result.events_frame()) == len(result.events)
+
+
+def test_only_judged_windows_raise_a_drift_alert(engine: Engine) -> None:
+    """As retrain.retrain_lag_d: a window far smaller than the median (a partial day) whose
+    features all drifted raises no alert on the timeline either."""
+    scenario.seed(engine)
+    with session_scope(engine) as s:
+        shop = s.query(System).filter_by(name="shop").one()
+        ref = s.query(ProductionWindow).filter_by(system_id=shop.id, is_reference=True).one()
+        partial = ProductionWindow(
+            system_id=shop.id, model_version=2, is_reference=False, window_start=scenario.at(3, 15),
+            window_end=scenario.at(3, 16), newest_row_at=scenario.at(3, 15, 3), rows=5,
+            labelled_rows=0, path="p.parquet", content_hash="p", feature_columns=["a", "b"],
+            segment_columns=[],
+        )  # fmt: skip
+        s.add(partial)
+        s.flush()
+        s.add_all(
+            DriftResult(window_id=partial.id, reference_window_id=ref.id, column=c,
+                        kind="numerical", method="ks", score=0.001, threshold=0.05, drifted=True)
+            for c in "abcd"
+        )  # fmt: skip
+    result = timeline(engine, "shop", Window(scenario.SINCE, scenario.UNTIL))
+    alerts = [e.params["window"] for e in result.events if e.kind == "drift_alert"]
+    assert alerts == ["2025-03-10"]  # w1 only; the 5-row window of 03-15 is not judged
 
 
 def test_service_health_bundles_the_page(engine: Engine) -> None:

@@ -41,9 +41,11 @@ def test_public_api_is_deliberate() -> None:
             "DriftReport",
             "SkippedColumn",
             "UnknownMethodError",
+            "apply_family_thresholds",
             "benjamini_hochberg",
             "compute_drift",
             "infer_kind",
+            "is_numerical",
             "method_family",
             "redecide",
         ]

@@ -103,7 +103,7 @@ def tandem_command() -> list[str]:
         )
         if probe.returncode == 0:
             return [str(tandem), "drift"]
-    return [sys.executable, "-c", "from app.cli_drift import drift; drift()"]
+    return [sys.executable, "-c", "from app.cli.drift import drift; drift()"]
 
 
 def check_same(ours: dict, theirs: dict, label: str) -> tuple[int, float]:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from app.cli_drift import METHOD_NAMES, drift
+from app.cli.drift import METHOD_NAMES, drift
 from app.drift import METHODS
 from tests.drift.oracle import assert_same, evidently_drift
 

@@ -1,7 +1,6 @@
 """``tandem import-mlflow``: runs, histories, datasets and registered models from MLflow.
 
-Registered in ``app/cli.py`` with ``cli.add_command(import_mlflow)``. Needs
-the optional extra ``[mlflow]`` (``pip install 'tandem-dashboard[mlflow]'``).
+Needs the optional extra ``[mlflow]`` (``pip install 'tandem-dashboard[mlflow]'``).
 """
 
 from __future__ import annotations
@@ -10,11 +9,8 @@ import importlib.util
 
 import click
 
-from app.cli_options import checked_system
-
-
-class MlflowMissing(click.UsageError):
-    exit_code = 2
+from app.cli.group import BadInput
+from app.cli.options import checked_system
 
 
 @click.command("import-mlflow")
@@ -36,7 +32,7 @@ def import_mlflow(tracking_uri: str, experiment: str | None, system: str | None)
     Re-importing adds nothing; new runs, points and aliases are picked up.
     """
     if importlib.util.find_spec("mlflow") is None:
-        raise MlflowMissing("MLflow is not installed: pip install 'tandem-dashboard[mlflow]'")
+        raise BadInput("MLflow is not installed: pip install 'tandem-dashboard[mlflow]'")
     from app.ingest.mlflow_import import import_mlflow as run_import
     from app.store.migrate import ensure_current
 

@@ -1,7 +1,6 @@
 """``tandem drift``: Evidently-compatible column and dataset drift between two files.
 
-Registered in ``app/cli.py`` with ``cli.add_command(drift)``. Exit codes follow
-DESIGN.md: 0 success (drift or not), 2 bad input or usage.
+Exit codes follow DESIGN.md: 0 success (drift or not), 2 bad input or usage.
 """
 
 from __future__ import annotations
@@ -12,14 +11,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from app.cli_output import json_text
+from app.cli.group import BadInput, text_table
+from app.cli.output import json_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from app.drift import DriftReport
 
-EXIT_BAD_INPUT = 2
 HTML_SAMPLE_ROWS = 50_000
 # Kept literal so `tandem --help` does not import NumPy/SciPy; a test pins it to app.drift.METHODS.
 METHOD_NAMES = (
@@ -32,12 +31,6 @@ METHOD_NAMES = (
     "wasserstein",
     "z",
 )
-
-
-class BadDriftInput(click.UsageError):
-    """Bad files or options: exit 2 with the message on stderr."""
-
-    exit_code = EXIT_BAD_INPUT
 
 
 def read_table(path: Path, option: str) -> pd.DataFrame:
@@ -53,17 +46,17 @@ def read_table(path: Path, option: str) -> pd.DataFrame:
         else:
             frame = pd.read_csv(path)
     except FileNotFoundError:
-        raise BadDriftInput(f"{option} {path}: file not found") from None
+        raise BadInput(f"{option} {path}: file not found") from None
     except Exception as error:  # pandas/pyarrow raise many types for unreadable files
-        raise BadDriftInput(f"{option} {path}: cannot read as CSV or Parquet ({error})") from None
+        raise BadInput(f"{option} {path}: cannot read as CSV or Parquet ({error})") from None
     if frame.empty:
-        raise BadDriftInput(f"{option} {path}: no rows")
+        raise BadInput(f"{option} {path}: no rows")
     return frame
 
 
 def _column_kinds(column_types: Path | None, categorical: str | None) -> dict[str, str] | None:
     if column_types is not None and categorical is not None:
-        raise BadDriftInput("use either --column-types or --categorical, not both")
+        raise BadInput("use either --column-types or --categorical, not both")
     if categorical is not None:
         return {name.strip(): "categorical" for name in categorical.split(",") if name.strip()}
     if column_types is None:
@@ -71,11 +64,11 @@ def _column_kinds(column_types: Path | None, categorical: str | None) -> dict[st
     try:
         kinds = json.loads(column_types.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BadDriftInput(f"--column-types {column_types}: not a JSON file ({error})") from None
+        raise BadInput(f"--column-types {column_types}: not a JSON file ({error})") from None
     if not isinstance(kinds, dict) or not all(
         isinstance(k, str) and v in ("numerical", "categorical") for k, v in kinds.items()
     ):
-        raise BadDriftInput(
+        raise BadInput(
             f"--column-types {column_types}: expected a JSON object mapping column names "
             'to "numerical" or "categorical"'
         )
@@ -83,8 +76,8 @@ def _column_kinds(column_types: Path | None, categorical: str | None) -> dict[st
 
 
 def _table(report: DriftReport) -> str:
-    rows = [("column", "kind", "method", "score", "threshold", "drifted")]
-    rows += [
+    header = ("column", "kind", "method", "score", "threshold", "drifted")
+    rows = [
         (
             c.column,
             c.kind,
@@ -95,11 +88,7 @@ def _table(report: DriftReport) -> str:
         )
         for c in report.columns
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
+    lines = [text_table(header, rows)]
     verdict = "detected" if report.dataset_drift else "not detected"
     lines.append("")
     lines.append(
@@ -174,14 +163,14 @@ def drift(
     current = read_table(current_path, "--current")
     common = [c for c in current.columns if c in reference.columns]
     if not common:
-        raise BadDriftInput(f"{reference_path} and {current_path} have no column in common")
+        raise BadInput(f"{reference_path} and {current_path} have no column in common")
     for name in [c for c in reference.columns if c not in common]:
         click.echo(f"note: column {name!r} is only in {reference_path}; not tested", err=True)
     for name in [c for c in current.columns if c not in common]:
         click.echo(f"note: column {name!r} is only in {current_path}; not tested", err=True)
     unknown = sorted(set(kinds or {}) - set(common))
     if unknown:
-        raise BadDriftInput(f"column types name columns not in both files: {', '.join(unknown)}")
+        raise BadInput(f"column types name columns not in both files: {', '.join(unknown)}")
     try:
         report = compute_drift(
             reference,
@@ -193,7 +182,7 @@ def drift(
             drift_share=drift_share,
         )
     except ValueError as error:
-        raise BadDriftInput(str(error)) from None
+        raise BadInput(str(error)) from None
     for skipped in report.skipped:
         click.echo(f"note: column {skipped.column!r} not tested ({skipped.reason})", err=True)
     if fmt == "json":
@@ -215,5 +204,5 @@ def drift(
         try:
             html_path.write_text(html, encoding="utf-8")
         except OSError as error:
-            raise BadDriftInput(f"--html {html_path}: cannot write ({error})") from None
+            raise BadInput(f"--html {html_path}: cannot write ({error})") from None
         click.echo(f"Evidently report written to {html_path}", err=True)

@@ -1,6 +1,5 @@
 """``tandem import-prometheus``: golden signals from a Prometheus server as health samples.
 
-Registered in ``app/cli.py`` with ``cli.add_command(import_prometheus)``.
 Bad input (dates, step, mapping, an unreachable server, a PromQL error)
 exits 2 with Prometheus' own message and writes nothing.
 """

@@ -1,8 +1,8 @@
 """``tandem thresholds list|set`` and ``tandem check``, the CI gate.
 
-Registered in ``app/cli.py``. ``set`` goes through the same service as the
-Thresholds page (validation, optimistic locking, audit row); ``check`` uses
-``app.health.build_status``, the one implementation of "is this healthy".
+``set`` goes through the same service as the Thresholds page (validation,
+optimistic locking, audit row); ``check`` uses ``app.health.build_status``, the
+one implementation of "is this healthy".
 
 ``tandem check`` exits 0 when no signal breaches (unknown signals do not fail
 the gate), 1 when any signal is critical (or warn, with ``--strict``), 2 on
@@ -13,36 +13,22 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from app.cli_options import checked_system
-from app.cli_output import json_text
+from app.cli.group import EXIT_BAD_INPUT, EXIT_FOUND, EXIT_OK, BadInput, fail, text_table
+from app.cli.options import checked_system
+from app.cli.output import json_text
 
 if TYPE_CHECKING:
     from app.health import StatusReport
     from app.health.thresholds import ThresholdSpec
 
-EXIT_OK, EXIT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class BadThresholdInput(click.UsageError):
-    exit_code = EXIT_BAD_INPUT
-
 
 def cli_user() -> str:
     """Who the audit trail names for a CLI change: ``$USER``, else "cli"."""
     return os.environ.get("USER") or "cli"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
-    )
 
 
 def _source(spec: ThresholdSpec) -> str:
@@ -96,7 +82,7 @@ def list_thresholds(system: str | None, fmt: str) -> None:
         return
     header = ("SCOPE", "SIGNAL", "DIRECTION", "WARN", "CRITICAL", "UNIT", "SOURCE")
     click.echo(
-        _table(
+        text_table(
             header,
             [
                 (
@@ -145,14 +131,14 @@ def set_threshold(
     from app.store.migrate import ensure_current
 
     if warn is None and critical is None:
-        raise BadThresholdInput("give --warn, --critical or both")
+        raise BadInput("give --warn, --critical or both")
     ensure_current()
     engine = get_engine()
     scope = "" if system is None else system
     signal = canonical_key(signal)
     current = {s.signal: s for s in thresholds_at(engine, scope)}
     if signal not in current:
-        raise BadThresholdInput(f"unknown signal {signal!r} (see `tandem thresholds list`)")
+        raise BadInput(f"unknown signal {signal!r} (see `tandem thresholds list`)")
     spec = current[signal]
     new_warn = spec.warn if warn is None else warn
     new_critical = spec.critical if critical is None else critical
@@ -169,8 +155,7 @@ def set_threshold(
             reason,
         )
     except (ThresholdValidationError, ConcurrentEditError) as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+        fail(str(error), EXIT_BAD_INPUT)
     where = system or "global default"
     click.echo(
         f"{signal} ({where}): warn {spec.warn:g} → {saved.warn:g}, "
@@ -221,7 +206,7 @@ def check(system: str | None, strict: bool) -> None:
     ensure_current()
     report = build_status(system=system)
     if not report.systems:
-        raise BadThresholdInput("no systems to check: load data first (`tandem ingest`)")
+        raise BadInput("no systems to check: load data first (`tandem ingest`)")
     rows = breaching_rows(report, strict)
     failed = any(r[-1] == "FAIL" for r in rows)
     total = sum(
@@ -233,7 +218,7 @@ def check(system: str | None, strict: bool) -> None:
     window = f"{report.window.since:%Y-%m-%d %H:%M} .. {report.window.until:%Y-%m-%d %H:%M} UTC"
     if rows:
         header = ("SYSTEM", "SIGNAL", "VALUE", "STATUS", "WARN", "CRITICAL", "GATE")
-        click.echo(_table(header, rows))
+        click.echo(text_table(header, rows))
     verdict = "FAILED" if failed else "passed"
     click.echo(
         f"check {verdict}: {sum(r[-1] == 'FAIL' for r in rows)} failing of {total} signals in "

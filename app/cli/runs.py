@@ -1,14 +1,11 @@
-"""``tandem runs list``: training runs with their params, tags and final metrics.
-
-Registered in ``app/cli.py`` with ``cli.add_command(runs)``.
-"""
+"""``tandem runs list``: training runs with their params, tags and final metrics."""
 
 from __future__ import annotations
 
 import click
 
-from app.cli_options import checked_system
-from app.cli_output import json_text
+from app.cli.options import checked_system
+from app.cli.output import json_text
 
 
 @click.group()

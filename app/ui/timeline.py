@@ -64,7 +64,7 @@ def timeline_figure(tl: Timeline) -> go.Figure:
     """
     import plotly.graph_objects as go  # imported on first draw: pages without data skip it
 
-    from app.ui.charts import as_x
+    from app.ui.charts import as_x, as_y, x_axis
 
     rows = [k for k in KINDS if any(e.kind == k for e in tl.events)]
     # Each event row keeps ~28 px however many kinds there are; the series keep 240 px.
@@ -85,7 +85,7 @@ def timeline_figure(tl: Timeline) -> go.Figure:
         })  # fmt: skip
     error = tl.error_rate
     traces.append({
-        "type": "scatter", "x": as_x(error["bucket"]), "y": error["error_rate"] * 100,
+        "type": "scatter", **x_axis(error["bucket"]), "y": as_y(error["error_rate"] * 100),
         "yaxis": "y2", "name": "error rate %", "mode": "lines",
         "line": {"color": "#6b7280", "width": 1}, "fill": "tozeroy",
         "fillcolor": "rgba(107,114,128,0.15)",
@@ -111,7 +111,7 @@ def timeline_figure(tl: Timeline) -> go.Figure:
     if not tl.performance.empty:
         metric = plot_text(tl.performance_metric)
         traces.append({
-            "type": "scatter", "x": as_x(tl.performance["at"]), "y": tl.performance["value"],
+            "type": "scatter", "x": as_x(tl.performance["at"]), "y": as_y(tl.performance["value"]),
             "yaxis": "y3", "name": f"live {metric}", "mode": "lines+markers",
             "line": {"color": "#7c3aed", "width": 1.5}, "marker": {"size": 4},
             "hovertemplate": "%{x|%d %b}: %{y:.3f}<extra></extra>",

@@ -19,6 +19,7 @@ __all__ = ["cli", "json_text", "main"]
 def _register_commands() -> None:
     # Imported here, not at module level, so the names of the submodules
     # (app.cli.drift, app.cli.runs, ...) are not shadowed by the commands.
+    from app.cli.alerts import alert_rules, exporter
     from app.cli.db import db
     from app.cli.drift import drift
     from app.cli.gc import gc
@@ -47,6 +48,8 @@ def _register_commands() -> None:
         thresholds,
         check,
         slo,
+        exporter,
+        alert_rules,
     ):
         cli.add_command(command)
 

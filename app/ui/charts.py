@@ -51,10 +51,10 @@ def x_axis(times: pd.Series) -> dict[str, object]:
     points then sends 2,160 numbers instead of 2,160 numbers and 2,160 dates.
     """
     values = pd.to_datetime(times, utc=True)
-    steps = values.diff().dropna().unique()
-    if len(values) > 2 and len(steps) == 1 and pd.Timedelta(steps[0]) > pd.Timedelta(0):
+    steps = values.diff().dropna()
+    if len(values) > 2 and steps.nunique() == 1 and steps.iloc[0] > pd.Timedelta(0):
         start = values.iloc[0].tz_localize(None)
-        step_ms = pd.Timedelta(steps[0]).total_seconds() * 1000
+        step_ms = steps.iloc[0].total_seconds() * 1000
         return {"x0": start.strftime("%Y-%m-%d %H:%M:%S"), "dx": step_ms}
     return {"x": as_x(times)}
 

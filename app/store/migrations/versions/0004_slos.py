@@ -81,7 +81,7 @@ BY = "migration 0004"
 def _fill() -> None:
     connection = op.get_bind()
     systems = connection.execute(sa.text("SELECT id, name FROM systems ORDER BY id")).all()
-    bounds = dict(
+    bounds: dict[str, float] = dict(
         connection.execute(
             sa.text(
                 "SELECT scope, warn FROM thresholds WHERE signal = 'operate.availability'"

@@ -71,6 +71,11 @@ else:
         key="service_health_percentiles",
     )  # fmt: skip
     render_golden(health, percentiles)
+    report = data.status_report(selection)
+    if report is not None and system in {s.system for s in report.systems}:
+        latency = report.system(system).signal("operate.latency_p95_ms")
+        if latency.note:
+            st.caption(f"Latency p95 over the range, {latency.display}: {md_text(latency.note)}.")
     with st.expander("Thresholds on these charts", icon=":material/tune:"):
         inline_threshold_editor(system, GOLDEN_SIGNALS, key="service_health_golden")
 

@@ -8,8 +8,9 @@ over the window and over each system's SLO period ending with it
 
 Conventions: a CI pipeline is *finished* when its status is ``success`` or
 ``failed`` (cancelled and running ones are left out) and it belongs to the
-window by ``started_at``. Latency p95 is the request-weighted mean of the
-interval p95s (the plain mean when no interval has requests).
+window by ``started_at``. Latency p95 is the p95 of the window's requests from summed
+histogram buckets where every interval has them, else the request-weighted
+mean of the interval p95s (``app.health.latency``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from app.health.dora import (
     systems_that_deployed,
 )
 from app.health.golden import window_totals
+from app.health.latency import range_p95
 from app.health.slo_store import DEFAULT_SLO, SloSpec, primary_slos
 from app.health.window import Window
 from app.store.models import Incident, PipelineRun
@@ -50,8 +52,13 @@ def devops_signals(
     systems: Mapping[int, str],
     window: Window,
     slos: Mapping[int, SloSpec] | None = None,
+    notes: dict[int, dict[str, str]] | None = None,
 ) -> dict[int, Values]:
     """Every DevOps signal's value (None = no data) for each system id in ``systems``.
+
+    ``notes``, when given, receives per system id and signal key what a value
+    is when it is not what its name says (``operate.latency_p95_ms`` read from
+    interval percentiles: ``app.health.latency.APPROXIMATION``).
 
     ``slos`` are the SLOs ``operate.error_budget_remaining`` reads, by system
     id (default: each system's primary SLO, ``slo_store.primary_slos``), never
@@ -86,7 +93,7 @@ def devops_signals(
 
     if slos is None:
         slos = primary_slos(session, dict(systems))
-    for system_id, operate in _operate(session, ids, window, slos).items():
+    for system_id, operate in _operate(session, ids, window, slos, notes).items():
         values[system_id].update(operate)
         active.add(system_id)
 
@@ -130,7 +137,11 @@ def _ci(session: Session, ids: Collection[int], window: Window) -> dict[int, Val
 
 
 def _operate(
-    session: Session, ids: Collection[int], window: Window, slos: Mapping[int, SloSpec]
+    session: Session,
+    ids: Collection[int],
+    window: Window,
+    slos: Mapping[int, SloSpec],
+    notes: dict[int, dict[str, str]] | None = None,
 ) -> dict[int, Values]:
     in_window = window_totals(session, ids, window.since, window.until)
     # Each system's budget is over its SLO's period: one scan per period in use.
@@ -146,16 +157,15 @@ def _operate(
     )
     seen = in_window.index.union(in_budget.index)
     in_window = in_window.reindex(seen, fill_value=0.0)
+    p95 = range_p95(session, in_window, window.since, window.until)
     result: dict[int, Values] = {}
     for system_id, totals in in_window.iterrows():
         req, err = float(totals["requests"]), float(totals["errors"])
         error_rate = err / req if req > 0 else None
-        if totals["p95_n"] > 0:
-            latency: float | None = float(totals["p95_w"] / totals["p95_n"])
-        elif totals["p95_count"] > 0:
-            latency = float(totals["p95_sum"] / totals["p95_count"])
-        else:
-            latency = None
+        latency = p95[int(system_id)].value
+        approximation = p95[int(system_id)].approximation
+        if notes is not None and approximation is not None:
+            notes.setdefault(int(system_id), {})["operate.latency_p95_ms"] = approximation
         budget = in_budget.loc[system_id] if system_id in in_budget.index else None
         b_req = float(budget["requests"]) if budget is not None else 0.0
         b_err = float(budget["errors"]) if budget is not None else 0.0

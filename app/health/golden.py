@@ -9,8 +9,9 @@ PostgreSQL (see ``epoch_seconds``).
 Conventions: a bucket's request rate is its requests per second of bucket;
 its error rate is Σerrors / Σrequests; latency percentiles are the
 request-weighted means of the interval percentiles (the plain mean in a
-bucket without requests), as for ``operate.latency_p95_ms``; CPU and memory
-saturation are plain means.
+bucket without requests), an approximation (``operate.latency_p95_ms`` over
+a window reads summed histogram buckets where stored: ``app.health.latency``);
+CPU and memory saturation are plain means.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def golden_signals(
 # The rollup's sums and counts, in its column order.
 _SUMS = ["samples", "requests", "errors",
          *(f"{p}_{part}" for p in rollups.PERCENTILES for part in ("w", "n", "sum", "count")),
-         "cpu_sum", "cpu_count", "mem_sum", "mem_count"]  # fmt: skip
+         "cpu_sum", "cpu_count", "mem_sum", "mem_count", "bucketed"]  # fmt: skip
 
 
 def _summed(

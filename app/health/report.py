@@ -47,6 +47,8 @@ class SignalValue:
     direction: str
     warn: float
     critical: float
+    # What the value is when it is not what the name says (e.g. an approximation).
+    note: str | None = None
 
     @property
     def label(self) -> str:
@@ -66,6 +68,7 @@ class SignalValue:
             "warn": self.warn,
             "critical": self.critical,
             "direction": self.direction,
+            **({"note": self.note} if self.note is not None else {}),
         }
 
 
@@ -171,14 +174,17 @@ def build_status(
         names = list(systems.values()) if system is not None else None
         window = _resolve_window(session, names, since, until)
         thresholds = effective_thresholds_for(session, systems.values())
-        devops = devops_signals(session, systems, window)
+        notes: dict[int, dict[str, str]] = {}
+        devops = devops_signals(session, systems, window, notes=notes)
         drift_alert = {i: thresholds[n]["monitor.drift_share"].warn for i, n in systems.items()}
         mlops, with_model = mlops_signals(session, systems, window, drift_alert)
 
     return StatusReport(
         window=window,
         systems=tuple(
-            _system_status(name, i in with_model, devops[i] | mlops[i], thresholds[name])
+            _system_status(
+                name, i in with_model, devops[i] | mlops[i], thresholds[name], notes.get(i, {})
+            )
             for i, name in systems.items()
         ),
     )
@@ -204,6 +210,7 @@ def _system_status(
     has_model: bool,
     values: dict[str, float | None],
     thresholds: dict[str, ThresholdSpec],
+    notes: Mapping[str, str],
 ) -> SystemStatus:
     lanes: dict[str, LaneStatus] = {}
     for lane, stages in STAGES.items():
@@ -222,6 +229,7 @@ def _system_status(
                         direction=spec.direction,
                         warn=spec.warn,
                         critical=spec.critical,
+                        note=notes.get(definition.key) if value is not None else None,
                     )
                 )
             stage_status = worst(s.status for s in signals)
@@ -248,4 +256,10 @@ def format_table(report: StatusReport) -> str:
     for row in [header, *rows]:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         lines.append("  ".join(cells).rstrip())
+    for system in report.systems:
+        for lane in system.lanes.values():
+            for stage in lane.stages.values():
+                lines += [
+                    f"note: {system.system} {s.key}: {s.note}" for s in stage.signals if s.note
+                ]
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from app.store.models import HealthRollup, HealthSample
+from app.store.models import HealthLatencyBucket, HealthRollup, HealthRollupBucket, HealthSample
 
 HOUR = timedelta(hours=1)
 ROLLUP_SECONDS = 3600
@@ -68,6 +68,7 @@ def aggregates() -> dict[str, ColumnElement[Any]]:
     for name, value in (("cpu", s.cpu_util), ("mem", s.mem_util)):
         columns[f"{name}_sum"] = _sum(value)
         columns[f"{name}_count"] = func.count(value)
+    columns["bucketed"] = _sum(case((s.latency_buckets > 0, 1), else_=0))
     return columns
 
 
@@ -95,6 +96,23 @@ def refresh(session: Session, system_id: int, since: datetime, until: datetime) 
     )
     columns = ["system_id", "hour", *columns_of]
     session.execute(insert(HealthRollup).from_select(columns, query))
+    _refresh_buckets(session, system_id, first, last, dialect)
+
+
+def _refresh_buckets(
+    session: Session, system_id: int, first: datetime, last: datetime, dialect: str
+) -> None:
+    """The latency buckets of the same hours, summed per bound (``intervals``: rows summed)."""
+    b, r = HealthLatencyBucket, HealthRollupBucket
+    session.execute(delete(r).where(r.system_id == system_id, r.hour >= first, r.hour <= last))
+    hour = hour_of(dialect, b.timestamp)
+    query = (
+        select(b.system_id, hour, b.le_ms, func.sum(b.count), func.count())
+        .where(b.system_id == system_id, b.timestamp >= first, b.timestamp < last + HOUR)
+        .group_by(b.system_id, hour, b.le_ms)
+    )
+    columns = ["system_id", "hour", "le_ms", "count", "intervals"]
+    session.execute(insert(r).from_select(columns, query))
 
 
 def refresh_all(session: Session) -> None:

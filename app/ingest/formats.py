@@ -47,6 +47,8 @@ FLOAT_EXACT = 2**53
 # values are what overflowed the hourly rollups (1e308 ms summed to inf).
 MAX_LATENCY_MS = 86_400_000
 MAX_REQUESTS = 10**12
+# The prefix of a health file's histogram bucket columns: ``le_<bound in ms>``.
+LATENCY_BUCKET = "le_"
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,17 @@ _FORMATS = (
         _c("latency_p99_ms", NUMBER, "99th percentile latency, ms", "310", **_LATENCY),
         _c("cpu_util", NUMBER, "CPU utilisation, 0–1", "0.42", **_UNIT),
         _c("mem_util", NUMBER, "Memory utilisation, 0–1", "0.61", **_UNIT),
-    ), key=("system", "timestamp"), rules=("`errors` ≤ `requests`",)),
+    ), key=("system", "timestamp"), rules=(
+        "`errors` ≤ `requests`",
+        "`le_<bound>` columns: `<bound>` is a latency in ms (`le_250`, `le_0.5`) or `+Inf` "
+        "(`le_+Inf`, required with any other); a row gives all of them or none; counts are "
+        "cumulative like Prometheus' `le` buckets, ≥ 0 and never smaller at a higher bound",
+    ), prefixes=(
+        Prefix(LATENCY_BUCKET, NUMBER, "Requests of the interval that took at most `<bound>` "
+               "ms (cumulative, like Prometheus' `le` buckets); with them a range's latency "
+               "percentiles are read from the summed buckets, else they are approximated",
+               "le_250 = 1180"),
+    )),
     Format("datasets", "One version of a named dataset.", (
         _c("name", TEXT, "Dataset name", "transactions"),
         _c("version", TEXT, "Version label", "v12"),

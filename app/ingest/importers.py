@@ -21,14 +21,15 @@ from sqlalchemy.orm import Session
 from app.config import load_settings
 from app.health import rollups
 from app.ingest.errors import IngestError, IngestSummary
-from app.ingest.formats import FORMATS, KINDS
+from app.ingest.formats import FORMATS, KINDS, LATENCY_BUCKET
 from app.ingest.rows import changed, read_existing, write_rows
 from app.ingest.source import Source, read_source
-from app.ingest.validation import Validated, validate
+from app.ingest.validation import Validated, latency_bound, validate
 from app.store.db import get_engine, session_scope
 from app.store.models import (
     DatasetVersion,
     Deployment,
+    HealthLatencyBucket,
     HealthSample,
     Incident,
     IngestRecord,
@@ -185,15 +186,35 @@ def _write(
         frame, created = _with_system_ids(session, frame)
     if kind == "incidents":
         frame = frame.assign(title=frame["title"].fillna(""))
+    if kind == "health":
+        buckets = [c for c in validated.frame.columns if c.startswith(LATENCY_BUCKET)]
+        frame = frame.assign(latency_buckets=validated.frame[buckets].notna().sum(axis=1))
     if kind in _TABLES:
         model, key = _TABLES[kind]
         written = write_rows(session, table_of(model), frame, key, progress=progress)
         if kind == "health":
+            write_latency_buckets(session, frame, validated.frame, progress)
             refresh_rollups(session, frame)
         return written, created
     if kind == "runs":
         return _write_runs(session, frame, validated, progress), created
     return _write_metric_points(session, frame, source, progress), created
+
+
+def write_latency_buckets(
+    session: Session, samples: pd.DataFrame, typed: pd.DataFrame, progress: bool
+) -> int:
+    """The rows' ``le_<bound>`` counts as ``health_latency_buckets`` rows (rows without: none)."""
+    columns = [c for c in typed.columns if c.startswith(LATENCY_BUCKET)]
+    if not columns:
+        return 0
+    wide = typed[columns].set_axis([latency_bound(c) for c in columns], axis=1)
+    wide.index = pd.MultiIndex.from_frame(samples[["system_id", "timestamp"]])
+    long = wide.stack(future_stack=True).dropna().reset_index()
+    long.columns = ["system_id", "timestamp", "le_ms", "count"]
+    long = long.astype({"le_ms": "float64", "count": "float64"})
+    key = ("system_id", "timestamp", "le_ms")
+    return write_rows(session, table_of(HealthLatencyBucket), long, key, progress=progress)
 
 
 def refresh_rollups(session: Session, samples: pd.DataFrame) -> None:

@@ -39,21 +39,26 @@ from app.ingest.importers import refresh_rollups
 from app.ingest.rows import write_rows
 from app.ingest.validation import SYSTEM_NAME_RULE, system_name_problem
 from app.store.db import get_engine, session_scope
-from app.store.models import HealthSample, IngestRecord
+from app.store.models import HealthLatencyBucket, HealthSample, IngestRecord
 from app.store.rows import ensure_systems, table_of
 
 __all__ = [
+    "DEFAULT_BUCKET_QUERY",
     "DEFAULT_QUERIES",
+    "LATENCY_BUCKETS",
     "MAX_POINTS",
     "PrometheusError",
     "PrometheusImportSummary",
     "Window",
+    "bucket_rows",
     "fetch",
+    "fetch_buckets",
     "import_prometheus",
     "load_mapping",
     "parse_step",
     "parse_time",
     "query_range",
+    "query_range_by_le",
     "to_frame",
 ]
 
@@ -89,6 +94,13 @@ DEFAULT_QUERIES: Mapping[str, str] = {
 }
 
 OPTIONAL = tuple(k for k in DEFAULT_QUERIES if k not in REQUIRED)
+
+# Not a column: one series per ``le`` (seconds, as the client libraries name
+# it), stored as ``health_latency_buckets`` (ms) so a range's percentiles are
+# read from summed buckets (``app.health.latency``). An empty mapping string
+# leaves them out.
+LATENCY_BUCKETS = "latency_buckets"
+DEFAULT_BUCKET_QUERY = "sum by (le) (increase(http_request_duration_seconds_bucket[{step}]))"
 
 _STEP = re.compile(r"(\d+)([smhd]?)")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -186,7 +198,9 @@ def load_mapping(path: Path | str | None) -> dict[str, str]:
     """The queries: the defaults, overridden by the TOML file at ``path`` if given.
 
     The file maps column names to PromQL strings; an empty string leaves an
-    optional column empty (NULL). Unknown keys and non-strings are errors.
+    optional column empty (NULL). ``latency_buckets`` overrides
+    :data:`DEFAULT_BUCKET_QUERY` (empty: no buckets). Unknown keys and
+    non-strings are errors.
     """
     queries = dict(DEFAULT_QUERIES)
     if path is None:
@@ -198,10 +212,11 @@ def load_mapping(path: Path | str | None) -> dict[str, str]:
         raise PrometheusError(f"{path}: no such mapping file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise PrometheusError(f"{path}: not a valid TOML file: {error}") from None
-    unknown = sorted(set(overrides) - set(queries))
+    known = [*queries, LATENCY_BUCKETS]  # the bucket query: DEFAULT_BUCKET_QUERY
+    unknown = sorted(set(overrides) - set(known))
     if unknown:
         raise PrometheusError(
-            f"{path}: unknown keys {', '.join(unknown)}; expected some of {', '.join(queries)}"
+            f"{path}: unknown keys {', '.join(unknown)}; expected some of {', '.join(known)}"
         )
     for key, query in overrides.items():
         if not isinstance(query, str):
@@ -245,6 +260,75 @@ def query_range(
             "expected one: aggregate it, e.g. with sum(...)"
         )
     return {round(float(t)): float(v) for t, v in series[0]["values"]} if series else {}
+
+
+def query_range_by_le(
+    url: str, query: str, start: int, end: int, step: int, *, timeout: float = 30.0
+) -> dict[int, dict[float, float]]:
+    """``query``'s series, one per ``le`` label, as {evaluation time: {le: value}}."""
+    params = urllib.parse.urlencode({"query": query, "start": start, "end": end, "step": step})
+    request = urllib.request.Request(f"{url}/api/v1/query_range?{params}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        raise PrometheusError(
+            f"Prometheus at {url} rejected {query!r}: {_api_error(error.read(), error)}"
+        ) from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise PrometheusError(f"cannot reach Prometheus at {url}: {reason}") from None
+    except ValueError:
+        raise PrometheusError(f"{url} did not answer like a Prometheus server") from None
+    result: dict[int, dict[float, float]] = {}
+    for series in answer.get("data", {}).get("result", []):
+        le = series.get("metric", {}).get("le")
+        try:
+            bound = float(le)
+        except (TypeError, ValueError):
+            raise PrometheusError(
+                f"{query!r} returned a series without a numeric le label "
+                f"({json.dumps(series.get('metric'))}); expected sum by (le) (...)"
+            ) from None
+        for t, v in series["values"]:
+            result.setdefault(round(float(t)), {})[bound] = float(v)
+    return result
+
+
+def fetch_buckets(
+    url: str, query: str, window: Window, *, max_points: int = MAX_POINTS, timeout: float = 30.0
+) -> dict[int, dict[float, float]]:
+    """The bucket query over ``window``, chunked: {evaluation time: {le (s): count}}."""
+    wanted = query.replace("{step}", f"{window.step}s")
+    result: dict[int, dict[float, float]] = {}
+    for start, end in window.chunks(max_points):
+        result.update(query_range_by_le(url, wanted, start, end, window.step, timeout=timeout))
+    return result
+
+
+def bucket_rows(
+    buckets: Mapping[int, Mapping[float, float]], times: list[int], step: int
+) -> pd.DataFrame:
+    """``health_latency_buckets`` rows (timestamp, le_ms, count) of the intervals ``times`` end.
+
+    Bounds become ms. An interval is kept only with a +Inf bucket and finite
+    counts ≥ 0; counts are made cumulative-monotonic as ``histogram_quantile``
+    does (``increase`` extrapolates each series on its own, so a higher bucket
+    can come out a hair lower).
+    """
+    rows: list[tuple[pd.Timestamp, float, float]] = []
+    for t in times:
+        counts = buckets.get(t, {})
+        if math.inf not in counts or not all(math.isfinite(c) and c >= 0 for c in counts.values()):
+            continue
+        start = pd.Timestamp(t - step, unit="s", tz="UTC")
+        highest = 0.0
+        for le in sorted(counts):
+            highest = max(highest, counts[le])
+            rows.append((start, le * 1000 if math.isfinite(le) else math.inf, highest))
+    return pd.DataFrame(rows, columns=["timestamp", "le_ms", "count"]).astype(
+        {"le_ms": "float64", "count": "float64"}
+    )
 
 
 def _api_error(body: bytes, error: urllib.error.HTTPError) -> str:
@@ -352,14 +436,30 @@ def import_prometheus(
     if (problem := system_name_problem(system)) is not None:
         raise PrometheusError(f"--system: expected {SYSTEM_NAME_RULE}, got {problem}")
     queries = dict(DEFAULT_QUERIES if queries is None else queries)
+    bucket_query = queries.pop(LATENCY_BUCKETS, DEFAULT_BUCKET_QUERY)
     window = Window.between(since, until, step)
     values = fetch(url, queries, window, max_points=max_points, progress=progress, timeout=timeout)
     frame = to_frame(values, step)
+    buckets = pd.DataFrame(columns=["timestamp", "le_ms", "count"])
+    if bucket_query:
+        fetched = fetch_buckets(url, bucket_query, window, max_points=max_points, timeout=timeout)
+        buckets = bucket_rows(fetched, sorted(values["requests"]), step)
+    per_interval = buckets.groupby("timestamp").size()
+    frame["latency_buckets"] = frame["timestamp"].map(per_interval).fillna(0).astype("int64")
     with session_scope(engine or get_engine()) as session:
         ids, created = ensure_systems(session, [system])
         rows = frame.assign(system_id=ids[system])[["system_id", *frame.columns]]
         key = ("system_id", "timestamp")
         written = write_rows(session, table_of(HealthSample), rows, key, progress=progress)
+        if not buckets.empty:
+            bucket_key = ("system_id", "timestamp", "le_ms")
+            written_buckets = write_rows(
+                session,
+                table_of(HealthLatencyBucket),
+                buckets.assign(system_id=ids[system])[["system_id", *buckets.columns]],
+                bucket_key,
+            )
+            written = written or written_buckets
         if written:
             refresh_rollups(session, rows)  # as `tandem ingest health` does
             # The record bumps the data version pages cache on.

@@ -33,6 +33,7 @@ from app.ingest.formats import (
     INT64_MAX,
     INTEGER,
     JSON_OBJECT,
+    LATENCY_BUCKET,
     NUMBER,
     SEGMENT_KEY_LENGTH,
     TIMESTAMP,
@@ -476,6 +477,7 @@ def _check_rules(kind: str, frame: pd.DataFrame, problems: _Problems) -> None:
     elif kind == "health":
         bad = (frame["errors"] > frame["requests"]).fillna(False)
         problems.check("errors", bad, "at most requests")
+        _check_latency_buckets(frame, problems)
     elif kind == "deployments":
         bad = frame["kind"].eq("model") & frame["model_version"].isna()
         problems.check("model_version", bad, "a model version when kind is model", got=_EMPTY)
@@ -483,6 +485,55 @@ def _check_rules(kind: str, frame: pd.DataFrame, problems: _Problems) -> None:
         problems.check("unplanned", planned, "true or empty when incident_id is given")
     elif kind == "production":
         _check_segment_keys(frame, problems)
+
+
+def latency_bound(column: str) -> float | None:
+    """The bound in ms of a ``le_<bound>`` column (``le_+Inf`` is inf); None if not a bound."""
+    text = column[len(LATENCY_BUCKET) :]
+    if text.lower() in ("+inf", "inf"):
+        return math.inf
+    try:
+        bound = float(text)
+    except ValueError:
+        return None
+    return bound if math.isfinite(bound) and bound >= 0 else None
+
+
+def _check_latency_buckets(frame: pd.DataFrame, problems: _Problems) -> None:
+    """``le_<bound>`` columns: numeric bounds with +Inf, counts ≥ 0, cumulative, all or none."""
+    columns = [c for c in frame.columns if c.startswith(LATENCY_BUCKET)]
+    if not columns:
+        return
+    bounds: dict[str, float] = {}
+    for column in columns:
+        bound = latency_bound(column)
+        if bound is None:
+            expected = "le_<bound>: a latency in ms ≥ 0, or +Inf"
+            raise problems.source.error(column=column, expected=expected, got=repr(column))
+        if bound in bounds.values():
+            twin = next(c for c, b in bounds.items() if b == bound)
+            raise problems.source.error(
+                column=column, expected="one column per bound", got=f"the bound of {twin}"
+            )
+        bounds[column] = bound
+    if math.inf not in bounds.values():
+        raise problems.source.error(
+            column=columns[0], expected="a le_+Inf column with the other le_ columns", got="none"
+        )
+    ordered = sorted(columns, key=bounds.__getitem__)
+    given = frame[ordered].notna()
+    partial = given.any(axis=1) & ~given.all(axis=1)
+    for column in ordered:
+        problems.check(
+            column,
+            partial & ~given[column],
+            "a count (a row gives every le_ column or none)",
+            got=_EMPTY,
+        )
+        problems.check(column, (frame[column] < 0).fillna(False), "a count ≥ 0")
+    for lower, higher in zip(ordered, ordered[1:], strict=False):
+        smaller = (frame[higher] < frame[lower]).fillna(False)
+        problems.check(higher, smaller, f"a cumulative count ≥ {lower}'s")
 
 
 def _check_segment_keys(frame: pd.DataFrame, problems: _Problems) -> None:

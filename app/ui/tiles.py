@@ -68,7 +68,8 @@ def bound_text(signal: SignalValue) -> str:
 def signal_line(signal: SignalValue) -> str:
     """One line of a tile's tooltip: label, value, status and the bounds."""
     status = STATUS_WORDS[signal.status.value]
-    return f"{signal.label}: {signal.display} ({status}; {bound_text(signal)})"
+    note = f" [{signal.note}]" if signal.note else ""
+    return f"{signal.label}: {signal.display} ({status}; {bound_text(signal)}){note}"
 
 
 def stage_tile_html(lane: str, stage_key: str, stage: StageStatus) -> str:

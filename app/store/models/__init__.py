@@ -7,6 +7,7 @@ handed to pages: queries return frozen entities or DataFrames.
 
 from app.store.models.base import Base, BigId, System
 from app.store.models.devops import Deployment, HealthRollup, HealthSample, Incident, PipelineRun
+from app.store.models.latency import HealthLatencyBucket, HealthRollupBucket
 from app.store.models.production import (
     DriftResult,
     PerformanceResult,
@@ -31,7 +32,9 @@ __all__ = [
     "DatasetVersion",
     "Deployment",
     "DriftResult",
+    "HealthLatencyBucket",
     "HealthRollup",
+    "HealthRollupBucket",
     "HealthSample",
     "Incident",
     "IngestRecord",

@@ -98,6 +98,8 @@ class HealthSample(Base):
     latency_p99_ms: Mapped[float | None] = mapped_column(Float)
     cpu_util: Mapped[float | None] = mapped_column(Float)
     mem_util: Mapped[float | None] = mapped_column(Float)
+    # How many latency histogram buckets the interval has (``HealthLatencyBucket``); 0: none.
+    latency_buckets: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class HealthRollup(Base):
@@ -134,3 +136,5 @@ class HealthRollup(Base):
     cpu_count: Mapped[int] = mapped_column(Integer)
     mem_sum: Mapped[float] = mapped_column(Float)
     mem_count: Mapped[int] = mapped_column(Integer)
+    # Samples with latency buckets: a range reads buckets only when this equals ``samples``.
+    bucketed: Mapped[int] = mapped_column(Integer, server_default="0")

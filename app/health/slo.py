@@ -158,23 +158,36 @@ def share_within(bound_ms: float, p50: pd.Series, p95: pd.Series, p99: pd.Series
     """Estimated share of an interval's requests served within ``bound_ms`` (see module doc).
 
     NaN where the interval has no percentile at all. Percentiles out of order
-    are read as non-decreasing (each at least the one before).
+    are read as non-decreasing (each at least the one before). Vectorised per
+    pattern of missing percentiles (at most 7).
     """
     knots = pd.concat([p50, p95, p99], axis=1).to_numpy(dtype="float64")
     shares = np.array([0.50, 0.95, 0.99])
     out = np.full(len(knots), np.nan)
-    for i, row in enumerate(knots):
-        present = ~np.isnan(row)
+    present_rows = ~np.isnan(knots)
+    for pattern in {tuple(row) for row in present_rows.tolist()}:
+        present = np.array(pattern, dtype=bool)
         if not present.any():
             continue
-        xs = np.concatenate([[0.0], np.maximum.accumulate(row[present])])
+        rows = (present_rows == present).all(axis=1)
+        xs = np.maximum.accumulate(knots[rows][:, present], axis=1)
+        xs = np.hstack([np.zeros((len(xs), 1)), xs])
         qs = np.concatenate([[0.0], shares[present]])
-        if bound_ms <= xs[-1]:
-            out[i] = float(np.interp(bound_ms, xs, qs))
-            continue
-        span = xs[-1] - xs[-2]
-        slope = (qs[-1] - qs[-2]) / span if span > 0 else np.inf
-        out[i] = min(1.0, qs[-1] + slope * (bound_ms - xs[-1]))
+        result = np.zeros(len(xs))  # below 0 ms: none
+        for j in range(len(qs) - 1):  # xs[j] <= bound < xs[j + 1], so the span is > 0
+            left, right = xs[:, j], xs[:, j + 1]
+            inside = (left <= bound_ms) & (bound_ms < right)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                part = qs[j] + (qs[j + 1] - qs[j]) * (bound_ms - left) / (right - left)
+            result[inside] = part[inside]
+        beyond = xs[:, -1] <= bound_ms  # at or past the last percentile
+        last_span = xs[:, -1] - xs[:, -2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = np.where(last_span > 0, (qs[-1] - qs[-2]) / last_span, np.inf)
+            over = bound_ms - xs[:, -1]
+            extended = np.where(over > 0, qs[-1] + slope * over, qs[-1])
+        result[beyond] = np.minimum(1.0, extended)[beyond]
+        out[rows] = result
     return pd.Series(out, index=p50.index)
 
 

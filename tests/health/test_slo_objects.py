@@ -216,6 +216,9 @@ def test_share_within_interpolates_the_interval_percentiles() -> None:
     assert share_within(600, p50, p95, p99)[0] == pytest.approx(1.0)  # 0.99 + 0.02, capped
     assert share_within(550, p50, p95, p99)[0] == pytest.approx(1.0)  # 0.99 + 0.01
     assert share_within(525, p50, p95, p99)[0] == pytest.approx(0.995)
+    # A bound at tied percentiles counts the highest share known to lie within it.
+    tied = (pd.Series([300.0]), pd.Series([300.0]), pd.Series([400.0]))
+    assert share_within(300, *tied)[0] == pytest.approx(0.95)
     none = pd.Series([float("nan")])
     assert share_within(300, none, pd.Series([300.0]), none)[0] == pytest.approx(0.95)
     assert pd.isna(share_within(300, none, none, none)[0])

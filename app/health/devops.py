@@ -18,6 +18,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Collection, Mapping
 from datetime import timedelta
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import case, func, select
@@ -160,17 +161,17 @@ def _operate(
     p95 = range_p95(session, in_window, window.since, window.until)
     result: dict[int, Values] = {}
     for system_id, totals in in_window.iterrows():
+        sid = int(cast(int, system_id))
         req, err = float(totals["requests"]), float(totals["errors"])
         error_rate = err / req if req > 0 else None
-        latency = p95[int(system_id)].value
-        approximation = p95[int(system_id)].approximation
+        latency, approximation = p95[sid].value, p95[sid].approximation
         if notes is not None and approximation is not None:
-            notes.setdefault(int(system_id), {})["operate.latency_p95_ms"] = approximation
-        budget = in_budget.loc[system_id] if system_id in in_budget.index else None
+            notes.setdefault(sid, {})["operate.latency_p95_ms"] = approximation
+        budget = in_budget.loc[sid] if sid in in_budget.index else None
         b_req = float(budget["requests"]) if budget is not None else 0.0
         b_err = float(budget["errors"]) if budget is not None else 0.0
-        allowed = (1 - slos[int(system_id)].target) * b_req
-        result[int(system_id)] = {
+        allowed = (1 - slos[sid].target) * b_req
+        result[sid] = {
             "operate.availability": None if error_rate is None else 1 - error_rate,
             "operate.error_rate": error_rate,
             "operate.latency_p95_ms": latency,

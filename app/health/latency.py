@@ -20,6 +20,7 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -190,5 +191,5 @@ def range_p95(
         else:
             mean = None
         own = summed[summed["system_id"] == system_id]
-        result[int(system_id)] = range_percentile(0.95, own, float(row["samples"]), mean)
+        result[int(cast(int, system_id))] = range_percentile(0.95, own, float(row["samples"]), mean)
     return result

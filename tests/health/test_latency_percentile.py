@@ -24,7 +24,7 @@ from sqlalchemy import Engine, delete, func, select
 from app.health import build_status, format_table
 from app.health.latency import APPROXIMATION, histogram_quantile
 from app.ingest import IngestError, ingest_file
-from app.store.db import session_scope
+from app.store.db import get_engine, session_scope
 from app.store.models import HealthLatencyBucket, HealthRollupBucket
 
 DAY = datetime(2026, 6, 1, tzinfo=UTC)
@@ -188,3 +188,35 @@ def test_bad_bucket_columns_are_bad_input(
     assert error.row == row
     assert error.column == column
     assert expected in error.expected
+
+
+@pytest.mark.usefixtures("sqlite_engine")
+def test_tandem_ingest_exits_2_naming_file_row_and_column(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from app.cli import cli
+
+    frame = pd.DataFrame(
+        {
+            "system": "svc",
+            "timestamp": ["2026-06-01T00:00:00Z", "2026-06-01T00:01:00Z"],
+            "requests": [10, 10],
+            "errors": [0, 0],
+            "latency_p50_ms": None,
+            "latency_p95_ms": None,
+            "latency_p99_ms": None,
+            "cpu_util": None,
+            "mem_util": None,
+            "le_50": [3, 6],
+            "le_100": [5, 4],
+            "le_+Inf": [10, 10],
+        }
+    )
+    path = tmp_path / "cumulative.csv"
+    frame.to_csv(path, index=False)
+    result = CliRunner().invoke(cli, ["ingest", "health", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "cumulative.csv, row 2" in result.output
+    assert '"le_100"' in result.output
+    with session_scope(get_engine()) as s:
+        assert s.scalar(select(func.count()).select_from(HealthLatencyBucket)) == 0

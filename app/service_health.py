@@ -30,6 +30,7 @@ from app.health.slo import (
     burn_down,
     burn_rates,
     error_budget,
+    latency_events,
 )
 from app.health.slo_store import AVAILABILITY, SloSpec, primary_slo, slos_of
 from app.health.thresholds import ThresholdSpec, effective_thresholds
@@ -60,11 +61,14 @@ class SloReport:
 
 def slo_report(session: Session, system_id: int, slo: SloSpec, window: Window) -> SloReport:
     """``slo`` over its period ending at the end of ``window`` (samples from before it count)."""
+    until = window.until
+    # A latency SLI reads raw samples: once, for the budget, the alerts and the chart.
+    events = None if slo.sli == AVAILABILITY else latency_events(session, system_id, slo, until)
     return SloReport(
         slo=slo,
-        budget=error_budget(session, system_id, window.until, slo),
-        burn=burn_rates(session, system_id, window.until, slo),
-        burn_down=burn_down(session, system_id, window.until, slo),
+        budget=error_budget(session, system_id, until, slo, events),
+        burn=burn_rates(session, system_id, until, slo, events),
+        burn_down=burn_down(session, system_id, until, slo, events=events),
     )
 
 

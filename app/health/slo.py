@@ -222,10 +222,29 @@ def _latency_events(
     )
 
 
+def latency_events(session: Session, system_id: int, slo: SloSpec, until: datetime) -> pd.DataFrame:
+    """A latency SLO's per-sample events over everything its reports read, loaded once.
+
+    Covers its period and the 3-day alert window ending at ``until``; pass it as
+    ``events`` to ``error_budget``, ``burn_rates`` and ``burn_down``.
+    """
+    hours = max(slo.period_hours, max(a.long_hours for a in burn_alerts(slo.period_days)))
+    return _latency_events(session, system_id, float(slo.latency_bound_ms or 0),
+                           until - timedelta(hours=hours), until)  # fmt: skip
+
+
 def window_events(
-    session: Session, system_id: int, slo: SloSpec, until: datetime, hours: list[float]
+    session: Session,
+    system_id: int,
+    slo: SloSpec,
+    until: datetime,
+    hours: list[float],
+    events: pd.DataFrame | None = None,
 ) -> dict[float, tuple[float, float]]:
-    """(events, bad events) of ``slo``'s SLI over each ``[until - h, until)``."""
+    """(events, bad events) of ``slo``'s SLI over each ``[until - h, until)``.
+
+    ``events``: a latency SLO's ``latency_events`` covering the longest window.
+    """
     if slo.sli == AVAILABILITY:
         result = {}
         for h in hours:
@@ -235,10 +254,10 @@ def window_events(
                 (float(row["requests"]), float(row["errors"])) if row is not None else (0.0, 0.0)
             )
         return result
-    frame = _latency_events(
-        session, system_id, float(slo.latency_bound_ms or 0), until - timedelta(hours=max(hours)),
-        until,
-    )  # fmt: skip
+    frame = events
+    if frame is None:
+        frame = _latency_events(session, system_id, float(slo.latency_bound_ms or 0),
+                                until - timedelta(hours=max(hours)), until)  # fmt: skip
     result = {}
     for h in hours:
         inside = frame["timestamp"] >= pd.Timestamp(until - timedelta(hours=h))
@@ -247,12 +266,16 @@ def window_events(
 
 
 def burn_rates(
-    session: Session, system_id: int, until: datetime, slo: SloSpec
+    session: Session,
+    system_id: int,
+    until: datetime,
+    slo: SloSpec,
+    events: pd.DataFrame | None = None,
 ) -> list[BurnRateRow]:
     """Every alert's long- and short-window burn rate of ``slo`` ending at ``until``."""
     alerts = burn_alerts(slo.period_days)
     hours = sorted({h for a in alerts for h in (a.long_hours, a.short_hours)})
-    totals = window_events(session, system_id, slo, until, hours)
+    totals = window_events(session, system_id, slo, until, hours, events)
     rows = []
     for alert in alerts:
         long_events, long_bad = totals[alert.long_hours]
@@ -269,17 +292,29 @@ def burn_rates(
     return rows
 
 
-def error_budget(session: Session, system_id: int, until: datetime, slo: SloSpec) -> ErrorBudget:
+def error_budget(
+    session: Session,
+    system_id: int,
+    until: datetime,
+    slo: SloSpec,
+    events: pd.DataFrame | None = None,
+) -> ErrorBudget:
     """The error budget of ``slo`` over its period ending at ``until``."""
     hours = slo.period_days * 24.0
-    events, bad = window_events(session, system_id, slo, until, [hours])[hours]
+    total, bad = window_events(session, system_id, slo, until, [hours], events)[hours]
     return ErrorBudget(
-        slo.target, events, bad, budget_remaining(bad, events, slo.target), slo.period_days
+        slo.target, total, bad, budget_remaining(bad, total, slo.target), slo.period_days
     )
 
 
 def _bucket_events(
-    session: Session, system_id: int, slo: SloSpec, since: datetime, until: datetime, step: int
+    session: Session,
+    system_id: int,
+    slo: SloSpec,
+    since: datetime,
+    until: datetime,
+    step: int,
+    events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``bucket`` (start), ``events`` and ``bad`` per bucket of ``step`` seconds."""
     if slo.sli == AVAILABILITY:
@@ -287,14 +322,22 @@ def _bucket_events(
         return pd.DataFrame(
             {"bucket": golden["bucket"], "events": golden["requests"], "bad": golden["errors"]}
         )
-    frame = _latency_events(session, system_id, float(slo.latency_bound_ms or 0), since, until)
+    if events is None:
+        frame = _latency_events(session, system_id, float(slo.latency_bound_ms or 0), since, until)
+    else:
+        frame = events[events["timestamp"] >= pd.Timestamp(since)].copy()
     frame["bucket"] = frame["timestamp"].dt.floor(f"{step}s")
     summed = frame.groupby("bucket", sort=True)[["events", "bad"]].sum()
     return summed.reset_index()
 
 
 def burn_down(
-    session: Session, system_id: int, until: datetime, slo: SloSpec, bucket_seconds: int = 3600
+    session: Session,
+    system_id: int,
+    until: datetime,
+    slo: SloSpec,
+    bucket_seconds: int = 3600,
+    events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Budget left after each bucket of ``slo``'s period ending at ``until``.
 
@@ -306,7 +349,7 @@ def burn_down(
     0 exactly at ``until``). Empty without events.
     """
     since = until - timedelta(days=slo.period_days)
-    frame = _bucket_events(session, system_id, slo, since, until, bucket_seconds)
+    frame = _bucket_events(session, system_id, slo, since, until, bucket_seconds, events)
     frame = frame.astype({"events": "float64", "bad": "float64"})
     allowed = (1 - slo.target) * frame["events"].sum()
     if frame.empty or allowed <= 0:

@@ -14,7 +14,14 @@ from sqlalchemy import Engine, insert
 
 from app.health import build_status
 from app.health.catalog import SIGNALS
-from app.health.slo import burn_alerts, burn_down, burn_rates, error_budget, share_within
+from app.health.slo import (
+    burn_alerts,
+    burn_down,
+    burn_rates,
+    error_budget,
+    latency_events,
+    share_within,
+)
 from app.health.slo_edits import save_slo
 from app.health.slo_store import DEFAULT_SLO, SloSpec, slos_for
 from app.health.threshold_edits import save_threshold
@@ -241,3 +248,23 @@ def test_a_latency_slo_counts_slow_requests_as_bad(engine: Engine) -> None:
     assert budget.requests == 2000
     assert budget.errors == pytest.approx(575)
     assert budget.remaining == pytest.approx(1 - 575 / 200)
+
+
+def test_latency_events_loaded_once_read_the_same(engine: Engine) -> None:
+    sid = _system(engine)
+    _minutes(engine, sid, UNTIL - timedelta(days=8), [(100, 0)] * 10)  # outside 7 days
+    with session_scope(engine) as s:
+        for hours_ago, p95 in ((80, 200.0), (5, 300.0), (0.5, 900.0)):
+            s.add(HealthSample(system_id=sid, timestamp=UNTIL - timedelta(hours=hours_ago),
+                               requests=1000, errors=0, latency_p50_ms=100.0,
+                               latency_p95_ms=p95, latency_p99_ms=p95 * 2))  # fmt: skip
+    slo = SloSpec(system="svc", name="fast", sli="latency", target=0.99, period_days=7,
+                  latency_bound_ms=250.0, min_events=0)  # fmt: skip
+    with session_scope(engine) as s:
+        events = latency_events(s, sid, slo, UNTIL)
+        assert error_budget(s, sid, UNTIL, slo, events) == error_budget(s, sid, UNTIL, slo)
+        assert burn_rates(s, sid, UNTIL, slo, events) == burn_rates(s, sid, UNTIL, slo)
+        pd.testing.assert_frame_equal(
+            burn_down(s, sid, UNTIL, slo, events=events), burn_down(s, sid, UNTIL, slo)
+        )
+        assert error_budget(s, sid, UNTIL, slo).requests == 3000

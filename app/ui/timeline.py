@@ -160,8 +160,13 @@ def render_timeline(tl: Timeline, key: str) -> None:
         timeline_figure(tl), key=key, on_select=lambda: _remember_click(key, tl),
         selection_mode="points", config={"displayModeBar": False},
     )  # fmt: skip
-    if tl.events:
-        with st.expander(f"{len(tl.events)} events of {md_text(tl.system)}, with links"):
+    if not tl.events:
+        return
+    # Loaded when opened: the table repeats the chart's events, and a dataframe the reader
+    # has not asked for still costs the browser a grid on every first visit.
+    label = f"{len(tl.events)} events of {md_text(tl.system)}, with links"
+    with st.expander(label, key=f"{key}_events", on_change="rerun") as events:
+        if events.open:
             frame = pd.DataFrame(
                 {
                     "When (UTC)": [e.at for e in tl.events],

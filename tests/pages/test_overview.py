@@ -62,3 +62,18 @@ def test_url_opens_the_same_view(seeded_engine: Engine) -> None:
     assert not app.exception
     assert app.sidebar.selectbox(key="filter_system").value == "fraud-scoring"
     assert app.sidebar.selectbox(key="filter_range").value == "Last 7 days"
+
+
+def test_the_timeline_event_table_is_sent_when_its_expander_is_opened(
+    seeded_engine: Engine,
+) -> None:
+    app = run_app({"system": "fraud-scoring", "range": "90d"})
+    assert not app.exception
+    (label,) = [e.label for e in app.expander if "events of fraud-scoring" in e.label]
+    assert not [d for d in app.dataframe if "Open" in d.value.columns]  # closed: not sent
+    app.session_state["overview_timeline_fraud-scoring_events"] = True  # the reader opens it
+    app.run()
+    assert not app.exception
+    (table,) = [d.value for d in app.dataframe if "Open" in d.value.columns]
+    assert len(table) == int(label.split()[0])  # every event, each with its link
+    assert table["Open"].str.startswith("/").all()

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,10 @@ from app.ingest.formats import (
 from app.ingest.source import Source
 from app.store.types import EARLIEST, LATEST
 
-TS_DTYPE = pd.DatetimeTZDtype(unit="us", tz="UTC")
+# Microseconds, UTC: the precision both databases keep (spelled as text: the stubs
+# accept only unit="ns" in DatetimeTZDtype's constructor).
+TS_DTYPE = pd.api.types.pandas_dtype("datetime64[us, UTC]")
+_NONE: Any = None  # a missing value (typed Any: the stubs' ``where`` refuses None)
 _DATASET_REF = re.compile(r"^[^@\s]+@[^@\s]+$")
 _EXPECTED = {
     INTEGER: "an integer",
@@ -247,12 +251,12 @@ def _convert(column: Column, raw: pd.Series, problems: _Problems) -> pd.Series:
         outside = ((typed < EARLIEST) | (typed >= LATEST)).fillna(False).astype(bool)
         problems.check(name, outside, _TIME_RANGE)
     else:
-        typed = raw.astype(object).where(~blank, None)
+        typed = raw.astype(object).where(~blank, _NONE)
         if pd.api.types.infer_dtype(typed, skipna=True) not in ("string", "empty"):
             typed = typed.map(lambda v: None if v is None else str(v))
         _check_text(name, typed, column.max_length, problems)
         if column.upper:
-            typed = typed.str.upper().where(~blank, None)
+            typed = typed.str.upper().where(~blank, _NONE)
         if column.values:
             expected = "one of " + ", ".join(column.values)
             problems.check(name, ~blank & ~typed.isin(column.values), expected)
@@ -406,7 +410,7 @@ def _json_objects(typed: pd.Series, problems: _Problems, name: str, expected: st
 
     parsed = typed.map(parse)
     problems.check(name, parsed.map(lambda v: v is _INVALID).astype(bool), expected)
-    return parsed.where(parsed.map(lambda v: v is not _INVALID).astype(bool), None)
+    return parsed.where(parsed.map(lambda v: v is not _INVALID).astype(bool), _NONE)
 
 
 _INVALID = object()
@@ -455,7 +459,7 @@ def _feature(name: str, raw: pd.Series, problems: _Problems) -> pd.Series:
     text = raw.astype(object)
     if pd.api.types.infer_dtype(text, skipna=True) not in ("string", "empty"):
         text = text.map(lambda v: v if isinstance(v, str) else str(v))
-    text = text.where(~blank, None)
+    text = text.where(~blank, _NONE)
     _check_text(name, text, None, problems)
     return text
 

@@ -1,6 +1,6 @@
 """The file formats Tandem ingests, as data: one spec per kind.
 
-Validation reads these specs, and ``python -m app.ingest.formats`` renders
+Validation reads these specs, and ``python -m app.ingest.formats_doc`` renders
 them as ``docs/data-formats.md``, so the documentation cannot drift from what
 the code accepts (a test compares the two).
 """
@@ -357,14 +357,3 @@ SEGMENT_KEY_LENGTH: int = _length(PerformanceResult.__table__.c.segment) or 0
 
 FORMATS: dict[str, Format] = {f.kind: _with_limits(f) for f in _FORMATS}
 KINDS: tuple[str, ...] = tuple(FORMATS)
-
-
-def main() -> None:
-    """Print the Markdown of ``docs/data-formats.md``."""
-    from app.ingest.formats_doc import render_markdown
-
-    print(render_markdown(), end="")  # noqa: T201 - this module's command output
-
-
-if __name__ == "__main__":
-    main()

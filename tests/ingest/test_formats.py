@@ -25,13 +25,13 @@ def test_public_api() -> None:
 
 
 def test_doc_is_generated_from_the_specs() -> None:
-    """Regenerate with: python -m app.ingest.formats > docs/data-formats.md"""
+    """Regenerate with: python -m app.ingest.formats_doc > docs/data-formats.md"""
     assert DOC.read_text(encoding="utf-8") == render_markdown()
 
 
 def test_module_prints_the_doc() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "app.ingest.formats"],
+        [sys.executable, "-m", "app.ingest.formats_doc"],
         capture_output=True, text=True, check=True, cwd=PROJECT_ROOT,
     )  # fmt: skip
     assert result.stdout == render_markdown()

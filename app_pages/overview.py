@@ -54,7 +54,13 @@ for system in sorted_systems:
             render_lane("devops", system.lanes["devops"])
         with mlops:
             render_lane("mlops", system.lanes["mlops"], has_model=system.has_model)
-        with st.expander(f"All signals of {md_text(system.system)}"):
+        # Loaded when opened: a closed table and its controls cost the browser as much as
+        # an open one, once per system on the page.
+        signals_label = f"All signals of {md_text(system.system)}"
+        signals_key = f"overview_signals_{system.system}"
+        with st.expander(signals_label, key=signals_key, on_change="rerun") as signals:
+            if not signals.open:
+                continue
             rows = [
                 {
                     "Lane": lane_key,

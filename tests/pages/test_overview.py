@@ -77,3 +77,17 @@ def test_the_timeline_event_table_is_sent_when_its_expander_is_opened(
     (table,) = [d.value for d in app.dataframe if "Open" in d.value.columns]
     assert len(table) == int(label.split()[0])  # every event, each with its link
     assert table["Open"].str.startswith("/").all()
+
+
+def test_each_systems_signal_table_and_controls_load_when_opened(seeded_engine: Engine) -> None:
+    app = run_app({"system": "fraud-scoring", "range": "90d"})
+    assert not app.exception
+    assert "All signals of fraud-scoring" in [e.label for e in app.expander]
+    assert not [d for d in app.dataframe if "Critical" in d.value.columns]  # closed: not sent
+    assert not [n for n in app.number_input if (n.key or "").startswith("inline_")]
+    app.session_state["overview_signals_fraud-scoring"] = True
+    app.run()
+    assert not app.exception
+    (table,) = [d.value for d in app.dataframe if "Critical" in d.value.columns]
+    assert "ci.pass_rate" in set(table["Key"])
+    assert app.number_input(key="inline_fraud-scoring_ci.pass_rate_warn").value == 0.9

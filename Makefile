@@ -29,9 +29,13 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/tandem serve
 
+# The architecture (import-linter contracts in pyproject.toml) and the types are
+# checked on every run, before the tests.
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 # Performance lives here, never in timed tests; figures go to benchmarks/RESULTS.md.
@@ -39,10 +43,10 @@ bench: install-dev
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 lint: install-dev
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports && $(BIN)/mypy
 
 sample-data: install
 	$(BIN)/python -m app.sample_data --out sample_data
 
 clean:
-	rm -rf $(VENV) .tandem .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .tandem .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .grimp_cache

@@ -178,7 +178,9 @@ def test_every_replayable_signal_has_a_series(seeded_engine: Engine, signal: str
 
 def test_whole_range_signals_are_not_replayable(seeded_engine: Engine) -> None:
     window = _window(seeded_engine, "fraud-scoring")
-    assert signal_series(seeded_engine, "fraud-scoring", "release.change_lead_time_h", window) is None
+    assert (
+        signal_series(seeded_engine, "fraud-scoring", "release.change_lead_time_h", window) is None
+    )
     with pytest.raises(LookupError):
         signal_series(seeded_engine, "ghost", "operate.error_rate", window)
 

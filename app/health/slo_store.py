@@ -132,7 +132,7 @@ def slos_for(engine: Engine, system: str) -> list[SloSpec]:
 def all_slos(engine: Engine) -> list[SloSpec]:
     """Every system's SLOs (the default for a system without any), by system name."""
     with session_scope(engine) as session:
-        names = dict(session.execute(select(System.id, System.name)).tuples().all())
+        names = dict(session.execute(select(System.id, System.name)).all())
         rows = session.scalars(select(Slo).order_by(Slo.id)).all()
         found: dict[int, list[SloSpec]] = {}
         for row in rows:

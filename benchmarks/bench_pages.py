@@ -89,6 +89,10 @@ _COUNT_JS = """() => {
 }"""
 
 
+_DRAWN_JS = """() => document.querySelectorAll('.js-plotly-plot').length >=
+  document.querySelectorAll("[data-testid='stPlotlyChart']").length"""
+
+
 @dataclass
 class Visit:
     """One page opened in a fresh context: seconds to idle, what was sent and drawn."""
@@ -132,6 +136,8 @@ def _serve_floor(data_dir: Path) -> Iterator[str]:
 
 def _visit(browser: Any, url: str) -> Visit:
     """Open ``url`` in a new context; time navigation -> ``notRunning``."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     from tests.browser.conftest import IDLE
 
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
@@ -150,6 +156,12 @@ def _visit(browser: Any, url: str) -> Visit:
     page.wait_for_selector(IDLE, timeout=120_000)
     seconds = time.perf_counter() - start
     assert page.locator("[data-testid='stException']").count() == 0, url
+    # Charts mount after the script finishes: count once every chart sent has been drawn
+    # (untimed; a chart that never draws within 20 s is counted as not drawn).
+    try:
+        page.wait_for_function(_DRAWN_JS, timeout=20_000)
+    except PlaywrightTimeout:
+        pass
     counts = page.evaluate(_COUNT_JS)
     context.close()
     return Visit(seconds, received[0] / 1024, counts)

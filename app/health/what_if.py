@@ -36,10 +36,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.health.champion import champions, relative_to_baseline
-from app.health.devops import availability_slo
 from app.health.golden import golden_signals
 from app.health.mlops import QUALITY_CHECKS
 from app.health.monitoring import segment_gap, window_drifts
+from app.health.slo_store import primary_slos
 from app.health.status import Bounds, Status, evaluate
 from app.health.window import Window
 from app.production.read import measured_performance, window_quality
@@ -143,7 +143,8 @@ def _hourly(
     elif signal == "operate.latency_p95_ms":
         value = golden["latency_p95_ms"]
     else:
-        allowed = (1 - availability_slo(system)) * golden["requests"]
+        slo = primary_slos(session, {system_id: system})[system_id]
+        allowed = (1 - slo.target) * golden["requests"]
         value = (1 - golden["errors"] / allowed).where(allowed > 0)
     return pd.DataFrame({"at": golden["bucket"], "value": value.astype("float64")})
 

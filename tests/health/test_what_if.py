@@ -203,3 +203,25 @@ def test_empty_range_gives_an_empty_series(engine: Engine) -> None:
             ).buckets
             == 0
         )
+
+
+def test_error_budget_replays_against_the_systems_slo(seeded_engine: Engine) -> None:
+    """The hourly error budget divides by the budget of the system's SLO, not a built-in 99.9 %."""
+    from dataclasses import replace
+
+    from app.health.slo_edits import save_slo
+    from app.health.slo_store import primary_slo, slos_for
+
+    window = _window(seeded_engine, "checkout-api")
+    key = "operate.error_budget_remaining"
+    before = signal_series(seeded_engine, "checkout-api", key, window)
+    slo = primary_slo(slos_for(seeded_engine, "checkout-api"), "checkout-api")
+    assert slo.target == pytest.approx(0.999)
+    save_slo(seeded_engine, replace(slo, target=0.99), slo.version, "t", "editor")
+    after = signal_series(seeded_engine, "checkout-api", key, window)
+    assert before is not None
+    assert after is not None
+    # 1 - errors / (0.01 x requests) = 1 - (1 - old) x 0.001 / 0.01
+    expected = 1 - (1 - before.frame["value"]) * (0.001 / 0.01)
+    pd.testing.assert_series_equal(after.frame["value"], expected, check_names=False, rtol=1e-9)
+    assert after.frame["value"].notna().any()

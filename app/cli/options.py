@@ -10,11 +10,11 @@ def checked_system(ctx: click.Context, param: click.Parameter, value: str | None
 
     A blank name would otherwise reach the store as the global thresholds scope
     (``''``) or match no system silently; the rule is ingest's, written once in
-    :func:`app.ingest.validation.system_name_problem`.
+    :func:`app.ingest.system_names.system_name_problem`.
     """
     if value is None:
         return None
-    from app.ingest.validation import SYSTEM_NAME_RULE, system_name_problem
+    from app.ingest.system_names import SYSTEM_NAME_RULE, system_name_problem
 
     if (problem := system_name_problem(value)) is not None:
         raise click.BadParameter(f"expected {SYSTEM_NAME_RULE}, got {problem}")

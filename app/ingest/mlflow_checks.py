@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import FromClause, String
 
 from app.ingest.mlflow_read import MlflowSnapshot
-from app.ingest.validation import SYSTEM_NAME_RULE, system_name_problem
+from app.ingest.system_names import SYSTEM_NAME_RULE, system_name_problem
 from app.store.models import (
     DatasetVersion,
     MetricPoint,

@@ -37,7 +37,7 @@ from tqdm import tqdm
 from app.ingest.formats import FORMATS
 from app.ingest.importers import refresh_rollups
 from app.ingest.rows import write_rows
-from app.ingest.validation import SYSTEM_NAME_RULE, system_name_problem
+from app.ingest.system_names import SYSTEM_NAME_RULE, system_name_problem
 from app.store.db import get_engine, session_scope
 from app.store.models import HealthLatencyBucket, HealthSample, IngestRecord
 from app.store.rows import ensure_systems, table_of

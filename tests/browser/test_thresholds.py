@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+from app.health.catalog import SIGNALS
 from app.health.threshold_edits import change_history
 from app.store.db import get_engine
 from tests.browser.conftest import (
@@ -18,6 +19,9 @@ from tests.browser.conftest import (
 )
 
 pytestmark = pytest.mark.browser
+
+# The grid lists the signals in the catalogue's order.
+ERROR_RATE_ROW = [s.key for s in SIGNALS].index("operate.error_rate")
 
 
 def test_inline_edit_shows_on_the_thresholds_page(own_server: Server, page) -> None:
@@ -38,7 +42,7 @@ def test_inline_edit_shows_on_the_thresholds_page(own_server: Server, page) -> N
     pending = page.get_by_text("1 unsaved change(s)")
     for _attempt in range(3):  # the grid may redraw under the first keystrokes
         try:
-            edit_cell(page, row=6, column=4, value="0.05")
+            edit_cell(page, row=ERROR_RATE_ROW, column=4, value="0.05")
             pending.wait_for(timeout=10_000)
             break
         except PlaywrightTimeout:

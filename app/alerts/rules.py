@@ -142,7 +142,7 @@ def _query(queries: Mapping[str, str], key: str, window: str) -> str:
 
 def slo_groups(source: PrometheusSource, objective: SloSpec) -> list[dict[str, Any]]:
     """Sloth-style SLI recordings, SLO metadata and burn-rate alerts of one SLO."""
-    from app.ingest.prometheus import DEFAULT_QUERIES
+    from app.ingest.prometheus_queries import DEFAULT_QUERIES
 
     queries = {**DEFAULT_QUERIES, **source.queries}
     windows = burn_windows(objective.period_days)

@@ -86,7 +86,8 @@ def alert_rules(for_: str, base_url: str, sources: tuple[str, ...], out: Path | 
     from app.alerts.objectives import objectives
     from app.alerts.rules import PrometheusSource, render_rules
     from app.alerts.rules import alert_rules as build_rules
-    from app.ingest.prometheus import PrometheusError, load_mapping
+    from app.ingest.errors import PrometheusError
+    from app.ingest.prometheus_queries import load_mapping
     from app.store.migrate import ensure_current
     from app.store.queries import system_names
 

@@ -33,7 +33,8 @@ def import_prometheus(
     One sample per STEP interval of [SINCE, UNTIL); re-importing adds nothing.
     """
     from app.ingest.prometheus import import_prometheus as run_import
-    from app.ingest.prometheus import load_mapping, parse_step, parse_time
+    from app.ingest.prometheus_api import parse_step, parse_time
+    from app.ingest.prometheus_queries import load_mapping
     from app.store.migrate import ensure_current
 
     start, end = parse_time(since, "--since"), parse_time(until, "--until")

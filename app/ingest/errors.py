@@ -90,3 +90,7 @@ class IngestSummary:
     rows_written: int
     systems_created: tuple[str, ...] = ()
     windows: int = 0
+
+
+class PrometheusError(ValueError):
+    """Bad input, or Prometheus could not answer: nothing was written."""

@@ -20,7 +20,8 @@ import pytest
 from sqlalchemy import Engine
 
 from app.ingest import IngestError, ingest_file
-from app.ingest.prometheus import PrometheusError, to_frame
+from app.ingest.errors import PrometheusError
+from app.ingest.prometheus_samples import to_frame
 from tests.ingest.helpers import SAMPLES, counts, stored, write
 from tests.ingest.test_bad_input import OK_ROW, health, rejected
 

@@ -6,22 +6,20 @@ import math
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from click.testing import CliRunner
 
 import app.ingest.prometheus
+import app.ingest.prometheus_api
+import app.ingest.prometheus_queries
+import app.ingest.prometheus_samples
 from app.cli import cli
-from app.ingest.prometheus import (
-    DEFAULT_QUERIES,
-    MAX_POINTS,
-    PrometheusError,
-    Window,
-    load_mapping,
-    parse_step,
-    parse_time,
-    to_frame,
-)
+from app.ingest.errors import PrometheusError
+from app.ingest.prometheus_api import MAX_POINTS, Window, parse_step, parse_time
+from app.ingest.prometheus_queries import DEFAULT_QUERIES, load_mapping
+from app.ingest.prometheus_samples import to_frame
 
 T0 = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())
 
@@ -179,10 +177,19 @@ def test_unusable_values_are_bad_input(values: dict, message: str) -> None:
         to_frame(values, 60)
 
 
-def test_the_public_api_is_what_all_says() -> None:
-    names = app.ingest.prometheus.__all__
+@pytest.mark.parametrize(
+    "module",
+    [
+        app.ingest.prometheus,
+        app.ingest.prometheus_api,
+        app.ingest.prometheus_queries,
+        app.ingest.prometheus_samples,
+    ],
+)
+def test_the_public_api_is_what_all_says(module: ModuleType) -> None:
+    names = module.__all__
     assert sorted(names) == names
-    assert all(hasattr(app.ingest.prometheus, name) for name in names)
+    assert all(hasattr(module, name) for name in names)
 
 
 def test_the_command_is_registered() -> None:

@@ -60,17 +60,18 @@ def test_inline_edit_shows_on_the_thresholds_page(own_server: Server, page) -> N
 
 
 def edit_cell(page, row: int, column: int, value: str) -> None:
-    """Edit a data-editor cell with the keyboard (the grid is a canvas): from the first cell,
-    move ``column`` right and ``row`` down, open the editor, replace the value, commit."""
+    """Edit a data-editor cell (the grid is a canvas): click the row's first cell, move
+    ``column`` right with the keyboard, open the editor, replace the value, commit.
+
+    Clicking the row itself (35 px header, 35 px rows) rather than walking down from the
+    first row with ArrowDown: a dropped key press there edited the wrong signal."""
     grid = page.locator("[data-testid='stDataFrame'] canvas").first
     grid.wait_for()
     page.wait_for_timeout(1000)  # the grid draws after the script is idle
     canvas = grid.bounding_box()
-    page.mouse.click(canvas["x"] + 40, canvas["y"] + 35 + 17)  # below the 35 px header
+    page.mouse.click(canvas["x"] + 40, canvas["y"] + 35 + 35 * row + 17)
     for _ in range(column):
         page.keyboard.press("ArrowRight")
-    for _ in range(row):
-        page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     editor = page.locator(".gdg-input").first  # the cell's overlay editor, once it is open
     editor.wait_for(timeout=10_000)

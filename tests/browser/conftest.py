@@ -7,10 +7,7 @@ Chromium (Playwright's own browser download is not available everywhere).
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +19,7 @@ from app.config import PROJECT_ROOT
 from app.health.threshold_edits import ChangeRecord, change_history
 from app.store.db import get_engine
 from tests.support.browser import CHROMIUM_ARGS  # noqa: F401 (imported from here by tests)
-from tests.support.http import wait_until_ok
-from tests.support.ports import free_port
+from tests.support.streamlit_server import serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -37,50 +33,10 @@ class Server:
     data_dir: Path
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    wait_until_ok(f"{url}/_stcore/health", process, log, "streamlit")
-
-
 def _serve(data_dir: Path) -> Iterator[Server]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "TANDEM_DATA_DIR": str(data_dir),
-        "TANDEM_DATABASE_URL": f"sqlite:///{data_dir / 'tandem.db'}",
-    }
-    log = data_dir / "streamlit.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "app.ui.launch",  # as `tandem serve` starts it
-                "run",
-                str(PROJECT_ROOT / "streamlit_app.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, log)
-        yield Server(url=url, data_dir=data_dir)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    """The app over ``data_dir``'s SQLite file, started as ``tandem serve`` starts it."""
+    with serve_app(data_dir) as app:
+        yield Server(url=app.url, data_dir=data_dir)
 
 
 @pytest.fixture(scope="session")

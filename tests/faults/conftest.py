@@ -22,22 +22,14 @@ from app.config import PROJECT_ROOT
 from app.store.db import dispose_engines
 from app.store.migrate import upgrade
 from tests.support.postgres import Cluster, postgres_bin_dir, running_cluster
+from tests.support.tools import require
 
 _names = itertools.count()
 
 
-def _require(available: bool, what: str) -> None:
-    """Faults are never skipped in CI: a missing tool fails the test there."""
-    if available:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{what}; `make test` runs as root with PostgreSQL installed")
-    pytest.skip(what)
-
-
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    _require(postgres_bin_dir() is not None, "PostgreSQL is not installed")
+    require(postgres_bin_dir() is not None, "PostgreSQL is not installed")
     with running_cluster() as server:
         yield server
 
@@ -179,7 +171,7 @@ def small_filesystem(path: Path, size: str) -> Iterator[Path]:
     path.mkdir(parents=True, exist_ok=True)
     mount = ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)]
     mounted = subprocess.run(mount, capture_output=True, text=True)
-    _require(mounted.returncode == 0, f"cannot mount a tmpfs: {mounted.stderr.strip()}")
+    require(mounted.returncode == 0, f"cannot mount a tmpfs: {mounted.stderr.strip()}")
     try:
         yield path
     finally:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from tests.prometheus.series import openmetrics
-from tests.prometheus.server import backfilled_server, binaries
+from tests.prometheus.server import PROMETHEUS_MISSING, backfilled_server, binaries
+from tests.support.tools import require
 
 
 @pytest.fixture(scope="session")
 def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if binaries() is None:
-        reason = "Prometheus is not installed (apt-get install prometheus; `make test` does it)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require(binaries() is not None, PROMETHEUS_MISSING)
     with backfilled_server(openmetrics(), tmp_path_factory.mktemp("prometheus")) as url:
         yield url

@@ -21,6 +21,9 @@ READY_TIMEOUT_S = 30.0
 CONFIG = "global:\n  scrape_interval: 1h\nscrape_configs: []\n"
 
 
+PROMETHEUS_MISSING = "Prometheus is not installed (apt-get install prometheus; `make test` does it)"
+
+
 def binaries() -> tuple[str, str] | None:
     """Paths of ``prometheus`` and ``promtool``, if both are installed."""
     found = [shutil.which(name) for name in ("prometheus", "promtool")]

@@ -32,6 +32,7 @@ from tests.prometheus.alerting import alertmanager, alertmanager_binary, get_jso
 from tests.prometheus.health_data import SYSTEM, write_health
 from tests.support.http import wait_until_ok
 from tests.support.ports import free_port
+from tests.support.tools import require
 
 ALERT = "TandemOperateAvailabilityCritical"
 WAIT_S = 30.0
@@ -48,11 +49,10 @@ def tools() -> None:
         )
         if not found
     ]
-    if missing:
-        reason = f"not installed: {', '.join(missing)} (scripts/install-test-deps.sh installs them)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require(
+        not missing,
+        f"not installed: {', '.join(missing)} (scripts/install-test-deps.sh installs them)",
+    )
 
 
 @contextmanager

@@ -10,7 +10,6 @@ from the old request-weighted mean of the minutes' p95s.
 from __future__ import annotations
 
 import json
-import os
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -25,7 +24,8 @@ from app.cli import cli
 from app.health import build_status
 from app.store.db import session_scope
 from app.store.models import HealthLatencyBucket
-from tests.prometheus.server import backfilled_server, binaries
+from tests.prometheus.server import PROMETHEUS_MISSING, backfilled_server, binaries
+from tests.support.tools import require
 
 START = datetime(2025, 2, 1, tzinfo=UTC)
 MINUTES = 120
@@ -63,11 +63,7 @@ def _openmetrics() -> str:
 
 @pytest.fixture(scope="module")
 def slow_end_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if binaries() is None:
-        reason = "Prometheus is not installed (apt-get install prometheus; `make test` does it)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require(binaries() is not None, PROMETHEUS_MISSING)
     with backfilled_server(_openmetrics(), tmp_path_factory.mktemp("prom-latency")) as url:
         yield url
 

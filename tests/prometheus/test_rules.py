@@ -7,7 +7,6 @@ The burn-rate tests run the generated rules through ``promtool test rules``
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,6 +20,7 @@ from app.alerts.objectives import burn_windows
 from app.alerts.rules import PrometheusSource, alert_rules, render_rules
 from app.cli import cli
 from app.health.slo_store import SloSpec
+from tests.support.tools import require
 
 SYSTEM = "checkout"
 
@@ -28,11 +28,10 @@ SYSTEM = "checkout"
 @pytest.fixture
 def promtool() -> str:
     found = shutil.which("promtool")
-    if found is None:
-        reason = "promtool is not installed (scripts/install-test-deps.sh installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require(
+        found is not None, "promtool is not installed (scripts/install-test-deps.sh installs it)"
+    )
+    assert found is not None
     return found
 
 

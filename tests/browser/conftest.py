@@ -72,6 +72,29 @@ def open_and_wait(page: object, url: str, timeout_ms: int = 90_000) -> None:
     page.wait_for_selector(IDLE, timeout=timeout_ms)  # type: ignore[attr-defined]
 
 
+def pick_option(page: object, label: str, index: int = 0, attempts: int = 5) -> None:
+    """Choose the ``index``-th option of the selectbox labelled ``label``.
+
+    A rerun (a query parameter written back, a chart arriving) re-mounts the selectbox and
+    closes its dropdown, detaching the option under the click; so the whole open-and-click
+    is retried on a page that is idle again, not just the click.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    picker = page.locator("[data-testid='stSelectbox']").filter(has_text=label).locator("input")  # type: ignore[attr-defined]
+    option = page.get_by_role("option").nth(index)  # type: ignore[attr-defined]
+    for attempt in range(attempts):
+        page.wait_for_selector(IDLE, timeout=60_000)  # type: ignore[attr-defined]
+        try:
+            picker.click(timeout=10_000)
+            option.click(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")  # type: ignore[attr-defined]
+
+
 def screenshot(page: object, name: str) -> Path:
     """Save the whole page: Streamlit scrolls inside its main block, so grow the viewport."""
     height = page.evaluate(  # type: ignore[attr-defined]

@@ -6,7 +6,14 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.conftest import IDLE, Server, assert_no_exception, open_and_wait, screenshot
+from tests.browser.conftest import (
+    IDLE,
+    Server,
+    assert_no_exception,
+    open_and_wait,
+    pick_option,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -33,18 +40,7 @@ def test_bad_release_shows_as_a_drop(seeded_server: Server, page) -> None:
 def test_picking_a_window_updates_the_url(seeded_server: Server, page) -> None:
     open_and_wait(page, f"{seeded_server.url}/model_performance?system=fraud-scoring&range=30d")
     before = _param(page, "window")
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    picker = page.locator("[data-testid='stSelectbox']").filter(has_text="Window").locator("input")
-    option = page.get_by_role("option").first
-    for _ in range(3):  # a click while the page still mounts can miss the dropdown
-        picker.click()
-        try:
-            option.wait_for(timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-    option.click()
+    pick_option(page, "Window")
     page.wait_for_function(
         f"() => !window.location.href.includes('window={before}&')"
         f" && !window.location.href.endsWith('window={before}')",

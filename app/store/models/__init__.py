@@ -13,6 +13,7 @@ from app.store.models.production import (
     PerformanceResult,
     ProductionWindow,
     QualityResult,
+    WindowSummary,
 )
 from app.store.models.records import IngestRecord, SeedRecord, Threshold, ThresholdChange
 from app.store.models.runs import (
@@ -54,4 +55,5 @@ __all__ = [
     "Threshold",
     "ThresholdChange",
     "TrainingRun",
+    "WindowSummary",
 ]

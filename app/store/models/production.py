@@ -105,3 +105,23 @@ class PerformanceResult(Base):
     value: Mapped[float] = mapped_column(Float)
     rows: Mapped[int] = mapped_column(Integer)
     estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WindowSummary(Base):
+    """What a page draws of a window, stored so that no page reads the rows.
+
+    ``kind`` is ``numerical`` or ``categorical`` (a column's binned or
+    category counts), ``confusion`` or ``residuals`` (column ''); ``payload``
+    is :mod:`app.production.summaries`' JSON form of it.
+    """
+
+    __tablename__ = "window_summaries"
+    __table_args__ = (UniqueConstraint("window_id", "kind", "column"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    window_id: Mapped[int] = mapped_column(
+        ForeignKey("production_windows.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    column: Mapped[str] = mapped_column(String(250), default="")
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)

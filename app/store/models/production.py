@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -43,8 +44,11 @@ class ProductionWindow(Base):
     newest_row_at: Mapped[datetime] = mapped_column(UTCDateTime())
     rows: Mapped[int] = mapped_column(Integer)
     labelled_rows: Mapped[int] = mapped_column(Integer)
-    path: Mapped[str] = mapped_column(Text)  # relative to the data dir
+    path: Mapped[str] = mapped_column(Text)  # relative to the data dir, or a lake URL
     content_hash: Mapped[str] = mapped_column(String(64))
+    # A lake window (rows left where they are, ``path`` a URL): its files as
+    # [path, size, mtime ms]; None for a window whose rows are a Parquet file here.
+    source_files: Mapped[list[list[Any]] | None] = mapped_column(JSON, nullable=True)
     feature_columns: Mapped[list[str]] = mapped_column(JSON)
     segment_columns: Mapped[list[str]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)

@@ -6,8 +6,8 @@ rows came from (``[path, size, mtime ms]``), and ``path`` holds that
 location's URL instead of a Parquet file under the data dir. NULL for every
 window stored so far (their rows are a Parquet file under the data dir).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01 17:30:00.000000
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -95,7 +95,11 @@ class QualityResult(Base):
 
 
 class PerformanceResult(Base):
-    """A model metric in a window, overall (segment '') or for one segment value."""
+    """A model metric in a window, overall (segment '') or for one segment value.
+
+    ``estimated`` rows are computed without labels (CBPE, DLE); ``lower`` and
+    ``upper`` bound an estimate when its method gives a band.
+    """
 
     __tablename__ = "performance_results"
     __table_args__ = (UniqueConstraint("window_id", "metric", "segment", "estimated"),)
@@ -109,6 +113,9 @@ class PerformanceResult(Base):
     value: Mapped[float] = mapped_column(Float)
     rows: Mapped[int] = mapped_column(Integer)
     estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An estimate's confidence band (DLE: ± 3 sampling errors); None when measured or unknown.
+    lower: Mapped[float | None] = mapped_column(Float, nullable=True)
+    upper: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class WindowSummary(Base):

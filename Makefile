@@ -18,7 +18,7 @@ $(VENV)/.installed: $(BIN)/uv pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/uv pyproject.toml
-	$(UV) -e '.[dev,mlflow]'
+	$(UV) -e '.[dev,mlflow,spark]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What the test suite needs besides Python packages: Chromium for the browser
 # tests, PostgreSQL for the storage tests and Prometheus (with promtool) for the
-# import-prometheus and alert-rules tests, and Alertmanager for the alerting
-# test. Debian packages when we are root, else Playwright's
+# import-prometheus and alert-rules tests, Alertmanager for the alerting
+XX
 # own Chromium; nothing is installed that is already there. The tests start
 # their own servers; the packages' services are never used.
 set -euo pipefail
@@ -31,6 +31,13 @@ if ! command -v prometheus-alertmanager >/dev/null 2>&1 && ! command -v alertman
     need_apt+=(prometheus-alertmanager)
   else
     echo "Alertmanager is not installed and we are not root: the alerting test will skip (and fail under CI=1)." >&2
+  fi
+fi
+if ! command -v java >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    need_apt+=(openjdk-17-jre-headless)
+  else
+    echo "Java is not installed and we are not root: the Spark tests will skip (and fail under CI=1)." >&2
   fi
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -2,8 +2,8 @@
 # What the test suite needs besides Python packages: Chromium for the browser
 # tests, PostgreSQL for the storage tests and Prometheus (with promtool) for the
 # import-prometheus and alert-rules tests, Alertmanager for the alerting
-XX
-# own Chromium; nothing is installed that is already there. The tests start
+# test, and Java 17 for the Spark engine's tests (PySpark 4). Debian packages
+# when we are root, else Playwright's own Chromium; nothing is installed that is already there. The tests start
 # their own servers; the packages' services are never used.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -7,7 +7,9 @@ handed to pages: queries return frozen entities or DataFrames.
 
 from app.store.models.base import Base, BigId, System
 from app.store.models.devops import Deployment, HealthRollup, HealthSample, Incident, PipelineRun
+from app.store.models.fairness import FairnessResult
 from app.store.models.latency import HealthLatencyBucket, HealthRollupBucket
+from app.store.models.multivariate import FeatureImportance, MultivariateDriftResult
 from app.store.models.production import (
     DriftResult,
     PerformanceResult,
@@ -33,6 +35,8 @@ __all__ = [
     "DatasetVersion",
     "Deployment",
     "DriftResult",
+    "FairnessResult",
+    "FeatureImportance",
     "HealthLatencyBucket",
     "HealthRollup",
     "HealthRollupBucket",
@@ -41,6 +45,7 @@ __all__ = [
     "IngestRecord",
     "MetricPoint",
     "ModelVersion",
+    "MultivariateDriftResult",
     "PerformanceResult",
     "PipelineRun",
     "ProductionWindow",

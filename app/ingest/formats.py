@@ -18,6 +18,7 @@ from app.store.models import (
     DatasetVersion,
     Deployment,
     DriftResult,
+    FairnessResult,
     HealthSample,
     Incident,
     MetricPoint,
@@ -276,6 +277,8 @@ _FORMATS = (
            **_OPTIONAL),
     ), key=("prediction_id",), prefixes=(
         Prefix("segment.", TEXT, "A segment the row belongs to", "segment.region = eu"),
+        Prefix("sensitive.", TEXT, "A sensitive attribute: the row's group, compared for "
+               "fairness (not a feature; empty: in no group)", "sensitive.age_band = 18-25"),
     ), features=True, rules=(
         "every other column is a feature: numerical if all its values are numbers, "
         "else categorical",
@@ -306,6 +309,7 @@ _PREFIX_KEYS = {
     "tag.": RunTag.__table__.c.key,
     "metric.": RunMetric.__table__.c.key,
     "segment.": QualityResult.__table__.c.column,
+    "sensitive.": FairnessResult.__table__.c.attribute,
 }
 # A production feature's name is stored as the column of its drift and quality results.
 _FEATURE_NAMES = (DriftResult.__table__.c.column, QualityResult.__table__.c.column)
@@ -354,6 +358,8 @@ def _with_limits(spec: Format) -> Format:
 
 # A segment's results are stored under the key ``<name>=<value>``, at most this long.
 SEGMENT_KEY_LENGTH: int = _length(PerformanceResult.__table__.c.segment) or 0
+# A sensitive column's groups are stored as text of at most this length.
+SENSITIVE_GROUP_LENGTH: int = _length(FairnessResult.__table__.c.group_value) or 0
 
 FORMATS: dict[str, Format] = {f.kind: _with_limits(f) for f in _FORMATS}
 KINDS: tuple[str, ...] = tuple(FORMATS)

@@ -43,7 +43,7 @@ rules hold for every kind:
 - **Text** must be valid UTF-8 (in Parquet too) and hold no NUL character
   (PostgreSQL refuses it). A text column stores at most the number of
   characters its type says (`text, ≤ 64 chars`); column names of features and
-  of `param.`, `tag.`, `metric.` and `segment.` columns at most 250.
+  of `param.`, `tag.`, `metric.`, `segment.` and `sensitive.` columns at most 250.
 - **The `system` column** names the system a row belongs to. `--system NAME`
   fills it in, or overrides it, for the whole file. A system that does not
   exist yet is created. A system name is 1 to 200 characters and not blank
@@ -89,6 +89,18 @@ after the other (into different systems, side by side on PostgreSQL). A
 process killed between writing files and committing leaves files no window
 points at: the next ingest into the system removes them, and `tandem gc
 [--dry-run]` removes (lists) them for every system.
+
+**Sensitive attributes.** A `sensitive.<name>` column declares a sensitive
+attribute of the model (e.g. `sensitive.age_band`); its value is the row's
+group (at most 250 characters; empty: the row is in no group). It is kept in
+the window's file but is not a feature (no drift or quality check). Per window
+and attribute, ingest stores Fairlearn's fairness measures over the labelled
+rows: for a classifier (0/1 labels, scores thresholded at 0.5) each group's
+selection rate, true- and false-positive rates, and the demographic parity
+difference and ratio and equalized odds difference; for a regressor each
+group's mean absolute error and the largest gap, absolute and relative to the
+overall error. Groups with fewer than 30 labelled rows in the window are left
+out and counted. `monitor.fairness_gap` reads them (docs/definitions.md).
 """
 
 

@@ -46,6 +46,7 @@ from app.store.rows import ensure_systems, table_of, upsert_frame
 logger = logging.getLogger(__name__)
 
 SEGMENT_PREFIX = "segment."  # the production format's segment columns
+SENSITIVE_PREFIX = "sensitive."  # its sensitive attributes (fairness)
 
 # The tables of the kinds that are one row per file row, keyed as in the schema.
 _TABLES = {
@@ -138,6 +139,7 @@ def _ingest_production(
         validated.frame,
         segments=validated.prefixed.get(SEGMENT_PREFIX, ()),
         features=validated.features,
+        sensitive=validated.prefixed.get(SENSITIVE_PREFIX, ()),
         system=system,
         reference=reference,
         engine=engine,

@@ -20,6 +20,7 @@ from app.ingest.formats import (
     FORMATS,
     LATENCY_BUCKET,
     SEGMENT_KEY_LENGTH,
+    SENSITIVE_GROUP_LENGTH,
     TIMESTAMP,
     Column,
     Format,
@@ -151,6 +152,7 @@ def _check_rules(kind: str, frame: pd.DataFrame, problems: Problems) -> None:
         problems.check("unplanned", planned, "true or empty when incident_id is given")
     elif kind == "production":
         _check_segment_keys(frame, problems)
+        _check_sensitive_groups(frame, problems)
 
 
 def latency_bound(column: str) -> float | None:
@@ -222,6 +224,25 @@ def _check_segment_keys(frame: pd.DataFrame, problems: Problems) -> None:
             (lengths > room).fillna(False),
             f"a value of at most {room} characters (stored as name=value, {limit} at most)",
             got=got,
+        )
+
+
+def _check_sensitive_groups(frame: pd.DataFrame, problems: Problems) -> None:
+    """A sensitive column's groups are stored as text of at most ``SENSITIVE_GROUP_LENGTH``."""
+    limit = SENSITIVE_GROUP_LENGTH
+    for column in (c for c in frame.columns if c.startswith("sensitive.")):
+        stats = problems.source.text_stats.get(column)
+        if stats is not None and stats.max_length <= limit:
+            continue
+        if pd.api.types.infer_dtype(frame[column], skipna=True) == "empty":
+            continue
+        lengths = frame[column].str.len()
+
+        def got(row: int, lengths: pd.Series = lengths) -> str:
+            return f"{int(lengths.iloc[row])} characters"
+
+        problems.check(
+            column, (lengths > limit).fillna(False), f"a group of at most {limit} characters", got
         )
 
 

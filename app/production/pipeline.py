@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from app.config import load_settings
 from app.production.drift import refresh_window_results
+from app.production.fairness import refresh_fairness
 from app.production.files import delete_files, sweep_system, unreferenced
 from app.production.windows import production_rows, split
 from app.production.writer import WindowWriter
@@ -60,17 +61,19 @@ def ingest_production(
     progress: bool = False,
     check: Callable[[Session, int], None] | None = None,
     record: Callable[[Session, WindowsWritten], None] | None = None,
+    sensitive: Sequence[str] = (),
 ) -> WindowsWritten:
     """Store a validated production file's rows as windows of ``system``.
 
-    ``frame`` holds the validated columns, ``segments`` and ``features`` name
-    its ``segment.*`` and feature columns. ``check(session, system_id)`` runs
-    under the system's write lock before anything is written (raising stops
-    the ingest); ``record(session, written)`` runs in the same transaction
-    just before it commits.
+    ``frame`` holds the validated columns, ``segments``, ``features`` and
+    ``sensitive`` name its ``segment.*``, feature and ``sensitive.*`` columns.
+    ``check(session, system_id)`` runs under the system's write lock before
+    anything is written (raising stops the ingest); ``record(session,
+    written)`` runs in the same transaction just before it commits. Fairness
+    (:mod:`app.production.fairness`) is measured on the windows written.
     """
     data_dir = load_settings().data_dir
-    rows = production_rows(frame, segments, features)
+    rows = production_rows(frame, segments, features, sensitive)
     new_files: list[Path] = []
     replaced: list[Path] = []
     try:
@@ -89,6 +92,7 @@ def ingest_production(
                 writer.add(window)
             frames = writer.frames  # drift reads the rows in memory, not the files
             refresh_window_results(session, system_id, writer.changed, data_dir, frames=frames)
+            refresh_fairness(session, system_id, [w for w, _ in writer.changed], frames)
             written = WindowsWritten(len(rows), writer.rows_written, writer.windows, created)
             if record is not None:
                 record(session, written)

@@ -22,6 +22,7 @@ import pandas as pd
 FIXED = ("timestamp", "model_version", "prediction", "label")
 PREDICTION = "prediction"
 SEGMENT_PREFIX = "segment."
+SENSITIVE_PREFIX = "sensitive."  # a group for fairness (app.production.fairness), not a feature
 # As validation gives them (microseconds, UTC): the precision both databases keep.
 _NONE: Any = None  # a missing text value (typed Any: the stubs' ``where`` refuses None)
 TIMESTAMP_DTYPE = pd.api.types.pandas_dtype("datetime64[us, UTC]")
@@ -38,17 +39,20 @@ class WindowRows:
 
 
 def production_rows(
-    frame: pd.DataFrame, segments: Sequence[str], features: Sequence[str]
+    frame: pd.DataFrame,
+    segments: Sequence[str],
+    features: Sequence[str],
+    sensitive: Sequence[str] = (),
 ) -> pd.DataFrame:
     """A validated file's rows in canonical column order; ``prediction_id`` only if given.
 
     ``segments`` are the file's ``segment.*`` columns, ``features`` its feature
-    columns, each in file order.
+    columns, ``sensitive`` its ``sensitive.*`` columns, each in file order.
     """
     columns = list(FIXED)
     if frame["prediction_id"].notna().any():
         columns.append("prediction_id")
-    columns += list(segments) + list(features)
+    columns += list(segments) + list(sensitive) + list(features)
     return canonical(frame[columns])
 
 
@@ -209,4 +213,5 @@ def segment_columns(frame: pd.DataFrame) -> list[str]:
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:
     fixed: Sequence[str] = (*FIXED, "prediction_id")
-    return [c for c in frame.columns if c not in fixed and not c.startswith(SEGMENT_PREFIX)]
+    prefixes = (SEGMENT_PREFIX, SENSITIVE_PREFIX)
+    return [c for c in frame.columns if c not in fixed and not c.startswith(prefixes)]

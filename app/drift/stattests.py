@@ -205,16 +205,22 @@ def hellinger(col: ColumnData, kind: str) -> float:
     if kind == "categorical":
         _, ref_counts, cur_counts = col.counts
         terms = np.sqrt((ref_counts / col.n_ref) * (cur_counts / col.n_cur))
-        width = 1.0
     else:
         keys = col.counts[0]
         edges = _sturges_edges(keys[0], keys[-1], len(keys), col.integer)
-        widths = np.diff(edges).astype(float)
         ref_hist, cur_hist = _histogram(col.ref, edges), _histogram(col.cur, edges)
-        ref_density = ref_hist / widths / ref_hist.sum()
-        cur_density = cur_hist / widths / cur_hist.sum()
-        width = (max(edges) - min(edges)) / (len(edges) - 1)
-        terms = np.sqrt(ref_density * cur_density) * width
+        return hellinger_histograms(edges, ref_hist, cur_hist)
+    coefficient = float(np.clip(np.cumsum(terms)[-1], 0, 1))
+    return float(np.sqrt(1 - coefficient))
+
+
+def hellinger_histograms(edges: np.ndarray, ref_hist: np.ndarray, cur_hist: np.ndarray) -> float:
+    """Numerical ``hellinger`` from each side's counts on ``edges`` (see :func:`hellinger`)."""
+    widths = np.diff(edges).astype(float)
+    ref_density = ref_hist / widths / ref_hist.sum()
+    cur_density = cur_hist / widths / cur_hist.sum()
+    width = (max(edges) - min(edges)) / (len(edges) - 1)
+    terms = np.sqrt(ref_density * cur_density) * width
     coefficient = float(np.clip(np.cumsum(terms)[-1], 0, 1))
     return float(np.sqrt(1 - coefficient))
 

@@ -159,6 +159,10 @@ SIGNALS: Final[tuple[SignalDef, ...]] = (
        "Champion's metric in the latest labelled window relative to its validation metric."),
     _s("monitor.segment_gap", "mlops", "monitor", "Worst segment gap", "ratio", LOWER, 0.05, 0.10,
        "Largest relative gap between one segment's metric and the overall metric."),
+    _s("monitor.fairness_gap", "mlops", "monitor", "Fairness gap", "ratio", LOWER, 0.15, 0.25,
+       "Equalized odds difference (classifiers) or relative MAE gap (regressors) between the "
+       "groups of a sensitive column, in the champion's latest labelled window (Fairlearn's "
+       "definitions; app/health/fairness.py explains the bounds)."),
     _s("retrain.retrain_lag_d", "mlops", "retrain", "Drift-to-retrain time", "d", LOWER, 7, 14,
        "Days from the first drift alert to the next model deployed to production."),
 )

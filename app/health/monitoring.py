@@ -9,6 +9,8 @@ Conventions:
   live / validation value, inverted for lower-is-better metrics (< 1 = worse).
 * Segment gap: in that latest labelled window, max over segments of
   |segment − overall| / |overall|.
+* Fairness gap: the champion's latest labelled window with one
+  (:mod:`app.health.fairness`).
 * Drift: per window, the results against its newest reference. Drift share =
   drifted feature columns / feature columns (column ``prediction`` excluded);
   prediction drift = 1.0 if the ``prediction`` column drifted, else 0.0.
@@ -35,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from app.health.champion import Champion, relative_to_baseline
 from app.health.dora import SUCCESS, DeploymentRow
+from app.health.fairness import fairness_signals
 from app.health.window import Window
 from app.production.read import (
     MIN_JUDGED_SHARE,
@@ -73,6 +76,8 @@ def monitoring_signals(
     result: dict[int, Values] = {i: {} for i in ids}
     for system_id, perf in _performance(session, window, champs).items():
         result[system_id].update(perf)
+    for system_id, gap in fairness_signals(session, window, champs).items():
+        result[system_id]["monitor.fairness_gap"] = gap
     for system_id, windows in window_drifts(session, ids, window).items():
         latest = windows[-1]
         result[system_id]["monitor.drift_share"] = latest.share

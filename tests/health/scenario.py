@@ -15,6 +15,7 @@ from app.store.db import session_scope
 from app.store.models import (
     Deployment,
     DriftResult,
+    FairnessResult,
     HealthSample,
     Incident,
     ModelVersion,
@@ -235,6 +236,26 @@ def _mlops(s: Session, sid: int) -> None:
             perf(w2, 0.63, segment="region=b"),
             perf(w2, 0.10, metric="accuracy"),
             perf(w3, 0.50, est=True),
+        ]
+    )
+
+    def fair(
+        w: ProductionWindow, attribute: str, metric: str, value: float, group: str = ""
+    ) -> FairnessResult:
+        return FairnessResult(
+            window_id=w.id, attribute=attribute, group_value=group, metric=metric, value=value,
+            rows=50,
+        )  # fmt: skip
+
+    # monitor.fairness_gap reads w2 (latest labelled): the larger gap of its two attributes.
+    s.add_all(
+        [
+            fair(w1, "age", "equalized_odds_difference", 0.30),
+            fair(w2, "age", "equalized_odds_difference", 0.12),
+            fair(w2, "sex", "equalized_odds_difference", 0.20),
+            fair(w2, "sex", "demographic_parity_difference", 0.50),  # not the gap
+            fair(w2, "sex", "true_positive_rate", 0.90, group="f"),  # a group's, not the gap
+            fair(w3, "age", "equalized_odds_difference", 0.90),  # no labels: not read
         ]
     )
 

@@ -16,6 +16,9 @@ from scipy.stats import rankdata
 from .common import sigmoid
 from .story import (
     DAY,
+    DEMAND_PROMO_AT,
+    DEMAND_PROMO_SHARE,
+    DEMAND_PROMO_UNTIL,
     SEASON_AMOUNT_MULT,
     SEASON_FULL,
     SEASON_HOUR_SHIFT,
@@ -176,7 +179,9 @@ def sample_demand(rng: np.random.Generator, ts: np.ndarray) -> tuple[pd.DataFram
     store_type = rng.choice(STORE_TYPES, size=n, p=STORE_TYPE_P)
     median = pd.Series(store_type).map(STORE_SIZE_MEDIAN).to_numpy()
     category = rng.choice(CATEGORIES, size=n, p=CATEGORY_P)
-    promo = (rng.random(n) < 0.15).astype(np.int64)
+    on_promotion = (ts >= DEMAND_PROMO_AT) & (ts < DEMAND_PROMO_UNTIL)
+    promo_share = np.where(on_promotion, DEMAND_PROMO_SHARE[1], DEMAND_PROMO_SHARE[0])
+    promo = (rng.random(n) < promo_share).astype(np.int64)
     base_price = pd.Series(category).map(BASE_PRICE).to_numpy()
     price = base_price * rng.lognormal(0.0, 0.2, n) * np.where(promo == 1, 0.8, 1.0)
     frame = pd.DataFrame(

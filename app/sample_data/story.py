@@ -185,6 +185,13 @@ SERVICE_DEPLOYS = (
 )
 DEPLOY_FREEZE = {CHECKOUT: (at(86, 13, 40), END)}  # no routine deploys while the sev1 is open
 
+# --- demand-forecast: a promotion on the last day, before its labels arrive ----------------------
+# Most forecast requests are for promoted (cheaper, busier) items: a covariate shift inside the
+# reference's range that raises the forecast error; DLE's estimate flags it with labels pending.
+DEMAND_PROMO_AT = at(89)
+DEMAND_PROMO_UNTIL = at(90)
+DEMAND_PROMO_SHARE = (0.15, 0.75)  # share of promoted rows on other days / on the promotion day
+
 # --- demand-forecast: delivery decays in the last 30 days, CI breaks in the last 21 ---------------
 DEMAND_SLOW_FROM = at(60)  # routine deploys stop; only the late deploys below happen
 DEMAND_LATE_DEPLOYS = ((63, 11), (68, 15), (74, 10), (80, 16), (86, 12))  # (day, hour)

@@ -7,8 +7,12 @@ Conventions:
 
 * A window's **realised** metric is the stored measured result over its
   labelled rows; a window without labels has none (NaN, shown as "labels
-  pending", never as zero). Its **estimated** metric is the stored CBPE result
-  (:mod:`app.production.estimation`), present for classifiers only.
+  pending", never as zero). Its **estimated** metric is the stored estimate
+  made without labels: CBPE for classifiers (:mod:`app.production.estimation`),
+  DLE for regressors (:mod:`app.production.dle`, MAE and RMSE, with a band:
+  ``estimated_lower``/``estimated_upper``, NaN when the method gives none).
+  ``estimated_status`` judges the estimate as ``status`` judges the realised
+  value, so a day whose labels are pending can still be flagged.
 * A version's **baseline** for a metric is its registered validation value
   when that is the metric (registry spellings such as ``auc`` read as
   ``roc_auc``), else its training run's ``test_<metric>``.
@@ -64,6 +68,7 @@ METRIC_LABELS = {
 }
 WINDOW_COLUMNS = ["id", "model_version", "window_start", "rows", "labelled_rows", "path"]
 RESULT_COLUMNS = ["window_id", "metric", "segment", "value", "rows", "estimated"]
+BAND_COLUMNS = ["lower", "upper"]  # an estimate's band; results may come without them
 OK, WARN, CRITICAL, UNKNOWN = Status.OK, Status.WARN, Status.CRITICAL, Status.UNKNOWN
 
 
@@ -72,7 +77,7 @@ class Performance:
     """A system's production windows, their stored results and each version's baselines."""
 
     windows: pd.DataFrame  # WINDOW_COLUMNS, production windows only, oldest first
-    results: pd.DataFrame  # RESULT_COLUMNS
+    results: pd.DataFrame  # RESULT_COLUMNS (and BAND_COLUMNS when loaded)
     baselines: dict[int, dict[str, float]]  # version -> metric -> baseline
     task: str
     champion: int | None
@@ -94,7 +99,7 @@ def load(engine: Engine, system: str) -> Performance:
             .order_by(ProductionWindow.window_start, ProductionWindow.model_version)
         ).all()
         results = session.execute(
-            select(*(getattr(PerformanceResult, c) for c in RESULT_COLUMNS))
+            select(*(getattr(PerformanceResult, c) for c in RESULT_COLUMNS + BAND_COLUMNS))
             .join(ProductionWindow, ProductionWindow.id == PerformanceResult.window_id)
             .join(System, System.id == ProductionWindow.system_id)
             .where(System.name == system, is_production())
@@ -121,7 +126,7 @@ def load(engine: Engine, system: str) -> Performance:
         champ = champion_of(session, system)
     frame = pd.DataFrame(windows, columns=WINDOW_COLUMNS)
     frame["window_start"] = pd.to_datetime(frame["window_start"], utc=True)
-    result_frame = pd.DataFrame(results, columns=RESULT_COLUMNS)
+    result_frame = pd.DataFrame(results, columns=RESULT_COLUMNS + BAND_COLUMNS)
     result_frame["estimated"] = result_frame["estimated"].astype(bool)
     baselines: dict[int, dict[str, float]] = {}
     tasks: dict[int, str] = {}
@@ -148,13 +153,20 @@ def metric_series(data: Performance, metric: str, bounds: Bounds, days: int = 0)
     """One row per production window (oldest first) with realised, estimated and band.
 
     Columns: window_id, window_start, model_version, rows, labelled_rows,
-    labelled_share, realised, estimated, baseline, ratio (live / baseline, < 1
-    worse), warn_bound, critical_bound, status (:func:`window_status` under
-    ``bounds``, those of ``monitor.performance_ratio``). ``days`` > 0 keeps the
-    windows of the last ``days`` before the newest.
+    labelled_share, realised, estimated, estimated_lower, estimated_upper,
+    baseline, ratio (live / baseline, < 1 worse), warn_bound, critical_bound,
+    status (:func:`window_status` under ``bounds``, those of
+    ``monitor.performance_ratio``), estimated_status (the same of the estimate).
+    ``days`` > 0 keeps the windows of the last ``days`` before the newest.
     """
     overall = data.results[(data.results["segment"] == "") & (data.results["metric"] == metric)]
     values = overall.pivot_table(index="window_id", columns="estimated", values="value")
+    estimates = (
+        overall[overall["estimated"]]
+        .drop_duplicates("window_id")
+        .set_index("window_id")
+        .reindex(columns=BAND_COLUMNS)
+    )
     frame = data.windows.rename(columns={"id": "window_id"}).drop(columns="path")
     if days and len(frame):
         frame = frame[frame["window_start"] > frame["window_start"].max() - pd.Timedelta(days=days)]
@@ -162,6 +174,8 @@ def metric_series(data: Performance, metric: str, bounds: Bounds, days: int = 0)
         labelled_share=frame["labelled_rows"] / frame["rows"].where(frame["rows"] > 0),
         realised=frame["window_id"].map(values.get(False, pd.Series(dtype=float))),
         estimated=frame["window_id"].map(values.get(True, pd.Series(dtype=float))),
+        estimated_lower=frame["window_id"].map(estimates["lower"]).astype(float),
+        estimated_upper=frame["window_id"].map(estimates["upper"]).astype(float),
         baseline=frame["model_version"].map(
             lambda v: data.baselines.get(int(v), {}).get(metric, np.nan)
         ),
@@ -180,6 +194,10 @@ def metric_series(data: Performance, metric: str, bounds: Bounds, days: int = 0)
     frame["status"] = [
         window_status(r, b, metric, bounds)
         for r, b in zip(frame["realised"], frame["baseline"], strict=True)
+    ]
+    frame["estimated_status"] = [
+        window_status(e, b, metric, bounds)
+        for e, b in zip(frame["estimated"], frame["baseline"], strict=True)
     ]
     return frame.reset_index(drop=True)
 

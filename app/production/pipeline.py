@@ -34,6 +34,7 @@ from app.config import load_settings
 from app.production.drift import refresh_window_results
 from app.production.fairness import refresh_fairness
 from app.production.files import delete_files, sweep_system, unreferenced
+from app.production.multivariate_pass import refresh_multivariate
 from app.production.windows import production_rows, split
 from app.production.writer import WindowWriter
 from app.store.db import session_scope
@@ -92,6 +93,7 @@ def ingest_production(
                 writer.add(window)
             frames = writer.frames  # drift reads the rows in memory, not the files
             refresh_window_results(session, system_id, writer.changed, data_dir, frames=frames)
+            refresh_multivariate(session, system_id, writer.changed, data_dir, frames=frames)
             refresh_fairness(session, system_id, [w for w, _ in writer.changed], frames)
             written = WindowsWritten(len(rows), writer.rows_written, writer.windows, created)
             if record is not None:

@@ -1,0 +1,100 @@
+"""The ingest's multivariate pass: detectors per changed window, importance per changed reference.
+
+Runs in the ingest's session right after the per-column drift pass
+(:func:`app.production.drift.refresh_window_results`) and recomputes the same
+windows: every changed production window, and every production window whose
+resolved reference (:func:`app.production.reference.resolve_reference`)
+changed. A changed reference also gets its feature importances
+(:mod:`app.production.importance`). Detectors: :mod:`app.production.multivariate`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.production.importance import Importance, permutation_importances
+from app.production.multivariate import Measure, PcaModel, fit_pca, measure_window
+from app.production.multivariate_store import save_importances, save_measures
+from app.production.reference import WindowRef, resolve_reference
+from app.store.models import ProductionWindow
+
+# The classifier's trees run in native code that releases the GIL.
+WORKERS = min(4, os.cpu_count() or 1)
+
+
+def _windows(session: Session, system_id: int) -> list[WindowRef]:
+    rows = session.execute(
+        select(
+            ProductionWindow.id,
+            ProductionWindow.model_version,
+            ProductionWindow.is_reference,
+            ProductionWindow.path,
+            ProductionWindow.feature_columns,
+        ).where(ProductionWindow.system_id == system_id)
+    ).all()
+    return [WindowRef(r[0], r[1], bool(r[2]), r[3], tuple(r[4])) for r in rows]
+
+
+def refresh_multivariate(
+    session: Session,
+    system_id: int,
+    changed: Iterable[tuple[int, bool]],
+    data_dir: Path,
+    frames: Mapping[int, pd.DataFrame] | None = None,
+) -> int:
+    """Recompute the multivariate rows the ingest's ``changed`` windows touch; windows measured."""
+    changed = list(changed)
+    if not changed:
+        return 0
+    frames = frames or {}
+    windows = _windows(session, system_id)
+    references = [w for w in windows if w.is_reference]
+    by_id = {r.id: r for r in references}
+    changed_refs = {wid for wid, is_ref in changed if is_ref}
+    changed_windows = {wid for wid, is_ref in changed if not is_ref}
+    plan: dict[int, list[WindowRef]] = {}
+    for window in windows:
+        if window.is_reference:
+            continue
+        ref = resolve_reference(references, window.model_version)
+        if ref is not None and (window.id in changed_windows or ref.id in changed_refs):
+            plan.setdefault(ref.id, []).append(window)
+
+    def rows_of(window: WindowRef) -> pd.DataFrame:
+        frame = frames.get(window.id)
+        return frame if frame is not None else pd.read_parquet(data_dir / window.path)
+
+    importances: dict[int, Sequence[Importance]] = {}
+    for ref_id in changed_refs & set(by_id):
+        ref = by_id[ref_id]
+        importances[ref_id] = permutation_importances(rows_of(ref), ref.feature_columns)
+    measures: dict[int, tuple[int, Sequence[Measure]]] = {}
+    for ref_id, targets in plan.items():
+        reference = rows_of(by_id[ref_id])
+        pca = fit_pca(reference, by_id[ref_id].feature_columns)
+
+        measure = partial(_measure, pca=pca, reference=reference, rows_of=rows_of)
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            for window, found in zip(targets, pool.map(measure, targets), strict=True):
+                measures[window.id] = (ref_id, found)
+    save_importances(session, importances)
+    save_measures(session, measures)
+    return len(measures)
+
+
+def _measure(
+    window: WindowRef,
+    *,
+    pca: PcaModel | None,
+    reference: pd.DataFrame,
+    rows_of: Callable[[WindowRef], pd.DataFrame],
+) -> list[Measure]:
+    return measure_window(pca, reference, rows_of(window))

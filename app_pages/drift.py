@@ -125,9 +125,17 @@ if len(prediction):
         delta_color="off",
         delta_arrow="off",
     )
-if not pair.stored:
+if not pair.measured:
+    st.info(
+        "**This pair is not measured.** Ingest measures each window against its training data; "
+        "another pair is computed from the two windows' rows, and one of them is in the lake, "
+        "not in Tandem's data dir. Pick the training data as reference to see stored drift.",
+        icon=":material/cloud:",
+    )
+elif not pair.stored:
     st.caption(
-        "Computed now from the two windows (ingest stores drift against training data only)."
+        "Computed now from the two windows' local rows (ingest stores drift against training "
+        "data only; lake windows offer no other pair)."
     )
 
 table, chart = st.columns([5, 6])
@@ -150,8 +158,18 @@ if features:
     feature = chart.selectbox("Feature", features, key="drift_feature")
     st.query_params["feature"] = feature
     row = columns.set_index("column").loc[feature]
-    shares = ui.distribution(key, ref_path, cur_path, feature, row["kind"])
-    chart.plotly_chart(ui.distribution_figure(shares, row["kind"], feature), width="stretch")
+    shares = ui.distribution(
+        key, (reference_id, ref_path), (window_id, cur_path), feature, row["kind"]
+    )
+    if shares is None:
+        chart.info("No stored distribution of this feature for this pair.")
+    else:
+        chart.plotly_chart(ui.distribution_figure(shares, row["kind"], feature), width="stretch")
+        chart.caption(
+            "Stored counts: numbers in 30 bins over the training data's range (values outside "
+            "it in one bar each side), categories as counted (beyond the 50 most frequent: "
+            "one 'other' bar); shares of each side's non-missing values."
+        )
 
 st.subheader("Drift over time")
 history = apply_family_thresholds(ui.matrix(key, system, selection.days), thresholds)
@@ -176,7 +194,13 @@ else:
 
 with st.expander("Evidently's full report for this selection"):
     wanted_pair = (reference_id, window_id)
-    if st.button("Render Evidently report", key="drift_render"):
+    if not ui.rows_are_local(ref_path, cur_path):
+        st.info(
+            "Evidently's report reads rows, and this pair's rows stay in the lake: render it "
+            "where Spark reads them, e.g. `tandem drift --engine spark --reference REF "
+            "--current CUR --html OUT`.",
+        )
+    elif st.button("Render Evidently report", key="drift_render"):
         st.session_state["drift_report_for"] = wanted_pair
     if st.session_state.get("drift_report_for") == wanted_pair:
         html, sampled = ui.report_html(key, ref_path, cur_path)

@@ -125,9 +125,17 @@ with right:
     if row["labelled_rows"] == 0:
         st.info("No labels yet: nothing to compare predictions with.")
     elif data.task == "classification":
-        st.plotly_chart(ui.confusion_figure(ui.confusion(key, path)), width="stretch")
+        confusion = ui.confusion(key, window_id, path)
+        if confusion is None:
+            st.info("No stored confusion counts for this window.")
+        else:
+            st.plotly_chart(ui.confusion_figure(confusion), width="stretch")
     else:
-        st.plotly_chart(ui.residual_figure(ui.residuals(key, path)), width="stretch")
+        cells = ui.residuals(key, window_id, path)
+        if cells is None:
+            st.info("No stored residual counts for this window.")
+        else:
+            st.plotly_chart(ui.residual_figure(cells), width="stretch")
 
 st.subheader("Champion vs challenger on the same days")
 overlaps = views.overlapping_versions(series)

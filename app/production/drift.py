@@ -3,7 +3,10 @@
 Each window is tested against exactly one reference, its resolved one
 (:func:`app.production.reference.resolve_reference`), so ``monitor.*``
 signals never mix references; the same pass stores the window's
-reference-based quality checks (:func:`app.production.quality.reference_checks`).
+reference-based quality checks (:func:`app.production.quality.reference_checks`)
+and the summaries the pages draw instead of its rows
+(:mod:`app.production.summaries`: column counts on the reference's bins, the
+confusion and residual counts).
 The statistics are :func:`app.drift.compute_drift`'s (Evidently 0.7's
 ``DataDriftPreset``). Scores are stored with the threshold in force at
 computation time (Evidently's default per method unless given); pages
@@ -31,6 +34,16 @@ from app.drift import METHODS, DriftInputError, compute_drift, infer_kind
 from app.drift.methods import Family
 from app.production.quality import Check, reference_checks, save_reference_checks
 from app.production.reference import ColumnProfile, WindowRef, profile_reference, resolve_reference
+from app.production.summaries import (
+    COLUMN_KINDS,
+    CONFUSION,
+    RESIDUALS,
+    Basis,
+    basis_of,
+    column_summaries,
+    performance_summaries,
+)
+from app.production.summary_store import Summaries, replace_summaries
 from app.production.windows import PREDICTION
 from app.store.models import DriftResult, ProductionWindow
 from app.store.rows import table_of
@@ -67,7 +80,8 @@ def refresh_window_results(
     thresholds: Mapping[Family, float] | None = None,
     frames: Mapping[int, pd.DataFrame] | None = None,
 ) -> int:
-    """Recompute drift (and the reference-based quality checks) of the windows ``changed`` touches.
+    """Recompute drift (and the reference-based quality checks and column summaries) of the
+    windows ``changed`` touches, and the confusion and residual summaries of those it names.
 
     ``changed`` holds ``(window_id, is_reference)`` of the windows an ingest
     wrote. Recomputed: every changed production window, and every production
@@ -102,10 +116,13 @@ def refresh_window_results(
 
     drift_rows: list[dict[str, Any]] = []
     checks: dict[int, list[Check]] = {}
+    summaries: dict[int, Summaries] = {}
     for ref_id, windows_of_ref in plan.items():
         reference = rows_of(by_id[ref_id])
         ref_features = by_id[ref_id].feature_columns
         kinds = {c: infer_kind(reference[c]) for c in (*ref_features, PREDICTION)}
+        basis = basis_of(reference, kinds)
+        summaries[ref_id] = column_summaries(reference, basis)
         measure = partial(
             _measure_window,
             reference_id=ref_id,
@@ -114,15 +131,17 @@ def refresh_window_results(
             profile=profile_reference(reference, ref_features),
             thresholds=thresholds,
             rows_of=rows_of,
+            basis=basis,
         )
         # Windows are independent and the work is mostly NumPy sorting and
         # Parquet reading, which release the GIL: one thread per core.
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            for window, (drift, quality) in zip(
+            for window, (drift, quality, columns) in zip(
                 windows_of_ref, pool.map(measure, windows_of_ref), strict=True
             ):
                 drift_rows += drift
                 checks[window.id] = quality
+                summaries[window.id] = columns
     results = table_of(DriftResult)
     targets = list(checks)
     for start in range(0, len(targets), 500):
@@ -132,6 +151,13 @@ def refresh_window_results(
         session.execute(delete(results).where(results.c.window_id.in_(chunk)))
     upsert(session, results, drift_rows, key=DRIFT_KEY)
     save_reference_checks(session, checks)
+    replace_summaries(session, COLUMN_KINDS, summaries)
+    written = {w.id: w for w in windows if w.id in {wid for wid, _ in changed}}
+    replace_summaries(
+        session,
+        (CONFUSION, RESIDUALS),
+        {wid: performance_summaries(rows_of(w)) for wid, w in written.items()},
+    )
     return len(targets)
 
 
@@ -144,11 +170,13 @@ def _measure_window(
     profile: Mapping[str, ColumnProfile],
     thresholds: Mapping[Family, float] | None,
     rows_of: Callable[[WindowRef], pd.DataFrame],
-) -> tuple[list[dict[str, Any]], list[Check]]:
-    """One window's DriftResult rows and reference-based quality checks."""
+    basis: Basis,
+) -> tuple[list[dict[str, Any]], list[Check], Summaries]:
+    """One window's DriftResult rows, reference-based quality checks and column summaries."""
     current = rows_of(window)
     drift = _window_drift(window, reference_id, reference, current, kinds, thresholds)
-    return drift, reference_checks(current, list(window.feature_columns), profile)
+    checks = reference_checks(current, list(window.feature_columns), profile)
+    return drift, checks, column_summaries(current, basis)
 
 
 def _window_drift(

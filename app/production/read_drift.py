@@ -6,14 +6,15 @@ the read model's one definition (:func:`app.production.read.drift_share`).
 Stored drift (a window against its resolved reference, see
 :mod:`app.production.stored`) is read from the database; a pair that is not stored
 (a window against an *earlier window*) is computed on the spot from the two
-Parquet files, with the same engine.
+Parquet files, with the same engine, when both are local (a lake window's
+rows are not here: that pair is not measured). Distributions are drawn from
+stored summaries (:mod:`app.production.read_summaries`), never from rows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
@@ -21,6 +22,7 @@ from app.config import load_settings
 from app.drift.columns import infer_kind
 from app.drift.engine import compute_drift
 from app.production.read import PREDICTION
+from app.production.read_summaries import window_file
 from app.production.reference import WindowRef, resolve_reference
 from app.production.stored import MATRIX_COLUMNS, drift_matrix
 from app.store.db import session_scope
@@ -36,7 +38,6 @@ WINDOW_COLUMNS = [
     "path",
     "feature_columns",
 ]
-MAX_BINS = 30
 
 
 def windows(engine: Engine, system: str) -> pd.DataFrame:
@@ -90,6 +91,7 @@ class PairDrift:
 
     columns: pd.DataFrame  # MATRIX_COLUMNS
     stored: bool  # read from drift_results (else computed now)
+    measured: bool = True  # False: not stored, and a side's rows are not local
 
 
 def pair_drift(
@@ -98,13 +100,17 @@ def pair_drift(
     """Drift of window ``current`` against ``reference`` (rows of :func:`windows`).
 
     Stored results when the pair was computed at ingest, else computed now from
-    the two files: kinds from the reference, Evidently's default methods.
+    the two files when both are in the data dir (kinds from the reference,
+    Evidently's default methods), else not measured (no columns).
     """
     stored = drift_matrix(engine, system, reference_window_id=int(reference["id"]))
     stored = stored[stored["window_id"] == window_id]
     if len(stored):
         return PairDrift(stored.reset_index(drop=True), stored=True)
-    ref_rows, cur_rows = read_window(reference["path"]), read_window(current["path"])
+    ref_file, cur_file = window_file(reference["path"]), window_file(current["path"])
+    if ref_file is None or cur_file is None:
+        return PairDrift(pd.DataFrame(columns=MATRIX_COLUMNS), stored=False, measured=False)
+    ref_rows, cur_rows = pd.read_parquet(ref_file), pd.read_parquet(cur_file)
     names = [
         c
         for c in (*current["feature_columns"], PREDICTION)
@@ -163,36 +169,6 @@ def with_labels(matrix: pd.DataFrame) -> pd.DataFrame:
     """``matrix`` plus ``label``, the window as the heatmap names it (see ``window_label``)."""
     days = matrix["window_start"].dt.strftime("%Y-%m-%d") if len(matrix) else ""
     return matrix.assign(label=days + " v" + matrix["model_version"].astype(str))
-
-
-def distributions(reference: pd.Series, current: pd.Series, kind: str) -> pd.DataFrame:
-    """Shares of each side per bin (numerical) or category: columns bin, reference, current.
-
-    Numerical: up to ``MAX_BINS`` equal-width bins over both sides' finite
-    values (missing and ±inf left out); categorical: every value of either side.
-    """
-    if kind == "numerical":
-        ref = pd.to_numeric(reference, errors="coerce").to_numpy(dtype=float)
-        cur = pd.to_numeric(current, errors="coerce").to_numpy(dtype=float)
-        ref, cur = ref[np.isfinite(ref)], cur[np.isfinite(cur)]
-        both = np.concatenate([ref, cur])
-        if not both.size:
-            return pd.DataFrame(columns=["bin", "reference", "current"])
-        edges = np.histogram_bin_edges(both, bins=MAX_BINS)
-        ref_counts = np.histogram(ref, edges)[0]
-        cur_counts = np.histogram(cur, edges)[0]
-        return pd.DataFrame(
-            {
-                "bin": (edges[:-1] + edges[1:]) / 2,
-                "reference": ref_counts / max(ref.size, 1),
-                "current": cur_counts / max(cur.size, 1),
-            }
-        )
-    ref_share = reference.dropna().astype(str).value_counts(normalize=True)
-    cur_share = current.dropna().astype(str).value_counts(normalize=True)
-    shares = pd.concat([ref_share.rename("reference"), cur_share.rename("current")], axis=1)
-    shares = shares.fillna(0.0).sort_values("reference", ascending=False)
-    return shares.rename_axis("bin").reset_index()
 
 
 def reference_choices(frame: pd.DataFrame, version: int, window_id: int) -> list[tuple[int, str]]:

@@ -20,6 +20,7 @@ from app.drift.html_report import evidently_html
 from app.health.status import Status, evaluate
 from app.health.thresholds import ThresholdSpec
 from app.production import read_drift as views
+from app.production import read_summaries as summaries
 from app.production.read import drift_share
 from app.production.stored import drift_matrix
 from app.store.db import get_engine
@@ -84,16 +85,21 @@ def pair(key: DataKey, system: str, window_id: int, reference_id: int) -> views.
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def distribution(
-    key: DataKey, reference_path: str, current_path: str, column: str, kind: str
-) -> pd.DataFrame:
-    ref = views.read_window(reference_path, [column])[column]
-    cur = views.read_window(current_path, [column])[column]
-    return views.distributions(ref, cur, kind)
+    key: DataKey, reference: tuple[int, str], current: tuple[int, str], column: str, kind: str
+) -> pd.DataFrame | None:
+    """:func:`app.production.read_summaries.distribution` of windows ``(id, path)``."""
+    return summaries.distribution(get_engine(key[0]), reference, current, column, kind)
+
+
+def rows_are_local(*paths: str) -> bool:
+    """Whether every window's rows are a Parquet file in the data dir (not a lake's)."""
+    return all(summaries.window_file(p) is not None for p in paths)
 
 
 @st.cache_data(ttl=3600, max_entries=4, show_spinner="Rendering Evidently's report...")
 def report_html(key: DataKey, reference_path: str, current_path: str) -> tuple[str, bool]:
-    """Evidently's full report; (html, sampled) — sampled when a side exceeds the cap."""
+    """Evidently's full report of two local windows; (html, sampled) — sampled when a side
+    exceeds the cap. The one view that reads rows."""
     ref, cur = views.read_window(reference_path), views.read_window(current_path)
     drop = ["timestamp", "model_version", "label", "prediction_id"]
     ref = ref.drop(columns=[c for c in drop if c in ref.columns])

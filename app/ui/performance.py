@@ -16,7 +16,8 @@ from plotly.subplots import make_subplots
 from app.health import performance as views
 from app.health.champion import lower_is_better
 from app.health.thresholds import ThresholdSpec
-from app.production.read_drift import read_window
+from app.production import read_summaries
+from app.production.summaries import ResidualCounts
 from app.store.db import get_engine
 from app.ui.charts import CRITICAL, WARN, as_x
 from app.ui.data import DataKey
@@ -42,13 +43,15 @@ def spec(key: DataKey, system: str, signal: str) -> ThresholdSpec:
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def confusion(key: DataKey, path: str) -> pd.DataFrame:
-    return views.confusion_matrix(read_window(path))
+def confusion(key: DataKey, window_id: int, path: str) -> pd.DataFrame | None:
+    """The window's stored confusion counts (:func:`read_summaries.confusion_table`)."""
+    return read_summaries.confusion_table(get_engine(key[0]), window_id, path)
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def residuals(key: DataKey, path: str) -> pd.DataFrame:
-    return views.residuals(read_window(path))
+def residuals(key: DataKey, window_id: int, path: str) -> ResidualCounts | None:
+    """The window's stored residual counts (:func:`read_summaries.residual_cells`)."""
+    return read_summaries.residual_cells(get_engine(key[0]), window_id, path)
 
 
 def headline(series: pd.DataFrame, metric: str, warn: float) -> None:
@@ -209,10 +212,17 @@ def confusion_figure(table: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def residual_figure(frame: pd.DataFrame) -> go.Figure:
+def residual_figure(cells: ResidualCounts) -> go.Figure:
+    """Labelled rows per prediction × residual bin (every row counted, from the stored
+    summary), empty cells blank, and the zero-residual line."""
+    p_edges, r_edges = np.asarray(cells.prediction_edges), np.asarray(cells.residual_edges)
+    counts = np.asarray(cells.counts, dtype=float).T  # rows: residual bins
     fig = go.Figure(
-        go.Scattergl(x=frame["prediction"], y=frame["residual"], mode="markers",
-                     marker={"size": 4, "opacity": 0.4, "color": VERSION_COLOURS[0]})
+        go.Heatmap(x=(p_edges[:-1] + p_edges[1:]) / 2, y=(r_edges[:-1] + r_edges[1:]) / 2,
+                   z=np.where(counts > 0, counts, np.nan), colorscale="Blues",
+                   colorbar={"title": {"text": "rows"}},
+                   hovertemplate="prediction %{x:.3g}, residual %{y:.3g}: %{z:,} rows"
+                                 "<extra></extra>")
     )  # fmt: skip
     fig.add_hline(y=0, line={"color": "#6b7280", "dash": "dash"})
     fig.update_layout(
@@ -220,7 +230,10 @@ def residual_figure(frame: pd.DataFrame) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         xaxis_title="prediction",
         yaxis_title="label − prediction",
-        title={"text": "Residuals", "font": {"size": 14}},
+        title={
+            "text": f"Residuals of {cells.rows:,} labelled rows (mean {cells.mean_residual:+.3g})",
+            "font": {"size": 14},
+        },
     )
     return fig
 

@@ -242,6 +242,16 @@ def dle_results(rows: pd.DataFrame, nanny: Nanny | None) -> pd.DataFrame:
     )
 
 
+def with_dle(results: pd.DataFrame, rows: pd.DataFrame, nanny: Nanny | None) -> pd.DataFrame:
+    """A window's other results (measured, CBPE) and its DLE rows, as one frame to store."""
+    found = dle_results(rows, nanny)
+    if found.empty:
+        return results
+    if results.empty:
+        return found
+    return pd.concat([results.reindex(columns=RESULT_COLUMNS), found], ignore_index=True)
+
+
 _fitted: OrderedDict[str, Nanny | None] = OrderedDict()
 _lock = threading.Lock()
 

@@ -15,6 +15,7 @@ from app.production.dle import (
     estimate,
     fit_nanny,
     nanny_of,
+    with_dle,
 )
 from app.production.performance import performance_metrics
 
@@ -129,3 +130,20 @@ def test_a_reference_is_fitted_once_per_content() -> None:
     assert first is not None
     assert nanny_of(reference.copy()) is first
     assert nanny_of(reference.assign(label=reference["label"] + 1)) is not first
+
+
+def test_with_dle_adds_the_estimates_to_the_measured_results(nanny: Nanny) -> None:
+    window = rows(300, 9)
+    measured = pd.DataFrame(
+        [("mae", "", 1.0, 300, False)], columns=["metric", "segment", "value", "rows", "estimated"]
+    )
+    both = with_dle(measured, window, nanny)
+    assert list(zip(both["metric"], both["estimated"], strict=True)) == [
+        ("mae", False),
+        ("mae", True),
+        ("rmse", True),
+    ]
+    assert both["estimated"].dtype == bool
+    assert np.isnan(both.loc[0, "lower"])
+    assert with_dle(measured, window, None) is measured
+    assert len(with_dle(measured.iloc[:0], window, nanny)) == 2

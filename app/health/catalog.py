@@ -154,6 +154,11 @@ SIGNALS: Final[tuple[SignalDef, ...]] = (
        "Share of features drifted in the latest window with drift results."),
     _s("monitor.prediction_drift", "mlops", "monitor", "Prediction drift", "count", LOWER, 0, 1,
        "1 when the latest window's prediction distribution drifted, else 0."),
+    _s("monitor.multivariate_drift", "mlops", "monitor", "Multivariate drift", "ratio", LOWER,
+       0.65, 0.75,
+       "Domain classifier's ROC AUC telling the latest window's rows from the training data's "
+       "(0.5 = indistinguishable); catches features drifting jointly (app/health/monitoring.py "
+       "explains the bounds)."),
     _s("monitor.performance_ratio", "mlops", "monitor", "Live performance vs baseline", "ratio",
        HIGHER, 0.95, 0.9,
        "Champion's metric in the latest labelled window relative to its validation metric."),

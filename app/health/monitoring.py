@@ -14,6 +14,13 @@ Conventions:
 * Drift: per window, the results against its newest reference. Drift share =
   drifted feature columns / feature columns (column ``prediction`` excluded);
   prediction drift = 1.0 if the ``prediction`` column drifted, else 0.0.
+* Multivariate drift: the domain classifier's cross-validated ROC AUC
+  (:mod:`app.production.multivariate`) in the latest window that has one.
+  Default bounds: warn above 0.65, NannyML's default alert threshold for
+  its domain classifier (rows that a classifier tells apart this well have
+  moved jointly; with 500 rows a side the AUC's spread under no change is
+  about 0.025, so 0.65 is some six spreads away); critical above 0.75, where
+  a window row outscores a training row three times in four.
 * Retrain lag: a drift alert is raised at the *end* of the first *judged*
   window whose drift share reaches the system's ``monitor.drift_share`` warn
   bound; the lag runs to the next successful production model deployment, or
@@ -47,6 +54,7 @@ from app.production.read import (
     measured_performance,
     window_drift,
 )
+from app.production.read_multivariate import domain_auc_series
 
 __all__ = [
     "MIN_JUDGED_SHARE",
@@ -78,6 +86,8 @@ def monitoring_signals(
         result[system_id].update(perf)
     for system_id, gap in fairness_signals(session, window, champs).items():
         result[system_id]["monitor.fairness_gap"] = gap
+    for system_id, aucs in domain_auc_series(session, ids, window.since, window.until).items():
+        result[system_id]["monitor.multivariate_drift"] = aucs[-1][1]
     for system_id, windows in window_drifts(session, ids, window).items():
         latest = windows[-1]
         result[system_id]["monitor.drift_share"] = latest.share

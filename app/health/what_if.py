@@ -14,6 +14,8 @@ status) under the old and the new bounds:
   quality result.
 * ``monitor.drift_share``/``monitor.prediction_drift`` — one bucket per window
   with drift results against its newest reference (as ``monitoring``).
+* ``monitor.multivariate_drift`` — one bucket per window with a domain
+  classifier AUC.
 * ``monitor.performance_ratio``, ``validate.champion_vs_baseline`` (both per
   window: live / validation metric of the champion) and
   ``monitor.segment_gap`` — one bucket per labelled window of the champion.
@@ -43,6 +45,7 @@ from app.health.slo_store import primary_slos
 from app.health.status import Bounds, Status, evaluate
 from app.health.window import Window
 from app.production.read import measured_performance, window_quality
+from app.production.read_multivariate import domain_auc_series
 from app.store.db import session_scope
 from app.store.models import System
 
@@ -53,6 +56,7 @@ PER_WINDOW: Final = (
     *(f"data.{c}" for c in QUALITY_CHECKS),
     "monitor.drift_share",
     "monitor.prediction_drift",
+    "monitor.multivariate_drift",
     "monitor.performance_ratio",
     "validate.champion_vs_baseline",
     "monitor.segment_gap",
@@ -118,6 +122,10 @@ def signal_series(engine: Engine, system: str, signal: str, window: Window) -> S
             frame = _quality(session, system_id, signal.removeprefix("data."), window)
         elif signal in ("monitor.drift_share", "monitor.prediction_drift"):
             frame = _drift_frame(session, system_id, signal, window)
+        elif signal == "monitor.multivariate_drift":
+            aucs = domain_auc_series(session, [system_id], window.since, window.until)
+            points = aucs.get(system_id, [])
+            frame = _frame([at for at, _ in points], [auc for _, auc in points])
         else:
             frame = _performance(session, system_id, signal, window)
     bucket = "hour" if signal in HOURLY else "window"

@@ -1,6 +1,9 @@
 """``tandem drift``: Evidently-compatible column and dataset drift between two files.
 
-Exit codes follow DESIGN.md: 0 success (drift or not), 2 bad input or usage.
+``--engine local`` (the default) reads both files into pandas; ``--engine
+spark`` measures them where they are, on Spark (``app.spark``, imported only
+then), and prints the same report. Exit codes follow DESIGN.md: 0 success
+(drift or not), 2 bad input or usage.
 """
 
 from __future__ import annotations
@@ -103,15 +106,13 @@ def _table(report: DriftReport) -> str:
     "--reference",
     "reference_path",
     required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Reference data, CSV or Parquet.",
+    help="Reference data, CSV or Parquet (with --engine spark: any path, glob or URL Spark reads).",
 )
 @click.option(
     "--current",
     "current_path",
     required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Current data, CSV or Parquet.",
+    help="Current data, CSV or Parquet (with --engine spark: any path, glob or URL Spark reads).",
 )
 @click.option(
     "--column-types",
@@ -144,9 +145,20 @@ def _table(report: DriftReport) -> str:
         f"(each side sampled to {HTML_SAMPLE_ROWS:,} rows when larger)."
     ),
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="Measure in this process (local) or on Spark, where the data is (spark).",
+)
+@click.option(
+    "--spark-master",
+    help="Spark master URL for --engine spark (default local[*]; under spark-submit, its own).",
+)
 def drift(
-    reference_path: Path,
-    current_path: Path,
+    reference_path: str,
+    current_path: str,
     column_types: Path | None,
     categorical: str | None,
     method: str | None,
@@ -154,13 +166,23 @@ def drift(
     drift_share: float,
     fmt: str,
     html_path: Path | None,
+    engine: str,
+    spark_master: str | None,
 ) -> None:
     """Column and dataset drift of CURRENT against REFERENCE, as Evidently's DataDriftPreset."""
+    kinds = _column_kinds(column_types, categorical)
+    if engine == "spark":
+        if html_path is not None:
+            raise BadInput("--html needs --engine local (Evidently's report runs on pandas)")
+        report = _spark_report(
+            reference_path, current_path, kinds, method, threshold, drift_share, spark_master
+        )
+        _print(report, fmt)
+        return
     from app.drift import compute_drift
 
-    kinds = _column_kinds(column_types, categorical)
-    reference = read_table(reference_path, "--reference")
-    current = read_table(current_path, "--current")
+    reference = read_table(Path(reference_path), "--reference")
+    current = read_table(Path(current_path), "--current")
     common = [c for c in current.columns if c in reference.columns]
     if not common:
         raise BadInput(f"{reference_path} and {current_path} have no column in common")
@@ -183,12 +205,7 @@ def drift(
         )
     except ValueError as error:
         raise BadInput(str(error)) from None
-    for skipped in report.skipped:
-        click.echo(f"note: column {skipped.column!r} not tested ({skipped.reason})", err=True)
-    if fmt == "json":
-        click.echo(json_text(report.to_dict()))  # a NaN score (no data) is null
-    else:
-        click.echo(_table(report))
+    _print(report, fmt)
     if html_path is not None:
         from app.drift.html_report import evidently_html
 
@@ -206,3 +223,60 @@ def drift(
         except OSError as error:
             raise BadInput(f"--html {html_path}: cannot write ({error})") from None
         click.echo(f"Evidently report written to {html_path}", err=True)
+
+
+def _print(report: DriftReport, fmt: str) -> None:
+    for skipped in report.skipped:
+        click.echo(f"note: column {skipped.column!r} not tested ({skipped.reason})", err=True)
+    if fmt == "json":
+        click.echo(json_text(report.to_dict()))  # a NaN score (no data) is null
+    else:
+        click.echo(_table(report))
+
+
+def _spark_report(
+    reference_path: str,
+    current_path: str,
+    kinds: dict[str, str] | None,
+    method: str | None,
+    threshold: float | None,
+    drift_share: float,
+    spark_master: str | None,
+) -> DriftReport:
+    """The same report as the local engine's, computed on Spark (``app.spark.drift``)."""
+    from app.spark.drift import spark_drift
+    from app.spark.session import SparkUnavailableError, spark_session
+    from app.spark.tables import TableError
+    from app.spark.tables import read_table as read_spark
+
+    try:
+        spark = spark_session(spark_master)
+    except SparkUnavailableError as error:
+        raise BadInput(str(error)) from None
+    try:
+        reference = read_spark(spark, reference_path, "--reference")
+        current = read_spark(spark, current_path, "--current")
+    except TableError as error:
+        raise BadInput(str(error)) from None
+    common = [c for c in current.columns if c in reference.columns]
+    if not common:
+        raise BadInput(f"{reference_path} and {current_path} have no column in common")
+    for name in [c for c in reference.columns if c not in common]:
+        click.echo(f"note: column {name!r} is only in {reference_path}; not tested", err=True)
+    for name in [c for c in current.columns if c not in common]:
+        click.echo(f"note: column {name!r} is only in {current_path}; not tested", err=True)
+    unknown = sorted(set(kinds or {}) - set(common))
+    if unknown:
+        raise BadInput(f"column types name columns not in both files: {', '.join(unknown)}")
+    try:
+        return spark_drift(
+            reference,
+            current,
+            columns=common,
+            column_kinds=kinds,
+            method=method,
+            threshold=threshold,
+            drift_share=drift_share,
+        )
+    except ValueError as error:
+        raise BadInput(f"--reference {reference_path}, --current {current_path}: {error}") from None

@@ -22,7 +22,8 @@ SHUFFLE_PARTITIONS = 3
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
-    require(importlib.util.find_spec("pyspark") is not None, "PySpark is not installed ('.[spark]')")
+    has_pyspark = importlib.util.find_spec("pyspark") is not None
+    require(has_pyspark, "PySpark is not installed (the spark extra)")
     require(shutil.which("java") is not None, "Java is not installed (openjdk-17-jre-headless)")
     from app.spark.session import spark_session
 

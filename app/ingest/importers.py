@@ -177,6 +177,14 @@ def _with_system_ids(session: Session, frame: pd.DataFrame) -> tuple[pd.DataFram
     return frame.rename(columns={"system": "system_id"}), created
 
 
+def _refresh_model_windows(session: Session, frame: pd.DataFrame) -> None:
+    """Rescore the production windows of the versions a models file names (same transaction)."""
+    from app.production.performance_refresh import refresh_versions
+
+    versions = zip(frame["system_id"].tolist(), frame["version"].tolist(), strict=True)
+    refresh_versions(session, load_settings().data_dir, versions)
+
+
 def _write(
     kind: str, validated: Validated, source: Source, session: Session, progress: bool
 ) -> tuple[int, tuple[str, ...]]:
@@ -197,6 +205,8 @@ def _write(
         if kind == "health":
             write_latency_buckets(session, frame, validated.frame, progress)
             refresh_rollups(session, frame)
+        if kind == "models":  # a version's task decides how its windows are scored
+            _refresh_model_windows(session, frame)
         return written, created
     if kind == "runs":
         return _write_runs(session, frame, validated, progress), created

@@ -9,6 +9,12 @@ positive with probability ``p`` and a false positive with ``1 − p``, and so on
 
 * estimated **accuracy** = mean over rows of the calibrated probability of the
   predicted class;
+* estimated **precision**, **recall**, **F1** (of the positive class) from the
+  expected confusion counts: TP = Σ ``p`` over rows predicted positive,
+  FP = Σ ``1 − p`` over them, FN = Σ ``p`` over rows predicted negative;
+  precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2TP / (2TP + FP +
+  FN), 0 when the denominator is (NannyML's CBPE, scikit-learn's
+  ``zero_division=0``);
 * estimated **ROC AUC** = area under the expected ROC curve: rows ordered by
   the raw score (the model's ranking), expected TPR/FPR as cumulative sums of
   ``p`` and ``1 − p``, tied scores forming one step (so ties count one half,
@@ -33,6 +39,15 @@ broken-ETL days (the score-to-label relation changed: AUC 0.73–0.80 realised,
 0.75 realised; accuracy 0.85 against 0.83): CBPE cannot see a model whose
 scores no longer mean what they meant on its reference data.
 
+Precision, recall and F1 (of the positive class), measured on generated data
+(reference of 5,000 rows and windows of 2,000 rows without shift, scores drawn
+from Beta(2, 3) and labels drawn with P(1) = score; 10 references × 20
+windows): largest |estimated − realised| 0.031 for accuracy, 0.062 for
+precision, 0.039 for recall and F1, 0.033 for ROC AUC. Tolerance, checked by
+``tests/production/test_estimation.py`` on every window of one such run:
+0.05 for accuracy, recall, F1 and ROC AUC, 0.07 for precision (it divides by
+the expected positives, the noisiest count).
+
 Pure NumPy: importing scikit-learn costs seconds that every ingest would pay.
 Isotonic regression matches scikit-learn's ``IsotonicRegression(out_of_bounds
 ="clip")``: tied scores pooled first, linear interpolation between fitted
@@ -46,7 +61,7 @@ from dataclasses import dataclass
 import numpy as np
 
 THRESHOLD = 0.5
-ESTIMATED_METRICS = ("accuracy", "roc_auc")
+ESTIMATED_METRICS = ("accuracy", "roc_auc", "precision", "recall", "f1")
 
 
 @dataclass(frozen=True)
@@ -105,7 +120,9 @@ def isotonic(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def estimate(scores: np.ndarray, calibrator: Calibrator) -> dict[str, float]:
-    """Estimated accuracy and ROC AUC of a window's ``scores`` (no labels needed).
+    """Estimated accuracy, ROC AUC, precision, recall and F1 of a window's ``scores``.
+
+    No labels needed.
 
     Non-finite scores are ignored; empty dict when none is left. ROC AUC is
     left out when the window is expected to hold (almost) one class only.
@@ -117,10 +134,23 @@ def estimate(scores: np.ndarray, calibrator: Calibrator) -> dict[str, float]:
     p = calibrator(s)
     predicted = s >= THRESHOLD
     result = {"accuracy": float(np.where(predicted, p, 1 - p).mean())}
+    result |= expected_precision_recall_f1(predicted, p)
     auc = expected_roc_auc(s, p)
     if auc is not None:
         result["roc_auc"] = auc
     return result
+
+
+def expected_precision_recall_f1(predicted: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    """Precision, recall and F1 of the expected confusion counts (module docstring)."""
+    tp = float(p[predicted].sum())
+    fp = float((1 - p[predicted]).sum())
+    fn = float(p[~predicted].sum())
+    return {
+        "precision": tp / (tp + fp) if tp + fp else 0.0,
+        "recall": tp / (tp + fn) if tp + fn else 0.0,
+        "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0,
+    }
 
 
 def expected_roc_auc(scores: np.ndarray, probabilities: np.ndarray) -> float | None:

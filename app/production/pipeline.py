@@ -10,7 +10,8 @@ copy) → remove files an interrupted ingest left → the caller's ``check``
 (ingest refuses prediction ids stored in another window) → read the windows
 the file touches → write each changed window as a *new* Parquet file →
 write the database in one transaction (windows, their quality, performance
-and drift; the caller's ``record``) → commit → delete the files the new ones
+— of the windows written and, when a reference came, of its version's other
+windows — and drift; the caller's ``record``) → commit → delete the files the new ones
 replaced. On failure the new files are deleted and the old ones are still
 what the database points at; a process killed before its commit leaves
 files that the next ingest into the system (or ``tandem gc``) removes.
@@ -34,6 +35,7 @@ from app.config import load_settings
 from app.production.drift import refresh_window_results
 from app.production.fairness import refresh_fairness
 from app.production.files import delete_files, sweep_system, unreferenced
+from app.production.performance_refresh import refresh_performance
 from app.production.multivariate_pass import refresh_multivariate
 from app.production.windows import production_rows, split
 from app.production.writer import WindowWriter
@@ -92,6 +94,14 @@ def ingest_production(
             for window in tqdm(groups, desc="windows", unit="window", disable=not show):
                 writer.add(window)
             frames = writer.frames  # drift reads the rows in memory, not the files
+            refresh_performance(
+                session,
+                system_id,
+                data_dir,
+                windows=[window_id for window_id, _ in writer.changed],
+                versions=writer.versions_with_new_reference,
+                frames=frames,
+            )
             refresh_window_results(session, system_id, writer.changed, data_dir, frames=frames)
             refresh_multivariate(session, system_id, writer.changed, data_dir, frames=frames)
             refresh_fairness(session, system_id, [w for w, _ in writer.changed], frames)

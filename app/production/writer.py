@@ -4,8 +4,10 @@
 lock held): for each window the file touches it merges the rows with the
 stored ones, writes a *new* Parquet file when the content changed, updates
 the ``production_windows`` row, and replaces the window's quality checks
-(against its own version's reference) and performance results. Drift is
-measured after every window is written (:mod:`app.production.drift`).
+(against its own version's reference). Performance and drift are measured
+after every window is written (:mod:`app.production.performance_refresh`,
+:mod:`app.production.drift`): both may depend on a reference the same file
+brings.
 """
 
 from __future__ import annotations
@@ -21,14 +23,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.production import files
-from app.production.estimation import Calibrator
-from app.production.performance import (
-    CLASSIFICATION,
-    calibrator_of,
-    infer_task,
-    replace_performance,
-    window_results,
-)
 from app.production.quality import replace_window_checks, window_checks
 from app.production.reference import ColumnProfile, profile_reference
 from app.production.windows import (
@@ -42,7 +36,7 @@ from app.production.windows import (
     relative_path,
     segment_columns,
 )
-from app.store.models import ModelVersion, ProductionWindow
+from app.store.models import ProductionWindow
 from app.store.rows import table_of
 from app.store.types import utc_now
 from app.store.upsert import upsert
@@ -82,8 +76,8 @@ class WindowWriter:
         self.rows_written = 0
         self.windows = 0
         self._references: dict[int, dict[str, ColumnProfile] | None] = {}
-        self._calibrators: dict[int, Calibrator | None] = {}
         self.changed: list[tuple[int, bool]] = []  # (window id, is_reference), for drift
+        self.versions_with_new_reference: set[int] = set()  # their windows' tasks may move
         self.frames: dict[int, pd.DataFrame] = {}  # their rows, so drift need not re-read them
 
     def add(self, window: WindowRows) -> None:
@@ -109,6 +103,8 @@ class WindowWriter:
             self.replaced.append(self.data_dir / stored.path)
         self._save_measures(window_id, window, rows)
         self.changed.append((window_id, window.is_reference))
+        if window.is_reference:
+            self.versions_with_new_reference.add(window.model_version)
         self.frames[window_id] = rows
         self.rows_written += new_or_changed(rows, old)
         self.windows += 1
@@ -170,44 +166,20 @@ class WindowWriter:
         if model_version not in self._references:
             stored = self._stored(model_version, True, pd.Timestamp(0, tz="UTC"))
             rows = self._read(stored.path) if stored else None
-            profile, calibrator = None, None
+            profile = None
             if stored is not None and rows is not None:
                 profile = profile_reference(rows, stored.feature_columns)
-                calibrator = calibrator_of(rows)
             self._references[model_version] = profile
-            self._calibrators[model_version] = calibrator
         return self._references[model_version]
 
-    def _task(self, model_version: int) -> str | None:
-        table = table_of(ModelVersion)
-        query = select(table.c.task).where(
-            table.c.system_id == self.system_id,
-            table.c.version == model_version,
-            table.c.task.is_not(None),
-        )
-        return self.session.execute(query.order_by(table.c.id).limit(1)).scalar()
-
     def _save_measures(self, window_id: int, window: WindowRows, rows: pd.DataFrame) -> None:
-        """Replace the window's quality and performance results (measured, per segment, estimated).
-
-        Estimates (CBPE) are for production windows only: a reference calibrates them.
-        """
+        """Replace the window's quality checks (against its version's reference profile)."""
         features = feature_columns(rows)
         reference: dict[str, ColumnProfile] | None
-        calibrator: Calibrator | None = None
         if window.is_reference:
             reference = profile_reference(rows, features)
             self._references[window.model_version] = reference
-            self._calibrators[window.model_version] = calibrator_of(rows)
         else:
             reference = self._reference(window.model_version)
-            calibrator = self._calibrators.get(window.model_version)
         quality = window_checks(rows, features, reference)
-        labelled = rows[rows["label"].notna()]
-        task = self._task(window.model_version)
-        if task is None and len(labelled):
-            task = infer_task(labelled["label"], labelled["prediction"])
-        if task != CLASSIFICATION:
-            calibrator = None
         replace_window_checks(self.session, window_id, quality)
-        replace_performance(self.session, window_id, window_results(rows, task, calibrator))

@@ -94,4 +94,39 @@ def test_estimate_ignores_missing_scores() -> None:
     assert calibrator is not None
     assert estimate(np.array([np.nan]), calibrator) == {}
     result = estimate(np.array([0.1, np.nan, 0.9]), calibrator)
-    assert result == {"accuracy": pytest.approx(1.0), "roc_auc": pytest.approx(1.0)}
+    assert result == {
+        m: pytest.approx(1.0) for m in ("accuracy", "roc_auc", "precision", "recall", "f1")
+    }
+
+
+def test_estimated_precision_recall_f1_are_the_expected_confusion_counts() -> None:
+    calibrator = fit_calibrator(np.array([0.0, 0.0, 1.0, 1.0]), np.array([0.1, 0.4, 0.6, 0.9]))
+    assert calibrator is not None
+    # calibrated: 0, 0.5, 1, 1 and 0.25 (predicted negative, expected positive a quarter)
+    scores = np.array([0.25, 0.5, 0.75, 0.95, 0.45])
+    result = estimate(scores, calibrator)
+    tp, fp, fn = 0.5 + 1 + 1, 0.5, 0.25
+    assert result["precision"] == pytest.approx(tp / (tp + fp))
+    assert result["recall"] == pytest.approx(tp / (tp + fn))
+    assert result["f1"] == pytest.approx(2 * tp / (2 * tp + fp + fn))
+
+
+TOLERANCE = {"accuracy": 0.05, "precision": 0.07, "recall": 0.05, "f1": 0.05, "roc_auc": 0.05}
+
+
+def test_documented_tolerance_on_windows_without_shift() -> None:
+    """The module docstring's tolerance: every one of 20 windows of 2,000 rows, no shift."""
+    rng = np.random.default_rng(20261201)
+
+    def sample(n: int) -> tuple[np.ndarray, np.ndarray]:
+        scores = rng.beta(2, 3, n)
+        return (rng.random(n) < scores).astype(float), scores
+
+    calibrator = fit_calibrator(*sample(5000))
+    assert calibrator is not None
+    for _ in range(20):
+        labels, scores = sample(2000)
+        realised = _metrics(labels, scores)
+        estimated = estimate(scores, calibrator)
+        for metric, tolerance in TOLERANCE.items():
+            assert estimated[metric] == pytest.approx(realised[metric], abs=tolerance), metric

@@ -14,6 +14,7 @@ from sklearn import metrics as sk
 from app.production import performance as pm
 from app.production.estimation import fit_calibrator
 from app.production.performance import segment_key, window_results
+from app.production.tasks import BINARY, MULTICLASS, Task
 
 
 def _window(n: int = 400, labelled: int = 300) -> pd.DataFrame:
@@ -47,7 +48,7 @@ def test_overall_segments_and_estimates() -> None:
     us = measured[measured["segment"] == "region=US"]
     assert (us["rows"] == 225).all()  # 3 of every 4 labelled rows
     estimated = results[results["estimated"]].set_index("metric")
-    assert set(estimated.index) == {"accuracy", "roc_auc"}
+    assert set(estimated.index) == {"accuracy", "roc_auc", "precision", "recall", "f1"}
     assert (estimated["rows"] == 400).all()  # labelled or not
     assert (estimated["segment"] == "").all()
 
@@ -79,9 +80,48 @@ def test_regression_windows_are_measured_per_segment() -> None:
 
 
 def test_infer_task() -> None:
-    assert pm.infer_task(pd.Series([0.0, 1.0]), pd.Series([0.2, 0.9])) == pm.CLASSIFICATION
+    assert pm.infer_task(pd.Series([0.0, 1.0]), pd.Series([0.2, 0.9])) == BINARY
     assert pm.infer_task(pd.Series([0.0, 1.0]), pd.Series([0.2, 1.5])) == pm.REGRESSION
     assert pm.infer_task(pd.Series([3.0, 1.0]), pd.Series([0.2, 0.9])) == pm.REGRESSION
+
+
+def test_multiclass_window_with_only_0_and_1_labels_is_not_binary() -> None:
+    """Issue 14: labels [0, 1, 1, 0] against predicted classes [0, 2, 1, 0]."""
+    y, p = pd.Series([0.0, 1, 1, 0]), pd.Series([0.0, 2, 1, 0])
+    result = pm.performance_metrics(y, p, pm.CLASSIFICATION)
+    assert result["accuracy"] == pytest.approx(sk.accuracy_score(y, p)) == 0.75
+    assert "roc_auc" not in result
+    assert result["f1"] == pytest.approx(sk.f1_score(y, p, average="macro", zero_division=0))
+    # The version's task decides even when predictions look like scores too.
+    version = Task(MULTICLASS, (0.0, 1.0, 2.0))
+    result = pm.performance_metrics(pd.Series([0.0, 1, 1]), pd.Series([0.0, 1, 0]), version)
+    assert result["recall"] == pytest.approx(0.75)  # sklearn macro over classes 0 and 1
+    assert "roc_auc" not in result
+
+
+def test_multiclass_roc_auc_from_score_columns_equals_sklearn_ovr() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, 200).astype(float)
+    raw = rng.random((200, 3)) + np.eye(3)[y.astype(int)] * 0.6
+    probabilities = raw / raw.sum(axis=1, keepdims=True)
+    scores = pd.DataFrame(probabilities, columns=["score.0", "score.1", "score.2"])
+    predicted = pd.Series(probabilities.argmax(axis=1).astype(float))
+    task = Task(MULTICLASS, (0.0, 1.0, 2.0))
+    result = pm.performance_metrics(pd.Series(y), predicted, task, scores)
+    expected = sk.roc_auc_score(y, probabilities, multi_class="ovr", average="macro")
+    assert result["roc_auc"] == pytest.approx(expected)
+    assert result["accuracy"] == pytest.approx(sk.accuracy_score(y, predicted))
+
+
+def test_mape_clamps_labels_at_machine_epsilon_as_sklearn() -> None:
+    """Issue 14: labels [1e-20, 1], predictions [1, 1]: sklearn gives 2.25e15, not 5e19."""
+    y, p = np.array([1e-20, 1.0]), np.array([1.0, 1.0])
+    result = pm.performance_metrics(pd.Series(y), pd.Series(p), pm.REGRESSION)
+    assert result["mape"] == pytest.approx(sk.mean_absolute_percentage_error(y, p))
+    assert result["mape"] == pytest.approx(2.25e15, rel=1e-3)
+    zero = np.array([0.0, 2.0])
+    result = pm.performance_metrics(pd.Series(zero), pd.Series(p), pm.REGRESSION)
+    assert result["mape"] == pytest.approx(sk.mean_absolute_percentage_error(zero, p))
 
 
 def test_binary_classification_matches_sklearn_conventions() -> None:
@@ -115,7 +155,8 @@ def test_regression() -> None:
     )
     assert result["mae"] == pytest.approx(2 / 3)
     assert result["rmse"] == pytest.approx(math.sqrt(2 / 3))
-    assert result["mape"] == pytest.approx(0.125)  # zero label skipped
+    # sklearn's MAPE: the zero label is clamped at machine epsilon, not skipped
+    assert result["mape"] == pytest.approx(sk.mean_absolute_percentage_error([0, 2, 4], [1, 2, 3]))
     assert result["r2"] == pytest.approx(1 - 2 / 8)
 
 
@@ -153,9 +194,8 @@ def test_binary_metrics_equal_sklearn(data: st.DataObject, labels: list[float]) 
 def test_multiclass_metrics_equal_sklearn(data: st.DataObject, labels: list[int]) -> None:
     predicted = data.draw(st.lists(st.integers(0, 4), min_size=len(labels), max_size=len(labels)))
     y, p = np.array(labels, dtype=float), np.array(predicted, dtype=float)
-    if set(labels) <= {0, 1}:
-        y = y + 2  # keep it multiclass
-    result = pm.performance_metrics(pd.Series(y), pd.Series(p), pm.CLASSIFICATION)
+    task = Task(MULTICLASS, tuple(float(c) for c in range(5)))
+    result = pm.performance_metrics(pd.Series(y), pd.Series(p), task)
     for name, metric in (
         ("precision", sk.precision_score),
         ("recall", sk.recall_score),
@@ -180,3 +220,4 @@ def test_regression_metrics_equal_sklearn(data: st.DataObject, labels: list[floa
     assert result["mae"] == pytest.approx(sk.mean_absolute_error(y, p))
     assert result["rmse"] == pytest.approx(np.sqrt(sk.mean_squared_error(y, p)))
     assert result["r2"] == pytest.approx(sk.r2_score(y, p), abs=1e-9)
+    assert result["mape"] == pytest.approx(sk.mean_absolute_percentage_error(y, p))

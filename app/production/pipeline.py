@@ -35,8 +35,8 @@ from app.config import load_settings
 from app.production.drift import refresh_window_results
 from app.production.fairness import refresh_fairness
 from app.production.files import delete_files, sweep_system, unreferenced
-from app.production.performance_refresh import refresh_performance
 from app.production.multivariate_pass import refresh_multivariate
+from app.production.performance_refresh import refresh_performance
 from app.production.windows import production_rows, split
 from app.production.writer import WindowWriter
 from app.store.db import session_scope

@@ -19,6 +19,8 @@ status) under the old and the new bounds:
 * ``monitor.performance_ratio``, ``validate.champion_vs_baseline`` (both per
   window: live / validation metric of the champion) and
   ``monitor.segment_gap`` — one bucket per labelled window of the champion.
+* ``monitor.fairness_gap`` — one bucket per labelled window of the champion
+  with a fairness gap (:mod:`app.health.fairness`).
 
 Other signals are one number over the whole range (a median, a rate, an age),
 so there is nothing to replay: ``signal_series`` returns ``None`` for them.
@@ -45,6 +47,7 @@ from app.health.slo_store import primary_slos
 from app.health.status import Bounds, Status, evaluate
 from app.health.window import Window
 from app.production.read import measured_performance, window_quality
+from app.production.read_fairness import fairness_gaps
 from app.production.read_multivariate import domain_auc_series
 from app.store.db import session_scope
 from app.store.models import System
@@ -60,6 +63,7 @@ PER_WINDOW: Final = (
     "monitor.performance_ratio",
     "validate.champion_vs_baseline",
     "monitor.segment_gap",
+    "monitor.fairness_gap",
 )
 REPLAYABLE: Final = (*HOURLY, *PER_WINDOW)
 
@@ -126,6 +130,8 @@ def signal_series(engine: Engine, system: str, signal: str, window: Window) -> S
             aucs = domain_auc_series(session, [system_id], window.since, window.until)
             points = aucs.get(system_id, [])
             frame = _frame([at for at, _ in points], [auc for _, auc in points])
+        elif signal == "monitor.fairness_gap":
+            frame = _fairness(session, system_id, window)
         else:
             frame = _performance(session, system_id, signal, window)
     bucket = "hour" if signal in HOURLY else "window"
@@ -170,6 +176,15 @@ def _drift_frame(session: Session, system_id: int, signal: str, window: Window) 
         values = [None if w.prediction_drifted is None else float(w.prediction_drifted)
                   for w in windows]  # fmt: skip
     return _frame([w.window_start for w in windows], values)
+
+
+def _fairness(session: Session, system_id: int, window: Window) -> pd.DataFrame:
+    champ = champions(session, [system_id]).get(system_id)
+    if champ is None:
+        return _frame([], [])
+    gaps = fairness_gaps(session, {system_id: champ.version}, window.since, window.until)
+    labelled = [w for w in gaps.get(system_id, []) if w.labelled_rows > 0]
+    return _frame([w.window_start for w in labelled], [w.gap for w in labelled])
 
 
 def _performance(session: Session, system_id: int, signal: str, window: Window) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import features as ft
 from .common import rng_for, sample_times, to_datetime
+from .fairness import SENSITIVE_COLUMN, age_bands, biased
 from .profiles import HEALTH
 from .story import (
     BASELINE_MISSING_SHARE,
@@ -206,9 +207,16 @@ def windows(system: str) -> pd.DataFrame:
         mask = versions == version
         campaign = campaign_for(system, int(version))
         preds[mask] = predict(system, campaign, frame.loc[mask], rng_for("serve", system, version))
+    bands = age_bands(system, len(ts))
+    if bands is not None:
+        preds = biased(preds, versions, bands)
     pending = ts >= END - LABEL_DELAY_DAYS[system] * DAY
     label_values = np.where(pending, np.nan, labels.astype(float))
-    return assemble(system, ts, prediction_ids(system, ts), versions, preds, label_values, frame)
+    out = assemble(system, ts, prediction_ids(system, ts), versions, preds, label_values, frame)
+    if bands is not None:  # beside the segments: a sensitive attribute, not a feature
+        first_feature = segments_and_features(system)[1][0]
+        out.insert(out.columns.get_loc(first_feature), SENSITIVE_COLUMN, bands)
+    return out
 
 
 def reference_versions(system: str) -> list[int]:

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from app.cli import cli
+from app.health.catalog import SIGNALS
 from app.health.threshold_edits import change_history
 from tests.pages.conftest import run_app
 
@@ -25,19 +26,13 @@ def _tile_critical(app, stage_label: str) -> bool:
 
 
 def _healthy_fraud_scoring() -> None:
-    """Loosen the sample data's one planted critical of fraud-scoring (its rolled-back model)."""
-    result = _invoke(
-        "thresholds",
-        "set",
-        "deploy.model_change_fail_rate",
-        "--warn",
-        "0.5",
-        "--critical",
-        "0.6",
-        "--system",
-        SYSTEM,
-    )
-    assert result.exit_code == 0, result.output
+    """Loosen the sample data's planted criticals of fraud-scoring (its rolled-back model, the
+    fairness gap its v3 retrain reopened)."""
+    for signal in ("deploy.model_change_fail_rate", "monitor.fairness_gap"):
+        result = _invoke(
+            "thresholds", "set", signal, "--warn", "0.5", "--critical", "0.6", "--system", SYSTEM
+        )
+        assert result.exit_code == 0, result.output
     assert _invoke("check", "--system", SYSTEM).exit_code == 0
 
 
@@ -99,11 +94,12 @@ def test_list_json_has_every_signal_and_overrides(seeded_engine: Engine) -> None
     _healthy_fraud_scoring()
     rows = json.loads(_invoke("thresholds", "list", "--format", "json").stdout)
     global_rows = [r for r in rows if r["scope"] == ""]
-    assert len(global_rows) == 31
+    assert len(global_rows) == len(SIGNALS)
     assert {r["source"] for r in global_rows} == {"default"}
     override = [r for r in rows if r["scope"] == SYSTEM]
     assert [(r["signal"], r["warn"], r["version"]) for r in override] == [
-        ("deploy.model_change_fail_rate", 0.5, 1)
+        ("deploy.model_change_fail_rate", 0.5, 1),
+        ("monitor.fairness_gap", 0.5, 1),
     ]
     mine = json.loads(_invoke("thresholds", "list", "--system", SYSTEM, "--format", "json").stdout)
     by_signal = {r["signal"]: r for r in mine}

@@ -1,0 +1,269 @@
+"""Everything a Spark ingest measures, before it writes anything: one plan, one job's results.
+
+What is measured is what the local pipeline measures
+(:mod:`app.production.writer`, :mod:`app.production.drift`):
+
+* each window written: quality against its own version's reference
+  (:func:`app.spark.quality.window_checks`) and performance (measured, per
+  segment; estimated with the version's calibrator for production windows);
+* drift and the reference-based quality checks of each production window
+  against its resolved reference (own version's, else the newest older one):
+  the windows written, and, when a reference is written, the stored windows
+  that now resolve to it.
+
+Windows are named by a :data:`Target`: the key text of a window this ingest
+writes (it has no id yet), or the id of a stored one.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from app.drift import METHODS, DriftInputError
+from app.production.quality import Check
+from app.production.tasks import BINARY_TASK, Task
+from app.production.windows import PREDICTION
+from app.spark import performance, quality, summaries
+from app.spark.drift import spark_drift
+from app.spark.lake import LakeRows
+from app.spark.stored import StoredWindow, window_rows
+from app.spark.tasks import version_task, window_tasks
+from app.spark.windows import LakeWindow, key_text, rows_of
+
+logger = logging.getLogger(__name__)
+
+Target = str | int  # a new window's key text, or a stored window's id
+
+
+@dataclass
+class Measures:
+    """The job's results, keyed by :data:`Target`."""
+
+    quality: dict[Target, list[Check]] = field(default_factory=dict)
+    performance: dict[Target, list[performance.Result]] = field(default_factory=dict)
+    drift: dict[Target, list[dict[str, Any]]] = field(default_factory=dict)
+    reference_checks: dict[Target, list[Check]] = field(default_factory=dict)
+    reference_of: dict[Target, Target] = field(default_factory=dict)
+    columns: dict[Target, summaries.Summaries] = field(default_factory=dict)  # column counts
+    outcomes: dict[Target, summaries.Summaries] = field(default_factory=dict)  # confusion etc.
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to measure: the location's changed windows, and the store as it was read."""
+
+    lake: LakeRows
+    changed: Sequence[LakeWindow]
+    stored: Sequence[StoredWindow]
+    tasks: Mapping[int, str]
+    reference: bool
+    data_dir: Path
+
+
+def measure(spark: SparkSession, plan: Plan) -> Measures:
+    """Run the job: every result of the plan, computed on Spark (see the module docstring)."""
+    result = Measures()
+    if not plan.changed:
+        return result
+    rows = rows_of(plan.lake.frame, plan.changed, reference=plan.reference).persist()
+    try:
+        _own_measures(spark, plan, rows, result)
+        _drift_measures(spark, plan, rows, result)
+    finally:
+        rows.unpersist()
+    return result
+
+
+def _stored_reference(plan: Plan, version: int) -> StoredWindow | None:
+    return next((w for w in plan.stored if w.is_reference and w.model_version == version), None)
+
+
+def _own_measures(spark: SparkSession, plan: Plan, rows: DataFrame, result: Measures) -> None:
+    """Quality against the own version's reference, and performance, of each written window.
+
+    Performance follows :mod:`app.production.performance_refresh`: the
+    version's task (its ``models`` row, its reference), else the window's own;
+    a binary version's windows estimated with the calibrator of its reference.
+    """
+    features = plan.lake.features
+    versions = {key_text(w.model_version, w.day): w.model_version for w in plan.changed}
+    profiles: dict[int, Mapping[str, quality.SparkProfile] | None] = {}
+    version_tasks: dict[int, Task | None] = {}
+    calibrators: dict[str, performance.Calibrator] = {}
+    for version in sorted(set(versions.values())):
+        declared = plan.tasks.get(version)
+        if plan.reference:
+            own = rows.where(F.col("model_version") == version)
+            profiles[version] = quality.profile(own, features)
+            version_tasks[version] = version_task(declared, own)
+            continue
+        stored = _stored_reference(plan, version)
+        if stored is None:
+            profiles[version] = None
+            version_tasks[version] = version_task(declared, None)
+            continue
+        reference = window_rows(spark, stored, plan.data_dir).frame
+        profiles[version] = quality.profile(reference, stored.feature_columns)
+        version_tasks[version] = version_task(declared, reference)
+        if version_tasks[version] == BINARY_TASK:
+            fitted = performance.calibrator(reference)
+            if fitted is not None:
+                calibrators |= {k: fitted for k, v in versions.items() if v == version}
+    tasks = window_tasks(rows, versions, version_tasks, plan.tasks)
+    result.quality.update(quality.window_checks(rows, features, profiles, versions).items())
+    result.performance.update(performance.measured(rows, plan.lake.segments, tasks).items())
+    result.outcomes.update(summaries.performance_summaries(rows).items())
+    sizes = {key_text(w.model_version, w.day): w.rows for w in plan.changed}
+    for key, found in performance.estimated(rows, calibrators, sizes).items():
+        result.performance.setdefault(key, []).extend(found)
+
+
+def _resolve(references: Mapping[int, Target], version: int) -> Target | None:
+    """:func:`app.production.reference.resolve_reference` over ``version -> reference``."""
+    if version in references:
+        return references[version]
+    older = [v for v in references if v < version]
+    return references[max(older)] if older else None
+
+
+def _drift_measures(spark: SparkSession, plan: Plan, rows: DataFrame, result: Measures) -> None:
+    """Drift and reference checks of the production windows the plan touches."""
+    references: dict[int, Target] = {w.model_version: w.id for w in plan.stored if w.is_reference}
+    if plan.reference:
+        references |= {w.model_version: key_text(w.model_version, None) for w in plan.changed}
+    # (target, version, its rows with _window, its features) per window to test
+    tests: dict[Target, list[tuple[Target, DataFrame, Sequence[str]]]] = {}
+    if not plan.reference:
+        for window in plan.changed:
+            key = key_text(window.model_version, window.day)
+            ref = _resolve(references, window.model_version)
+            if ref is not None:
+                tests.setdefault(ref, []).append((key, rows, plan.lake.features))
+    else:
+        changed = {key_text(w.model_version, None) for w in plan.changed}
+        for old in plan.stored:
+            ref = _resolve(references, old.model_version)
+            if old.is_reference or ref is None or ref not in changed:
+                continue
+            stored = window_rows(spark, old, plan.data_dir).frame
+            keyed = stored.withColumn("_window", F.lit(str(old.id)))
+            tests.setdefault(ref, []).append((old.id, keyed, old.feature_columns))
+    for ref, windows in tests.items():
+        reference, ref_features = _reference_rows(spark, plan, rows, ref)
+        kinds = _kinds(reference, (*ref_features, PREDICTION))
+        profile = quality.profile(reference, ref_features)
+        basis = summaries.basis(reference, kinds)
+        keyed = reference.withColumn("_window", F.lit(str(ref)))
+        result.columns[ref] = summaries.column_summaries(keyed, basis).get(str(ref), {})
+        for target, current, features in windows:
+            own = current.where(F.col("_window") == str(target))
+            result.reference_of[target] = ref
+            result.drift[target] = _window_drift(target, reference, own, features, kinds)
+        for current, features in {id(c): (c, f) for _, c, f in windows}.values():
+            mine = current.where(F.col("_window").isin([str(t) for t, _, _ in windows]))
+            checks = quality.reference_checks(mine, features, reference, profile)
+            counts = summaries.column_summaries(mine, basis)
+            for target, _, _ in windows:
+                if str(target) in checks:
+                    result.reference_checks[target] = checks[str(target)]
+                result.columns[target] = counts.get(str(target), {})
+
+
+def _reference_rows(
+    spark: SparkSession, plan: Plan, rows: DataFrame, ref: Target
+) -> tuple[DataFrame, Sequence[str]]:
+    if isinstance(ref, str):  # a reference this ingest writes
+        return rows.where(F.col("_window") == ref), plan.lake.features
+    stored = next(w for w in plan.stored if w.id == ref)
+    return window_rows(spark, stored, plan.data_dir).frame, stored.feature_columns
+
+
+def _kinds(reference: DataFrame, columns: Sequence[str]) -> dict[str, str]:
+    """Evidently's kind of each reference column (``infer_kind`` of its canonical form)."""
+    present = [c for c in columns if c in reference.columns]
+    text = [c for c in present if not quality.is_numeric(reference, c)]
+    kinds = {c: "numerical" for c in present if c not in text}
+    if text:
+        aggregates = []
+        for i, name in enumerate(text):
+            column = F.col(f"`{name}`")
+            aggregates += [F.count(column).alias(f"n{i}"), F.count_distinct(column).alias(f"d{i}")]
+        row = reference.agg(*aggregates).first()
+        assert row is not None
+        for i, name in enumerate(text):
+            count, distinct = int(row[f"n{i}"]), int(row[f"d{i}"])
+            if not count:
+                kinds[name] = "unknown"
+            else:
+                kinds[name] = "text" if distinct > count * 0.5 else "categorical"
+    return kinds
+
+
+def _window_drift(
+    target: Target,
+    reference: DataFrame,
+    current: DataFrame,
+    features: Sequence[str],
+    kinds: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """:func:`app.production.drift._window_drift` on Spark (S1's exact engine)."""
+    candidates = [
+        c
+        for c in (*features, PREDICTION)
+        if kinds.get(c) in ("numerical", "categorical") and c in current.columns
+    ]
+    valued = _valued(reference, candidates) & _valued(current, candidates)
+    columns = [c for c in candidates if c in valued]
+    if not columns:
+        return []
+    try:
+        report = spark_drift(
+            reference.select(*[F.col(f"`{c}`") for c in columns]),
+            current.select(*[F.col(f"`{c}`") for c in columns]),
+            columns=columns,
+            column_kinds={c: kinds[c] for c in columns},
+        )
+    except DriftInputError as error:
+        logger.warning("drift of window %s not computed: %s", target, error)
+        return []
+    rows: list[dict[str, Any]] = []
+    for col in report.columns:
+        if math.isnan(col.score):
+            continue  # as the local engine: a column without a score has no verdict
+        rows.append(
+            {
+                "column": col.column,
+                "kind": col.kind,
+                "method": col.method,
+                "score": float(col.score),
+                "threshold": float(col.threshold),
+                "drifted": bool(col.drifted),
+            }
+        )
+    assert all(METHODS.get(r["method"]) for r in rows)
+    return rows
+
+
+def _valued(frame: DataFrame, columns: Sequence[str]) -> set[str]:
+    """The columns with at least one value (finite, for numbers): ``_has_values``."""
+    if not columns:
+        return set()
+    aggregates = []
+    for i, name in enumerate(columns):
+        column = F.col(f"`{name}`")
+        if quality.is_numeric(frame, name):
+            present = column.isNotNull() & ~F.isnan(column) & (F.abs(column) != F.lit(float("inf")))
+        else:
+            present = column.isNotNull()
+        aggregates.append(F.count_if(present).alias(f"v{i}"))
+    row = frame.agg(*aggregates).first()
+    assert row is not None
+    return {name for i, name in enumerate(columns) if row[f"v{i}"]}

@@ -47,12 +47,21 @@ of the latest window.
 
 Both need at least :data:`MIN_ROWS` rows on each side; windows with fewer
 get no value (no result row, never a made-up one).
+
+A feature with a single value in the window (a calendar field such as
+``day_of_week`` in a daily window, or a feed stuck at one value) is left out
+of both detectors for that window (PCA refitted on the other features): it
+tells the window from a multi-day reference by itself, which the per-column
+tests already report, and kept in it would hide whether the *other*
+features moved jointly. NannyML has no such rule; its users drop calendar
+features by hand.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -239,6 +248,32 @@ class Measure:
         return (self.upper is not None and self.value > self.upper) or (
             self.lower is not None and self.value < self.lower
         )
+
+
+@dataclass
+class Detectors:
+    """Both detectors fitted on one reference, refitted per set of features a window varies in.
+
+    Safe to share between threads (the ingest measures windows in a pool).
+    """
+
+    reference: pd.DataFrame
+    features: tuple[str, ...]
+    _fitted: dict[tuple[str, ...], PcaModel | None] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def pca(self, features: tuple[str, ...]) -> PcaModel | None:
+        with self._lock:
+            if features not in self._fitted:
+                self._fitted[features] = fit_pca(self.reference, features)
+            return self._fitted[features]
+
+    def measure(self, current: pd.DataFrame) -> list[Measure]:
+        """Both detectors on ``current``, without the features it has one value of."""
+        varying = tuple(
+            f for f in self.features if f in current.columns and current[f].nunique() > 1
+        )
+        return measure_window(self.pca(varying), self.reference, current)
 
 
 def measure_window(

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.production.importance import Importance, permutation_importances
-from app.production.multivariate import Measure, PcaModel, fit_pca, measure_window
+from app.production.multivariate import Detectors, Measure
 from app.production.multivariate_store import save_importances, save_measures
 from app.production.reference import WindowRef, resolve_reference
 from app.store.models import ProductionWindow
@@ -78,10 +78,8 @@ def refresh_multivariate(
         importances[ref_id] = permutation_importances(rows_of(ref), ref.feature_columns)
     measures: dict[int, tuple[int, Sequence[Measure]]] = {}
     for ref_id, targets in plan.items():
-        reference = rows_of(by_id[ref_id])
-        pca = fit_pca(reference, by_id[ref_id].feature_columns)
-
-        measure = partial(_measure, pca=pca, reference=reference, rows_of=rows_of)
+        detectors = Detectors(rows_of(by_id[ref_id]), by_id[ref_id].feature_columns)
+        measure = partial(_measure, detectors=detectors, rows_of=rows_of)
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
             for window, found in zip(targets, pool.map(measure, targets), strict=True):
                 measures[window.id] = (ref_id, found)
@@ -91,10 +89,6 @@ def refresh_multivariate(
 
 
 def _measure(
-    window: WindowRef,
-    *,
-    pca: PcaModel | None,
-    reference: pd.DataFrame,
-    rows_of: Callable[[WindowRef], pd.DataFrame],
+    window: WindowRef, *, detectors: Detectors, rows_of: Callable[[WindowRef], pd.DataFrame]
 ) -> list[Measure]:
-    return measure_window(pca, reference, rows_of(window))
+    return detectors.measure(rows_of(window))

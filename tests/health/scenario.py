@@ -19,6 +19,7 @@ from app.store.models import (
     HealthSample,
     Incident,
     ModelVersion,
+    MultivariateDriftResult,
     PerformanceResult,
     PipelineRun,
     ProductionWindow,
@@ -271,4 +272,19 @@ def _mlops(s: Session, sid: int) -> None:
         + [drift(w1, "prediction", False)]
         + [drift(w2, c, c == "a") for c in "abcd"]
         + [drift(w2, "prediction", True)]
+    )
+
+    def joint(w: ProductionWindow, method: str, value: float) -> MultivariateDriftResult:
+        return MultivariateDriftResult(
+            window_id=w.id, reference_window_id=ref.id, method=method, value=value,
+            lower=None, upper=0.65, rows=100,
+        )  # fmt: skip
+
+    # monitor.multivariate_drift reads the latest window's domain classifier AUC (w2's).
+    s.add_all(
+        [
+            joint(w1, "domain_classifier", 0.81),
+            joint(w2, "domain_classifier", 0.58),
+            joint(w2, "pca_reconstruction", 3.0),  # not the signal
+        ]
     )

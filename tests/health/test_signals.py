@@ -46,6 +46,7 @@ EXPECTED_SHOP: dict[str, float] = {
     "monitor.performance_ratio": 0.72 / 0.8,  # w2, the latest labelled window
     "monitor.segment_gap": 0.09 / 0.72,  # region=b is 0.09 below 0.72
     "monitor.fairness_gap": 0.20,  # w2: sex's equalized odds difference > age's 0.12
+    "monitor.multivariate_drift": 0.58,  # w2's domain classifier AUC, the latest window's
     "retrain.retrain_lag_d": 15.0,  # alert at w1's end (Mar 11) -> m3 (Mar 26)
 }
 

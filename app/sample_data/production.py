@@ -16,6 +16,7 @@ import pandas as pd
 from . import features as ft
 from .common import rng_for, sample_times, to_datetime
 from .fairness import SENSITIVE_COLUMN, age_bands, biased
+from .joint_drift import sorted_export
 from .profiles import HEALTH
 from .story import (
     BASELINE_MISSING_SHARE,
@@ -210,6 +211,8 @@ def windows(system: str) -> pd.DataFrame:
     bands = age_bands(system, len(ts))
     if bands is not None:
         preds = biased(preds, versions, bands)
+    if system == FRAUD:
+        frame = sorted_export(ts, frame)  # logged after serving: predictions saw the true rows
     pending = ts >= END - LABEL_DELAY_DAYS[system] * DAY
     label_values = np.where(pending, np.nan, labels.astype(float))
     out = assemble(system, ts, prediction_ids(system, ts), versions, preds, label_values, frame)

@@ -8,21 +8,18 @@ from app.ui import data
 from app.ui.filters import current_selection
 from app.ui.service_data import load_service_health, load_service_timeline
 from app.ui.service_health import (
-    DORA_LABELS,
     render_ci,
     render_deep_link,
-    render_dora,
-    render_golden,
+    render_dora_section,
+    render_golden_section,
     render_incidents,
 )
-from app.ui.slo_editor import slo_editor
-from app.ui.slo_view import render_headline, render_slos
+from app.ui.slo_view import render_headline, render_slo_section
 from app.ui.text import md_text
-from app.ui.threshold_control import inline_threshold_editor
 from app.ui.timeline import render_timeline
 
-GOLDEN_SIGNALS = ["operate.error_rate", "operate.latency_p95_ms"]
-SLO_SIGNALS = ["operate.error_budget_remaining"]
+SECTIONS = ["SLO and error budget", "Golden signals", "DORA", "CI", "Incidents"]
+SECTION_KEY = "service_health_section"
 
 selection = current_selection()
 st.title("Service health")
@@ -62,40 +59,24 @@ st.subheader("Timeline")
 if tl is not None:
     render_timeline(tl, key="service_health_timeline")
 
-st.subheader("Golden signals")
-if not health.has_samples:
-    st.info("No health samples in this range.", icon=":material/monitoring:")
-else:
-    percentiles = st.multiselect(
-        "Latency percentiles", ["p50", "p95", "p99"], default=["p50", "p95", "p99"],
-        key="service_health_percentiles",
-    )  # fmt: skip
-    render_golden(health, percentiles)
-    report = data.status_report(selection)
-    if report is not None and system in {s.system for s in report.systems}:
-        latency = report.system(system).signal("operate.latency_p95_ms")
-        if latency.note:
-            st.caption(f"Latency p95 over the range, {latency.display}: {md_text(latency.note)}.")
-    with st.expander("Thresholds on these charts", icon=":material/tune:"):
-        inline_threshold_editor(system, GOLDEN_SIGNALS, key="service_health_golden")
-
-st.subheader("SLO and error budget")
-render_slos(health)
-with st.expander("Edit SLOs", icon=":material/flag:"):
-    slo_editor(system, key="service_health_slo_editor")
-with st.expander("Error budget thresholds", icon=":material/tune:"):
-    st.caption("These bounds colour `operate.error_budget_remaining`; they never move an SLO.")
-    inline_threshold_editor(system, SLO_SIGNALS, key="service_health_slo")
-
-st.subheader("DORA: service releases and model releases")
-trend = st.radio(
-    "Weekly trend of", list(DORA_LABELS), format_func=lambda k: DORA_LABELS[k][0],
-    horizontal=True, key="service_health_dora_trend",
+# Below the timeline, one section at a time: only the open tab is computed and sent, so a
+# first visit draws two charts instead of eight (bench_pages, issue 15 item 7).
+slo_tab, golden_tab, dora_tab, ci_tab, incidents_tab = st.tabs(
+    SECTIONS, key=SECTION_KEY, on_change="rerun",
+    default="Incidents" if "incident" in st.query_params else SECTIONS[0],
 )  # fmt: skip
-render_dora(health, trend)
-
-st.subheader("CI")
-render_ci(health)
-
-st.subheader("Incidents")
-render_incidents(health)
+if slo_tab.open:
+    with slo_tab:
+        render_slo_section(system, health)
+if golden_tab.open:
+    with golden_tab:
+        render_golden_section(system, health, data.status_report(selection))
+if dora_tab.open:
+    with dora_tab:
+        render_dora_section(health)
+if ci_tab.open:
+    with ci_tab:
+        render_ci(health)
+if incidents_tab.open:
+    with incidents_tab:
+        render_incidents(health)

@@ -11,12 +11,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app.health import StatusReport
 from app.health.delivery import KEYS, LABELS, REPORT_YEAR, THROUGHPUT, DoraMetrics
 from app.health.status import evaluate
 from app.service_health import ServiceHealth
 from app.timeline import Timeline
 from app.ui.charts import ci_figure, series_figure, trend_figure
+from app.ui.on_demand import on_demand
 from app.ui.text import md_text
+from app.ui.threshold_control import inline_threshold_editor
 
 _DORA_UNITS = {
     "change_lead_time_h": ("h", 1.0),
@@ -28,6 +31,7 @@ _DORA_UNITS = {
 DORA_LABELS = {key: (LABELS[key], *_DORA_UNITS[key]) for key in KEYS}
 LEVEL_WORDS = {"elite": "Elite", "high": "High", "medium": "Medium", "low": "Low"}
 _NO_PLOTLY_BAR = {"displayModeBar": False}
+GOLDEN_SIGNALS = ["operate.error_rate", "operate.latency_p95_ms"]
 
 
 def render_deep_link(tl: Timeline | None, params: dict[str, str]) -> None:
@@ -60,6 +64,26 @@ def render_golden(health: ServiceHealth, percentiles: list[str]) -> None:
                       config=_NO_PLOTLY_BAR)  # fmt: skip
     right.plotly_chart(series_figure(g, ["cpu_util", "mem_util"], ["CPU", "memory"],
                                      "Saturation", "%", 100), config=_NO_PLOTLY_BAR)  # fmt: skip
+
+
+def render_golden_section(system: str, health: ServiceHealth, report: StatusReport | None) -> None:
+    """The golden-signals tab: percentiles picker, four charts, the latency note, thresholds."""
+    if not health.has_samples:
+        st.info("No health samples in this range.", icon=":material/monitoring:")
+        return
+    percentiles = st.multiselect(
+        "Latency percentiles", ["p50", "p95", "p99"], default=["p50", "p95", "p99"],
+        key="service_health_percentiles",
+    )  # fmt: skip
+    render_golden(health, percentiles)
+    if report is not None and system in {s.system for s in report.systems}:
+        latency = report.system(system).signal("operate.latency_p95_ms")
+        if latency.note:
+            st.caption(f"Latency p95 over the range, {latency.display}: {md_text(latency.note)}.")
+    with on_demand("Thresholds on these charts", "service_health_golden_thresholds",
+                   icon=":material/tune:") as shown:  # fmt: skip
+        if shown:
+            inline_threshold_editor(system, GOLDEN_SIGNALS, key="service_health_golden")
 
 
 def _dora_table(metrics: DoraMetrics) -> pd.DataFrame:
@@ -98,6 +122,16 @@ def render_dora(health: ServiceHealth, trend_key: str) -> None:
         "is not banded there). Recovery time: from a failed, rolled-back or incident-causing "
         "deployment to the next successful one; incident time to restore is under Incidents."
     )
+
+
+def render_dora_section(health: ServiceHealth) -> None:
+    """The DORA tab: both tables and the weekly trend of the metric picked."""
+    st.markdown("**Service releases and model releases**")
+    trend = st.radio(
+        "Weekly trend of", list(DORA_LABELS), format_func=lambda k: DORA_LABELS[k][0],
+        horizontal=True, key="service_health_dora_trend",
+    )  # fmt: skip
+    render_dora(health, trend)
 
 
 def render_ci(health: ServiceHealth) -> None:

@@ -13,9 +13,13 @@ import streamlit as st
 from app.health.slo import BurnRateRow
 from app.service_health import ServiceHealth, SloReport
 from app.ui.charts import burn_down_figure
+from app.ui.on_demand import on_demand
+from app.ui.slo_editor import slo_editor
 from app.ui.text import md_text
+from app.ui.threshold_control import inline_threshold_editor
 
 _NO_PLOTLY_BAR = {"displayModeBar": False}
+SLO_SIGNALS = ["operate.error_budget_remaining"]
 
 
 def _pct(value: float | None, digits: int = 2) -> str:
@@ -126,3 +130,18 @@ def render_slos(health: ServiceHealth) -> None:
     for tab, report in zip(st.tabs([md_text(r.slo.name) for r in reports]), reports, strict=True):
         with tab:
             _render_one(health, report)
+
+
+def render_slo_section(system: str, health: ServiceHealth) -> None:
+    """The SLO tab: every SLO, then its editor and the budget bounds, each drawn when opened."""
+    render_slos(health)
+    with on_demand("Edit SLOs", "service_health_slo_editor_open", icon=":material/flag:") as shown:
+        if shown:
+            slo_editor(system, key="service_health_slo_editor")
+    with on_demand("Error budget thresholds", "service_health_slo_thresholds",
+                   icon=":material/tune:") as shown:  # fmt: skip
+        if shown:
+            st.caption(
+                "These bounds colour `operate.error_budget_remaining`; they never move an SLO."
+            )
+            inline_threshold_editor(system, SLO_SIGNALS, key="service_health_slo")

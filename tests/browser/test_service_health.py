@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import Server, assert_no_exception, open_and_wait, screenshot
+from tests.browser.conftest import (
+    IDLE,
+    Server,
+    assert_no_exception,
+    open_and_wait,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -35,16 +41,53 @@ def _click_marker(page, name: str) -> None:
     page.mouse.click(where["x"], where["y"])
 
 
+_CHART_TITLES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(
+  g => ((g.layout || {}).title || {}).text || '')"""
+
+
 def test_service_health_renders_every_section(seeded_server: Server, page) -> None:
     open_and_wait(
         page, f"{seeded_server.url}/service_health?system=checkout-api&range=30d", timeout_ms=90_000
     )
     assert_no_exception(page)
-    for heading in ("Golden signals", "SLO and error budget", "Incidents", "Timeline"):
-        assert page.get_by_text(heading, exact=True).count() >= 1, heading
-    # Charts mount after the script finishes: wait for the sixth, don't race it.
-    page.locator(".js-plotly-plot").nth(5).wait_for()
+    assert page.get_by_text("Timeline", exact=True).count() >= 1
+    for section in ("SLO and error budget", "Golden signals", "DORA", "CI", "Incidents"):
+        assert page.get_by_role("tab", name=section).count() == 1, section
+    # Charts mount after the script finishes: wait for the second (timeline, burn-down).
+    page.locator(".js-plotly-plot").nth(1).wait_for()
+    assert any(t.startswith("Error budget burn-down") for t in page.evaluate(_CHART_TITLES))
     screenshot(page, "service_health")
+
+
+def test_golden_signals_and_slo_editor_appear_when_clicked(seeded_server: Server, page) -> None:
+    """The sections below the timeline are sent on demand: nothing before the click."""
+    open_and_wait(
+        page, f"{seeded_server.url}/service_health?system=checkout-api&range=30d", timeout_ms=90_000
+    )
+    page.locator(".js-plotly-plot").nth(1).wait_for()
+    assert "Request rate" not in page.evaluate(_CHART_TITLES)
+    page.get_by_role("tab", name="Golden signals").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].some("
+        "g => ((g.layout || {}).title || {}).text === 'Saturation')",
+        timeout=60_000,
+    )
+    page.wait_for_selector(IDLE, timeout=60_000)
+    assert_no_exception(page)
+    titles = page.evaluate(_CHART_TITLES)
+    for title in ("Request rate", "Error rate", "Latency (thresholds on p95)", "Saturation"):
+        assert title in titles, (title, titles)
+    screenshot(page, "service_health_golden_signals")
+    page.get_by_role("tab", name="SLO and error budget").click()
+    editor = page.locator("[data-testid='stExpander']").filter(has_text="Edit SLOs")
+    editor.wait_for(timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    assert page.get_by_label("Target (%)").count() == 0  # closed: not sent
+    editor.locator("summary").click()
+    page.get_by_label("Target (%)").wait_for(timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    assert_no_exception(page)
+    assert page.get_by_label("Target (%)").input_value() == "99.9"
 
 
 def test_clicking_an_incident_on_the_timeline_opens_its_explanation(

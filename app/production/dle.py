@@ -108,7 +108,9 @@ class Encoding:
                 )
         for j, (name, categories) in enumerate(self.categories, start=len(self.numerical)):
             if name in rows.columns:
-                codes = pd.Categorical(rows[name].astype(object), categories=list(categories))
+                values = rows[name].astype(object)
+                text = values.where(values.isna(), values.astype(str))  # as the reference's
+                codes = pd.Categorical(text, categories=list(categories))
                 out[:, j] = np.where(codes.codes >= 0, codes.codes, np.nan)
         out[:, -1] = rows["prediction"].to_numpy(dtype=float, na_value=np.nan)
         return out

@@ -147,3 +147,15 @@ def test_with_dle_adds_the_estimates_to_the_measured_results(nanny: Nanny) -> No
     assert np.isnan(both.loc[0, "lower"])
     assert with_dle(measured, window, None) is measured
     assert len(with_dle(measured.iloc[:0], window, nanny)) == 2
+
+
+def test_categories_match_as_text() -> None:
+    """A window whose category column arrives as numbers matches the reference's text."""
+    reference = rows(1000, 10)
+    reference["shop"] = reference["shop"].map({"a": "1", "b": "2", "c": "3"})
+    nanny = fit_nanny(reference, FEATURES)
+    assert nanny is not None
+    window = rows(300, 11)
+    window["shop"] = window["shop"].map({"a": "1", "b": "2", "c": "3"})
+    as_numbers = window.assign(shop=window["shop"].astype(int))
+    assert by_metric(as_numbers, nanny)["mae"].value == by_metric(window, nanny)["mae"].value

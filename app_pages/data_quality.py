@@ -9,6 +9,7 @@ from app.ui import data_quality as ui
 from app.ui import drift as drift_ui
 from app.ui.data import data_key
 from app.ui.filters import current_selection
+from app.ui.on_demand import on_demand
 from app.ui.text import md_text
 from app.ui.threshold_control import inline_threshold_editor
 
@@ -42,7 +43,7 @@ bounds = ui.thresholds(key, system)
 st.caption(
     f"{len(trends)} daily windows of {md_text(system)}, each checked against its model version's "
     "training data. Dashed lines: the warn and critical thresholds of the Data health signals "
-    "(editors change them below the charts)."
+    "(editors change them under 'Thresholds on these charts')."
 )
 a, b, c, d = st.columns(4)
 for column, check, label in (
@@ -77,7 +78,9 @@ schema = ui.trend_figure(
     trends, list(quality.COUNT_CHECKS), bounds, share=False, title="Schema changes per window"
 )
 st.plotly_chart(schema, width="stretch")
-inline_threshold_editor(system, list(quality.SIGNAL_OF_CHECK.values()), key="dq_threshold")
+with on_demand("Thresholds on these charts", "dq_thresholds_open", icon=":material/tune:") as open_:
+    if open_:
+        inline_threshold_editor(system, list(quality.SIGNAL_OF_CHECK.values()), key="dq_threshold")
 
 st.subheader("Per column")
 present = set(results.loc[results["column"] != "", "check"])
@@ -90,12 +93,13 @@ check = st.selectbox(
 matrix = quality.column_matrix(results, check)
 st.plotly_chart(ui.column_heatmap(matrix, check), width="stretch")
 
-with st.expander("Every check of every window"):
-    st.dataframe(
-        trends.reset_index().sort_values("window_start", ascending=False),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            c: st.column_config.NumberColumn(format="percent") for c in quality.WINDOW_CHECKS
-        },
-    )
+with on_demand("Every check of every window", "dq_every_window") as open_:
+    if open_:  # drawn when opened: a grid nobody opened still cost every first visit
+        st.dataframe(
+            trends.reset_index().sort_values("window_start", ascending=False),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                c: st.column_config.NumberColumn(format="percent") for c in quality.WINDOW_CHECKS
+            },
+        )

@@ -14,6 +14,7 @@ from app.ui.text import md_text
 
 PAGE_SIZE = 50
 SORT_LABELS = {"started_at": "Start time", "experiment": "Experiment", "status": "Status"}
+SECTIONS = ["Metric histories", "Compare", "Overfitting check"]
 
 selection = current_selection()
 st.title("Experiments")
@@ -100,49 +101,58 @@ if not picked:
     st.info("Pick one or more runs to see their metric histories and compare them.")
     st.stop()
 
-st.subheader("Metric histories")
-history_keys = ui.history_keys(picked)
-if history_keys:
-    metric_col, axis_col = st.columns([3, 2])
-    metric = metric_col.selectbox("Metric", history_keys, key="exp_history_metric")
-    axis = axis_col.radio(
-        "x axis", ["step", "timestamp"], horizontal=True, key="exp_axis",
-        format_func=lambda a: "Step" if a == "step" else "Wall-clock time",
-    )  # fmt: skip
-    st.plotly_chart(ui.history_figure(picked, metric, axis), width="stretch")
-    st.caption(
-        "Long histories are reduced to each bucket's minimum and maximum, so spikes and "
-        "the last point are always drawn."
-    )
-else:
-    st.caption("These runs logged no metric history (only final values).")
+# One view of the picked runs at a time: only the open tab is computed and sent (a first
+# visit drew a chart and three grids, issue 15 item 7).
+histories_tab, compare_tab, overfit_tab = st.tabs(
+    SECTIONS, key="exp_section", on_change="rerun"
+)  # fmt: skip
+if histories_tab.open:
+    with histories_tab:
+        history_keys = ui.history_keys(picked)
+        if history_keys:
+            metric_col, axis_col = st.columns([3, 2])
+            metric = metric_col.selectbox("Metric", history_keys, key="exp_history_metric")
+            axis = axis_col.radio(
+                "x axis", ["step", "timestamp"], horizontal=True, key="exp_axis",
+                format_func=lambda a: "Step" if a == "step" else "Wall-clock time",
+            )  # fmt: skip
+            st.plotly_chart(ui.history_figure(picked, metric, axis), width="stretch")
+            st.caption(
+                "Long histories are reduced to each bucket's minimum and maximum, so spikes and "
+                "the last point are always drawn."
+            )
+        else:
+            st.caption("These runs logged no metric history (only final values).")
 
-st.subheader("Compare")
-diff_only = st.toggle("Differences only", value=True, key="exp_diff_only")
-table = ui.comparison(picked, diff_only)
-if table.empty:
-    st.info("These runs do not differ in any param, tag, metric or attribute.")
-else:
-    st.dataframe(
-        ui.comparison_styler(picked, diff_only),
-        hide_index=True,
-        width="stretch",
-        height=min(35 * (len(table) + 1) + 3, 900),
-        column_config={"section": "Kind", "name": "Name"},
-    )
-    st.caption("Green: the best value of each metric (lowest for losses and errors).")
+if compare_tab.open:
+    with compare_tab:
+        diff_only = st.toggle("Differences only", value=True, key="exp_diff_only")
+        table = ui.comparison(picked, diff_only)
+        if table.empty:
+            st.info("These runs do not differ in any param, tag, metric or attribute.")
+        else:
+            st.dataframe(
+                ui.comparison_styler(picked, diff_only),
+                hide_index=True,
+                width="stretch",
+                height=min(35 * (len(table) + 1) + 3, 900),
+                column_config={"section": "Kind", "name": "Name"},
+            )
+            st.caption("Green: the best value of each metric (lowest for losses and errors).")
 
-st.subheader("Overfitting check")
-checks = ui.overfit(picked)
-st.dataframe(
-    ui.overfit_styler(checks),
-    hide_index=True,
-    width="stretch",
-    column_config=ui.OVERFIT_COLUMNS,
-)
-if not checks.empty:
-    st.caption(
-        "Gap = (train − test) / train (inverted for error metrics): positive means the model "
-        f"does better on training data. Warn above {checks['warn'].iloc[0]:.0%}, critical above "
-        f"{checks['critical'].iloc[0]:.0%} (the `train.overfit_gap` threshold)."
-    )
+if overfit_tab.open:
+    with overfit_tab:
+        checks = ui.overfit(picked)
+        st.dataframe(
+            ui.overfit_styler(checks),
+            hide_index=True,
+            width="stretch",
+            column_config=ui.OVERFIT_COLUMNS,
+        )
+        if not checks.empty:
+            st.caption(
+                "Gap = (train − test) / train (inverted for error metrics): positive means the "
+                "model does better on training data. Warn above "
+                f"{checks['warn'].iloc[0]:.0%}, critical above {checks['critical'].iloc[0]:.0%} "
+                "(the `train.overfit_gap` threshold)."
+            )

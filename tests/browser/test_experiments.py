@@ -14,12 +14,17 @@ def test_experiments_table_histories_and_compare(seeded_server: Server, page) ->
     assert_no_exception(page)
     page.get_by_text("Runs (").first.wait_for()
     # Data frames and charts mount after the script finishes: wait for them, don't race.
-    page.locator("[data-testid='stDataFrame']").nth(2).wait_for()
+    page.locator("[data-testid='stDataFrame']").first.wait_for()
     page.locator("[data-testid='stPlotlyChart']").first.wait_for()
     assert page.locator("[data-testid='stPlotlyChart']").count() == 1
-    page.get_by_text("Differences only").first.wait_for()
     screenshot(page, "experiments")
 
+    # The comparison is sent when its tab is clicked, not before.
+    assert page.get_by_text("Differences only").count() == 0
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_text("Differences only").first.wait_for(timeout=60_000)
+    page.locator("[data-testid='stDataFrame']").nth(1).wait_for()
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
     page.get_by_text("Differences only").first.click()
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
     assert_no_exception(page)

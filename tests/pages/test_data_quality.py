@@ -15,8 +15,17 @@ from tests.pages.test_thresholds import AUTH
 PAGE = "app_pages/data_quality.py"
 
 
-def open_page(query: dict[str, str] | None = None) -> AppTest:
-    return run_app(query, timeout=120, page=PAGE)
+def open_page(query: dict[str, str] | None = None, opened: tuple[str, ...] = ()) -> AppTest:
+    """The page with the ``opened`` on-demand expanders open (closed ones send nothing)."""
+    if not opened:
+        return run_app(query, timeout=120, page=PAGE)
+    app = AppTest.from_file(ENTRY, default_timeout=120)
+    for name, value in (query or {}).items():
+        app.query_params[name] = value
+    app.switch_page(PAGE)
+    for key in opened:
+        app.session_state[key] = True
+    return app.run()
 
 
 def test_empty_database_explains(sqlite_engine: Engine) -> None:
@@ -71,8 +80,19 @@ def _lines(app: AppTest, chart: int = 0) -> dict[str, float]:
     return {a["text"]: a["y"] for a in spec["layout"].get("annotations", [])}
 
 
-def test_inline_threshold_edit_moves_the_line_and_is_audited(seeded_engine: Engine) -> None:
+def test_closed_expanders_send_no_table_and_no_controls(seeded_engine: Engine) -> None:
     app = open_page({"system": "fraud-scoring", "range": "90d"})
+    assert not app.exception
+    assert len(app.get("plotly_chart")) == 3
+    assert not app.dataframe
+    assert not [w for w in app.number_input if (w.key or "").startswith("dq_threshold")]
+    opened = open_page({"system": "fraud-scoring", "range": "90d"}, opened=("dq_every_window",))
+    (table,) = opened.dataframe
+    assert "missing_share" in table.value.columns
+
+
+def test_inline_threshold_edit_moves_the_line_and_is_audited(seeded_engine: Engine) -> None:
+    app = open_page({"system": "fraud-scoring", "range": "90d"}, opened=("dq_thresholds_open",))
     assert _lines(app) == {"warn 5%": 0.05, "critical 20%": 0.2}  # the catalogue defaults
     assert _lines(app, chart=1) == {"warn 0": 0, "critical 2": 2}  # schema violations
     app.selectbox(key="dq_threshold_signal").select("data.missing_share").run()
@@ -104,6 +124,7 @@ def test_viewer_gets_no_inline_threshold_control(seeded_engine: Engine) -> None:
     app.secrets.update(AUTH)
     app.user = {"email": "vic@other.org", "is_logged_in": True}
     app.switch_page(PAGE)
+    app.session_state["dq_thresholds_open"] = True
     app.run()
     assert not app.exception
     assert len(app.get("plotly_chart")) == 3  # the page itself is shown

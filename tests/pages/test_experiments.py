@@ -10,11 +10,14 @@ from tests.pages.conftest import ENTRY
 PAGE = "app_pages/experiments.py"
 
 
-def _open(query: dict[str, str] | None = None) -> AppTest:
+def _open(query: dict[str, str] | None = None, tab: str | None = None) -> AppTest:
+    """The page with ``tab`` open below the runs picker (only the open tab is sent)."""
     app = AppTest.from_file(ENTRY, default_timeout=60)
     for name, value in (query or {}).items():
         app.query_params[name] = value
     app.switch_page(PAGE)
+    if tab is not None:
+        app.session_state["exp_section"] = tab
     return app.run()
 
 
@@ -28,7 +31,7 @@ def test_seeded_page_shows_runs_histories_and_comparison(seeded_engine: Engine) 
     assert app.title[0].value == "Experiments"
     headers = [s.value for s in app.subheader]
     assert headers[0].startswith("Runs (")
-    assert {"Metric histories", "Compare", "Overfitting check"} <= set(headers)
+    assert [t.label for t in app.tabs] == ["Metric histories", "Compare", "Overfitting check"]
     runs = _runs_table(app)
     assert len(runs) > 5
     assert {"run_id", "status", "started_at", "trigger", "code_commit", "train_dataset"} <= set(
@@ -36,6 +39,18 @@ def test_seeded_page_shows_runs_histories_and_comparison(seeded_engine: Engine) 
     )
     assert app.get("plotly_chart")
     assert len(app.multiselect(key="exp_picked").value) == 3
+    assert len(app.dataframe) == 1  # the runs; the other tabs' tables are sent when opened
+
+
+def test_compare_and_overfitting_are_sent_when_their_tab_is_opened(seeded_engine: Engine) -> None:
+    compare = _open({"range": "90d", "system": "fraud-scoring"}, tab="Compare")
+    assert not compare.exception
+    assert not compare.get("plotly_chart")
+    assert {"section", "name"} <= set(compare.dataframe[1].value.columns)
+    overfit = _open({"range": "90d", "system": "fraud-scoring"}, tab="Overfitting check")
+    assert not overfit.exception
+    assert len(overfit.dataframe) == 2
+    assert any("train.overfit_gap" in c.value for c in overfit.caption)
 
 
 def test_empty_database_says_how_to_import(sqlite_engine: Engine) -> None:
@@ -46,7 +61,7 @@ def test_empty_database_says_how_to_import(sqlite_engine: Engine) -> None:
 
 
 def test_diff_only_toggle_shows_every_row_when_off(seeded_engine: Engine) -> None:
-    app = _open({"range": "90d", "system": "fraud-scoring"})
+    app = _open({"range": "90d", "system": "fraud-scoring"}, tab="Compare")
     toggle = app.toggle(key="exp_diff_only")
     assert toggle.value is True
     diff_rows = len(app.dataframe[1].value)
@@ -88,8 +103,8 @@ def test_run_names_show_in_the_table_compare_and_legends(seeded_engine: Engine) 
     assert runs["run"].tolist() == [names[r] for r in runs["run_id"]]
     picked = app.multiselect(key="exp_picked").value
     assert len(picked) == 3
-    compare = app.dataframe[1].value
+    legend = app.get("plotly_chart")[0].proto.spec  # the histories tab, open by default
+    compare = _open({"range": "90d", "system": "fraud-scoring"}, tab="Compare").dataframe[1].value
     assert list(compare.columns[2:]) == [names[r] for r in picked]
     assert "tag.mlflow.runName" in set(compare["name"])
-    legend = app.get("plotly_chart")[0].proto.spec
     assert all(f'"name":"{names[r]}"' in legend for r in picked)

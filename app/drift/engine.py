@@ -9,6 +9,11 @@ and the size is the reference's count of finite, non-missing values:
 * reference > 1000 values: numerical -> ``wasserstein`` if n > 5, else
   ``jensenshannon``; categorical -> ``jensenshannon``.
 
+Free-text columns (Evidently's ``text`` kind) are tested as Evidently tests
+them, by a domain classifier (:mod:`app.drift.text`): ``abs_text_content_drift``
+above 1,000 reference values, else ``perc_text_content_drift``; they count in
+the dataset drift share.
+
 Thresholds resolve per column, then globally, then to the method's default.
 A method forced on a kind it does not support (``ks`` on a categorical
 column, ``chisquare`` on a numerical one) is an error, as in Evidently.
@@ -28,6 +33,7 @@ from app.drift.columns import DRIFT_KINDS, ColumnData, DriftInputError, infer_ki
 from app.drift.methods import get_method, redecide
 from app.drift.report import ColumnDrift, DriftReport, SkippedColumn
 from app.drift.stattests import STATTESTS
+from app.drift.text import default_text_method, text_content_drift
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +41,7 @@ SMALL_REFERENCE = 1000  # Evidently switches from p-value tests to distances abo
 FEW_VALUES = 5  # ... and treats numerical columns with at most this many values as categories
 PARALLEL_MIN_ROWS = 50_000  # below this, threads cost more than they save
 CORRECTIONS = ("bh",)
+TESTED_KINDS = (*DRIFT_KINDS, "text")
 
 PerColumn = Mapping[str, tuple[str | None, float | None]]
 
@@ -59,6 +66,8 @@ def _column_drift(
     method: str | None,
     threshold: float | None,
 ) -> ColumnDrift:
+    if kind == "text":
+        return _text_drift(name, reference, current, method, threshold)
     col = ColumnData.from_series(name, reference, current)
     if kind == "numerical" and not col.numeric:
         raise DriftInputError(f"column {name!r} is numerical but holds non-numeric values")
@@ -81,6 +90,23 @@ def _column_drift(
         drifted=redecide(score, chosen.name, used),
         p_value_test=chosen.family == "p_value",
     )
+
+
+def _text_drift(
+    name: str, reference: pd.Series, current: pd.Series, method: str | None, threshold: float | None
+) -> ColumnDrift:
+    ref, cur = reference.dropna(), current.dropna()
+    if not len(ref) or not len(cur):
+        raise DriftInputError(f"column {name!r} has no values on one side")
+    chosen = get_method(method or default_text_method(ref))
+    if "text" not in chosen.kinds:
+        raise DriftInputError(
+            f"method {chosen.name!r} does not apply to text column {name!r} "
+            f"(it takes {' or '.join(chosen.kinds)} columns)"
+        )
+    used = chosen.default_threshold if threshold is None else float(threshold)
+    score, drifted = text_content_drift(ref, cur, chosen.name, used)
+    return ColumnDrift(name, "text", chosen.name, score, used, drifted, p_value_test=False)
 
 
 def benjamini_hochberg(p_values: Iterable[float]) -> np.ndarray:
@@ -135,12 +161,13 @@ def compute_drift(
     """Column drift and dataset drift of ``current`` against ``reference``.
 
     With no options this equals Evidently 0.7's ``DataDriftPreset`` on the same
-    frames: the same columns (kinds inferred on ``current``; text, datetime and
-    other dtypes are skipped and listed in ``DriftReport.skipped``), the same
+    frames: the same columns (kinds inferred on ``current``; free text tested
+    with Evidently's text content drift; datetime and other dtypes are skipped
+    and listed in ``DriftReport.skipped``), the same
     method per column, scores to rounding, the same decisions. ``±inf`` counts
     as missing and missing values are dropped per side.
 
-    ``column_kinds`` forces ``"numerical"``/``"categorical"``; ``method`` and
+    ``column_kinds`` forces ``"numerical"``/``"categorical"``/``"text"``; ``method`` and
     ``threshold`` apply to every column; ``per_column[name] = (method,
     threshold)`` overrides them for one column (``None`` keeps the global
     choice). ``correction="bh"`` is Tandem's own, off by default: p-value
@@ -152,9 +179,9 @@ def compute_drift(
     column_kinds = dict(column_kinds or {})
     per_column = dict(per_column or {})
     for name, kind in column_kinds.items():
-        if kind not in DRIFT_KINDS:
+        if kind not in TESTED_KINDS:
             raise DriftInputError(
-                f"column {name!r}: kind must be numerical or categorical, not {kind!r}"
+                f"column {name!r}: kind must be numerical or categorical (or text), not {kind!r}"
             )
     for m in [method, *(m for m, _ in per_column.values())]:
         if m is not None:
@@ -186,7 +213,7 @@ def compute_drift(
     jobs: list[tuple[str, str, str | None, float | None]] = []
     for name in names:
         kind = column_kinds.get(name) or infer_kind(current[name])
-        if kind not in DRIFT_KINDS:
+        if kind not in TESTED_KINDS:
             skipped.append(SkippedColumn(str(name), f"{kind} column"))
             continue
         col_method, col_threshold = per_column.get(name, (None, None))

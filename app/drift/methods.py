@@ -13,7 +13,14 @@ jensenshannon distance    0.1               score >= threshold
 psi         distance      0.1               score >= threshold
 kl_div      distance      0.1               score >= threshold
 hellinger   distance      0.1               score >= threshold
+abs_text…  text          0.55              AUC > threshold
+perc_text… text          0.95              AUC > random AUCs' percentile
 ========== ============= ================= ============================
+
+The two text methods (``abs_text_content_drift``, ``perc_text_content_drift``)
+score a free-text column by a domain classifier's ROC AUC
+(:mod:`app.drift.text`); ``perc``'s decision depends on the test half, so it
+cannot be re-decided from a stored score and keeps its stored decision.
 
 Note the asymmetry Evidently has: ``ks`` drifts at ``p <= threshold`` while the
 other p-value tests drift only at ``p < threshold``.
@@ -29,8 +36,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-Family = Literal["p_value", "distance"]
-Kind = Literal["numerical", "categorical"]
+Family = Literal["p_value", "distance", "text"]
+Kind = Literal["numerical", "categorical", "text"]
 
 
 @dataclass(frozen=True)
@@ -79,8 +86,25 @@ METHODS: dict[str, Method] = {
             ("categorical", "numerical"),
             inclusive=True,
         ),
+        Method(
+            "abs_text_content_drift",
+            "Absolute text content drift",
+            "text",
+            0.55,
+            ("text",),
+            inclusive=False,
+        ),
+        Method(
+            "perc_text_content_drift",
+            "Percentile text content drift",
+            "text",
+            0.95,
+            ("text",),
+            inclusive=False,
+        ),
     )
 }
+FIXED_DECISION = ("perc_text_content_drift",)  # re-deciding needs the test half, not stored
 
 BY_DISPLAY_NAME: dict[str, str] = {m.display_name: m.name for m in METHODS.values()}
 
@@ -114,8 +138,12 @@ def redecide(score: float, method: str, threshold: float) -> bool:
     NaN is false, as in Evidently).
     """
     m = get_method(method)
+    if method in FIXED_DECISION:
+        raise ValueError(f"{method} cannot be re-decided from its score; keep its decision")
     if math.isnan(score):
         return False
+    if m.family == "text":
+        return bool(score > threshold)
     if m.family == "distance":
         return bool(score >= threshold)
     return bool(score <= threshold) if m.inclusive else bool(score < threshold)
@@ -144,13 +172,22 @@ def apply_family_thresholds(
     threshold = out["threshold"].to_numpy(dtype=float)
     inclusive = out["method"].map(lambda m: METHODS[m].inclusive).to_numpy(dtype=bool)
     p_value = (family == "p_value").to_numpy()
+    text = (family == "text").to_numpy()  # AUC above the threshold, strictly
     with np.errstate(divide="ignore", invalid="ignore"):
         drifted = np.where(
             p_value,
             np.where(inclusive, score <= threshold, score < threshold),
-            score >= threshold,
+            np.where(text, score > threshold, score >= threshold),
         )
         relative = np.where(p_value, threshold / score, score / threshold)
+    fixed = out["method"].isin(FIXED_DECISION).to_numpy()
+    if fixed.any():
+        # perc text drift keeps its stored decision; relative: AUC / chance (0.5), capped
+        # at 1 when it did not drift, so > 1 still means drifted
+        kept = out["drifted"].to_numpy(dtype=bool) if "drifted" in out.columns else False
+        drifted = np.where(fixed, kept, drifted)
+        chance = score / 0.5
+        relative = np.where(fixed, np.where(kept, chance, np.minimum(chance, 1.0)), relative)
     out["drifted"] = drifted & ~np.isnan(score)
     out["relative"] = relative
     return out

@@ -13,12 +13,14 @@ class ColumnDrift:
     """The drift verdict for one column.
 
     ``score`` is a p-value when ``p_value_test`` is true (drift = small score)
-    and a distance otherwise (drift = large score). ``drifted`` always equals
-    ``redecide(score, method, threshold)``.
+    and a distance or a text domain classifier's ROC AUC otherwise (drift =
+    large score). ``drifted`` equals ``redecide(score, method, threshold)``,
+    except for ``perc_text_content_drift``, decided once against random
+    classifiers (:mod:`app.drift.text`).
     """
 
     column: str
-    kind: str  # "numerical" | "categorical"
+    kind: str  # "numerical" | "categorical" | "text"
     method: str  # Evidently's stat test name: ks, wasserstein, chisquare, z, ...
     score: float
     threshold: float

@@ -31,6 +31,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.drift import METHODS, DriftInputError, compute_drift, infer_kind
+from app.drift.engine import TESTED_KINDS
 from app.drift.methods import Family
 from app.production.quality import Check, reference_checks, save_reference_checks
 from app.production.reference import ColumnProfile, WindowRef, profile_reference, resolve_reference
@@ -191,7 +192,7 @@ def _window_drift(
     columns = [
         c
         for c in (*window.feature_columns, PREDICTION)
-        if kinds.get(c) in ("numerical", "categorical")
+        if kinds.get(c) in TESTED_KINDS  # free text too, as Evidently's preset
         and c in current.columns
         and _has_values(reference[c])
         and _has_values(current[c])

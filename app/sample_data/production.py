@@ -218,7 +218,7 @@ def windows(system: str) -> pd.DataFrame:
     out = assemble(system, ts, prediction_ids(system, ts), versions, preds, label_values, frame)
     if bands is not None:  # beside the segments: a sensitive attribute, not a feature
         first_feature = segments_and_features(system)[1][0]
-        out.insert(out.columns.get_loc(first_feature), SENSITIVE_COLUMN, bands)
+        out.insert(list(out.columns).index(first_feature), SENSITIVE_COLUMN, bands)
     return out
 
 

@@ -196,9 +196,9 @@ with st.expander("Evidently's full report for this selection"):
     wanted_pair = (reference_id, window_id)
     if not ui.rows_are_local(ref_path, cur_path):
         st.info(
-            "Evidently's report reads rows, and this pair's rows stay in the lake: render it "
-            "where Spark reads them, e.g. `tandem drift --engine spark --reference REF "
-            "--current CUR --html OUT`.",
+            "Evidently's report reads rows, and this pair's rows stay in the lake (they are not "
+            "in Tandem's data dir), so it is not offered here. Everything above is drawn from "
+            "the counts stored at ingest."
         )
     elif st.button("Render Evidently report", key="drift_render"):
         st.session_state["drift_report_for"] = wanted_pair

@@ -41,8 +41,9 @@ def _click_marker(page, name: str) -> None:
     page.mouse.click(where["x"], where["y"])
 
 
+# Streamlit's Plotly theme wraps each title in <b>: compare the text without tags.
 _CHART_TITLES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(
-  g => ((g.layout || {}).title || {}).text || '')"""
+  g => (((g.layout || {}).title || {}).text || '').replace(/<[^>]*>/g, ''))"""
 
 
 def test_service_health_renders_every_section(seeded_server: Server, page) -> None:
@@ -52,7 +53,7 @@ def test_service_health_renders_every_section(seeded_server: Server, page) -> No
     assert_no_exception(page)
     assert page.get_by_text("Timeline", exact=True).count() >= 1
     for section in ("SLO and error budget", "Golden signals", "DORA", "CI", "Incidents"):
-        assert page.get_by_role("tab", name=section).count() == 1, section
+        assert page.get_by_role("tab", name=section, exact=True).count() == 1, section
     # Charts mount after the script finishes: wait for the second (timeline, burn-down).
     page.locator(".js-plotly-plot").nth(1).wait_for()
     assert any(t.startswith("Error budget burn-down") for t in page.evaluate(_CHART_TITLES))
@@ -67,11 +68,7 @@ def test_golden_signals_and_slo_editor_appear_when_clicked(seeded_server: Server
     page.locator(".js-plotly-plot").nth(1).wait_for()
     assert "Request rate" not in page.evaluate(_CHART_TITLES)
     page.get_by_role("tab", name="Golden signals").click()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.js-plotly-plot')].some("
-        "g => ((g.layout || {}).title || {}).text === 'Saturation')",
-        timeout=60_000,
-    )
+    page.wait_for_function(f"() => ({_CHART_TITLES})().includes('Saturation')", timeout=60_000)
     page.wait_for_selector(IDLE, timeout=60_000)
     assert_no_exception(page)
     titles = page.evaluate(_CHART_TITLES)

@@ -21,6 +21,10 @@ Wasserstein integrates ``|F_ref - F_cur|`` over the sorted distinct values
 (:mod:`app.spark.cumulative`). Only the summation order of floating-point
 sums (Wasserstein's area, the standard deviation) differs from NumPy's, so
 those scores agree to ~1e-15 relative, not bit for bit.
+
+Nothing collects rows, with one exception: a free-text column (Evidently's
+``text`` kind, which a classifier tests on the texts themselves) is handed to
+the local engine on its values, up to ``TEXT_ROWS_LIMIT`` a side.
 """
 
 from __future__ import annotations
@@ -119,7 +123,7 @@ def spark_drift(
     column_kinds = dict(column_kinds or {})
     per_column = dict(per_column or {})
     for name, kind in column_kinds.items():
-        if kind not in DRIFT_KINDS:
+        if kind not in (*DRIFT_KINDS, "text"):
             raise DriftInputError(
                 f"column {name!r}: kind must be numerical or categorical, not {kind!r}"
             )
@@ -163,14 +167,19 @@ def spark_drift(
     try:
         distinct = agg.distinct_counts(values) if valued else {}
         plans: list[_Plan] = []
+        outcome: dict[str, ColumnDrift | SkippedColumn] = {}
+        texts: list[str] = []
         for name in names:
             ref_cls = _pandas_class(ref_types[name], ref_stats[name])
             cur_cls = _pandas_class(cur_types[name], cur_stats[name])
             kind = column_kinds.get(name) or _infer_kind(
                 cur_cls, cur_stats[name], distinct.get(name)
             )
+            if kind == "text":
+                texts.append(name)
+                continue
             if kind not in DRIFT_KINDS:
-                skipped.append(SkippedColumn(name, f"{kind} column"))
+                outcome[name] = SkippedColumn(name, f"{kind} column")
                 continue
             col_method, col_threshold = per_column.get(name, (None, None))
             plans.append(
@@ -190,9 +199,15 @@ def spark_drift(
                     ref_stats[name].std,
                 )
             )
-        results = _score(values, plans)
+        outcome.update({c.column: c for c in _score(values, plans)})
     finally:
         values.unpersist()
+    if texts:
+        outcome.update(
+            _text_columns(reference, current, texts, column_kinds, method, threshold, per_column)
+        )
+    results = [o for o in (outcome[n] for n in names) if isinstance(o, ColumnDrift)]
+    skipped += [o for o in (outcome[n] for n in names) if isinstance(o, SkippedColumn)]
     if correction == "bh":
         results = _correct(results, correction)
     for s in skipped:
@@ -200,6 +215,48 @@ def spark_drift(
     return DriftReport(tuple(results), float(drift_share), tuple(skipped), correction)
 
 
+def _text_columns(
+    reference: DataFrame,
+    current: DataFrame,
+    names: list[str],
+    column_kinds: Mapping[str, str],
+    method: str | None,
+    threshold: float | None,
+    per_column: PerColumn,
+) -> dict[str, ColumnDrift | SkippedColumn]:
+    """Free-text columns, left to the local engine on their values (the one collect).
+
+    Evidently tests text with a classifier trained on the texts themselves, so
+    there is no aggregate to compute on Spark: the columns' values (and only
+    theirs, at most ``TEXT_ROWS_LIMIT`` a side) come to the driver and
+    ``compute_drift`` decides and scores them, so both engines agree by
+    construction, whatever the local engine does with text.
+    """
+    from app.drift import compute_drift
+
+    selected = [agg.quoted(n) for n in names]
+    sides = []
+    for frame, label in ((reference, "reference"), (current, "current")):
+        rows = frame.select(*selected).limit(TEXT_ROWS_LIMIT + 1).toPandas()
+        if len(rows) > TEXT_ROWS_LIMIT:
+            raise DriftInputError(
+                f"text column(s) {', '.join(map(repr, names))}: over {TEXT_ROWS_LIMIT:,} "
+                f"{label} rows, too many to test as text; leave them out (--column-types)"
+            )
+        sides.append(rows)
+    report = compute_drift(
+        sides[0],
+        sides[1],
+        columns=names,
+        column_kinds={n: k for n, k in column_kinds.items() if n in names},
+        method=method,
+        threshold=threshold,
+        per_column={n: v for n, v in per_column.items() if n in names},
+    )
+    return {**{c.column: c for c in report.columns}, **{s.column: s for s in report.skipped}}
+
+
+TEXT_ROWS_LIMIT = 1_000_000
 NUMBERS = {"float", "int", "bool"}
 INTEGERS = ("int", "bool")  # NumPy's histogram rule for integer data holds for both
 VALUED = ("float", "int", "bool", "string")

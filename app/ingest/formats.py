@@ -279,6 +279,9 @@ _FORMATS = (
         Prefix("segment.", TEXT, "A segment the row belongs to", "segment.region = eu"),
         Prefix("sensitive.", TEXT, "A sensitive attribute: the row's group, compared for "
                "fairness (not a feature; empty: in no group)", "sensitive.age_band = 18-25"),
+        Prefix("score.", NUMBER, "A multiclass classifier's score (probability) of class "
+               "`<class>`, a number; with one per class in the reference the version gets "
+               "CBPE estimates (not a feature)", "score.2 = 0.71"),
     ), features=True, rules=(
         "every other column is a feature: numerical if all its values are numbers, "
         "else categorical",

@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 SEGMENT_PREFIX = "segment."  # the production format's segment columns
 SENSITIVE_PREFIX = "sensitive."  # its sensitive attributes (fairness)
+SCORE_PREFIX = "score."  # a multiclass classifier's class scores (CBPE)
 
 # The tables of the kinds that are one row per file row, keyed as in the schema.
 _TABLES = {
@@ -140,6 +141,7 @@ def _ingest_production(
         segments=validated.prefixed.get(SEGMENT_PREFIX, ()),
         features=validated.features,
         sensitive=validated.prefixed.get(SENSITIVE_PREFIX, ()),
+        scores=validated.prefixed.get(SCORE_PREFIX, ()),
         system=system,
         reference=reference,
         engine=engine,

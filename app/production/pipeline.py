@@ -65,6 +65,7 @@ def ingest_production(
     check: Callable[[Session, int], None] | None = None,
     record: Callable[[Session, WindowsWritten], None] | None = None,
     sensitive: Sequence[str] = (),
+    scores: Sequence[str] = (),
 ) -> WindowsWritten:
     """Store a validated production file's rows as windows of ``system``.
 
@@ -74,9 +75,10 @@ def ingest_production(
     anything is written (raising stops the ingest); ``record(session,
     written)`` runs in the same transaction just before it commits. Fairness
     (:mod:`app.production.fairness`) is measured on the windows written.
+    ``scores`` name its ``score.<class>`` columns (a multiclass version's CBPE).
     """
     data_dir = load_settings().data_dir
-    rows = production_rows(frame, segments, features, sensitive)
+    rows = production_rows(frame, segments, features, sensitive, scores)
     new_files: list[Path] = []
     replaced: list[Path] = []
     try:

@@ -7,12 +7,11 @@ task comes from, first that applies:
 
 1. the version's ``models`` row says ``regression``: regression;
 2. its labelled reference (the ``--reference`` rows of the same version):
-   binary when the labels are 0/1 and the predictions scores in [0, 1];
-   multiclass when the ``models`` row says ``classification`` or the reference
-   has ``score.<class>`` columns (the classes are the labels, the rounded
-   predicted classes and the score columns' classes, sorted); else
-   regression (as the ``models`` row, when it says ``classification`` of 0/1
-   labels with scores, agrees);
+   binary when it has no ``score.<class>`` columns, the labels are 0/1 and
+   the predictions scores in [0, 1]; else multiclass when the ``models`` row
+   says ``classification`` or the reference has ``score.<class>`` columns
+   (the classes: the labels, the rounded predicted classes and the score
+   columns' classes, sorted); else regression;
 3. a ``classification`` ``models`` row without a labelled reference: binary
    when the window's predictions lie in [0, 1] and it has no score columns,
    else multiclass over the classes the window shows;
@@ -29,11 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from app.production.windows import SCORE_PREFIX
+
 CLASSIFICATION = "classification"  # the models row's word for binary and multiclass
 REGRESSION = "regression"
 BINARY = "binary"
 MULTICLASS = "multiclass"
-SCORE_PREFIX = "score."
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ FIXED = ("timestamp", "model_version", "prediction", "label")
 PREDICTION = "prediction"
 SEGMENT_PREFIX = "segment."
 SENSITIVE_PREFIX = "sensitive."  # a group for fairness (app.production.fairness), not a feature
+SCORE_PREFIX = "score."  # a class's score for multiclass CBPE (app.production.tasks)
 # As validation gives them (microseconds, UTC): the precision both databases keep.
 _NONE: Any = None  # a missing text value (typed Any: the stubs' ``where`` refuses None)
 TIMESTAMP_DTYPE = pd.api.types.pandas_dtype("datetime64[us, UTC]")
@@ -43,16 +44,18 @@ def production_rows(
     segments: Sequence[str],
     features: Sequence[str],
     sensitive: Sequence[str] = (),
+    scores: Sequence[str] = (),
 ) -> pd.DataFrame:
     """A validated file's rows in canonical column order; ``prediction_id`` only if given.
 
     ``segments`` are the file's ``segment.*`` columns, ``features`` its feature
-    columns, ``sensitive`` its ``sensitive.*`` columns, each in file order.
+    columns, ``sensitive`` its ``sensitive.*`` columns, ``scores`` its
+    ``score.*`` columns, each in file order.
     """
     columns = list(FIXED)
     if frame["prediction_id"].notna().any():
         columns.append("prediction_id")
-    columns += list(segments) + list(sensitive) + list(features)
+    columns += list(segments) + list(sensitive) + list(scores) + list(features)
     return canonical(frame[columns])
 
 
@@ -213,5 +216,5 @@ def segment_columns(frame: pd.DataFrame) -> list[str]:
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:
     fixed: Sequence[str] = (*FIXED, "prediction_id")
-    prefixes = (SEGMENT_PREFIX, SENSITIVE_PREFIX)
+    prefixes = (SEGMENT_PREFIX, SENSITIVE_PREFIX, SCORE_PREFIX)
     return [c for c in frame.columns if c not in fixed and not c.startswith(prefixes)]

@@ -95,3 +95,41 @@ def test_models_row_ingested_later_refreshes_the_version(engine: Engine, tmp_pat
     assert measured["accuracy"] == 0.75
     assert "roc_auc" not in measured
     assert "mae" not in measured
+
+
+def _multiclass_rows(n: int, seed: int, day: str, labelled: bool) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0, 1.5, (n, 3))
+    scores = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    labels = (rng.random(n)[:, None] > np.cumsum(scores, axis=1)).sum(axis=1).astype(float)
+    frame = pd.DataFrame(
+        {
+            "timestamp": pd.date_range(day, periods=n, freq="min", tz="UTC"),
+            "model_version": 3,
+            "prediction": scores.argmax(axis=1).astype(float),
+            "label": labels if labelled else np.nan,
+            "amount": rng.normal(50, 10, n).round(2),
+        }
+    )
+    for k in range(3):
+        frame[f"score.{k}"] = scores[:, k].round(4)
+    return frame
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_multiclass_version_with_score_columns_is_estimated(engine: Engine, tmp_path: Path) -> None:
+    """No models row: the reference's score.<class> columns make the version multiclass."""
+    reference = _csv(tmp_path, "ref.csv", _multiclass_rows(2000, 1, "2025-01-01", True))
+    ingest_file("production", reference, system="shop", reference=True, engine=engine)
+    day = _csv(tmp_path, "day.csv", _multiclass_rows(500, 2, "2025-03-01", False))
+    ingest_file("production", day, system="shop", engine=engine)
+    estimated = _estimated(engine, _day_window(engine))
+    assert set(estimated) == {"accuracy", "precision", "recall", "f1", "roc_auc"}
+    windows = stored(engine, "production_windows")
+    assert all(w["feature_columns"] == ["amount"] for w in windows)  # scores are not features
+    measured_on_reference = {
+        r["metric"]
+        for r in stored(engine, "performance_results")
+        if r["window_id"] != _day_window(engine)
+    }
+    assert measured_on_reference == {"accuracy", "precision", "recall", "f1", "roc_auc"}

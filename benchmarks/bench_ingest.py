@@ -9,7 +9,12 @@ window's quality, performance (segments and confidence-based estimates
 included) and drift against the reference. Then times re-ingesting the same
 file (every window unchanged: nothing is rewritten).
 
-Usage: ``python benchmarks/bench_ingest.py [--rows 1000000] [--out PATH]``
+``--task regression`` makes the same file a regressor's (a continuous
+prediction and label), so the first ingest also fits the version's DLE nannies
+on the reference and estimates MAE and RMSE for every window
+(:mod:`app.production.dle`); its figures go to their own section.
+
+Usage: ``python benchmarks/bench_ingest.py [--rows 1000000] [--task regression] [--out PATH]``
 """
 
 from __future__ import annotations
@@ -37,8 +42,13 @@ END = datetime(2026, 6, 1, tzinfo=UTC)
 DAYS = 30
 
 
-def production_frame(rows: int, seed: int, start: datetime, days: int) -> pd.DataFrame:
-    """Rows of one model version over ``days`` days, as the production format has them."""
+def production_frame(
+    rows: int, seed: int, start: datetime, days: int, regression: bool = False
+) -> pd.DataFrame:
+    """Rows of one model version over ``days`` days, as the production format has them.
+
+    ``regression``: the prediction is a forecast and the label the actual value.
+    """
     rng = np.random.default_rng(seed)
     seconds = np.sort(rng.integers(0, days * 86400, rows))
     timestamps = pd.to_datetime(start) + pd.to_timedelta(seconds, unit="s")
@@ -47,6 +57,9 @@ def production_frame(rows: int, seed: int, start: datetime, days: int) -> pd.Dat
     score = 1 / (1 + np.exp(-(-4 + 3 * risk + 0.01 * amount)))
     label = (rng.random(rows) < score).astype(float)
     unlabelled = timestamps >= END - timedelta(days=3)
+    if regression:
+        score = 20 + 60 * risk + 0.2 * amount
+        label = score + rng.normal(0.0, 2 + 10 * risk, rows)
     label[unlabelled] = np.nan
     return pd.DataFrame(
         {
@@ -72,6 +85,9 @@ def production_frame(rows: int, seed: int, start: datetime, days: int) -> pd.Dat
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--task", choices=["classification", "regression"], default="classification"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     load_start = os.getloadavg()
@@ -86,11 +102,12 @@ def main() -> None:
     engine = get_engine()
     upgrade(engine)
     start = END - timedelta(days=DAYS)
-    reference = production_frame(5_000, 1, start - timedelta(days=60), 30)
+    regression = args.task == "regression"
+    reference = production_frame(5_000, 1, start - timedelta(days=60), 30, regression)
     reference["label"] = reference["label"].fillna(0.0)
     reference_path = data_dir / "reference.parquet"
     reference.to_parquet(reference_path, index=False)
-    big = production_frame(args.rows, 2, start, DAYS)
+    big = production_frame(args.rows, 2, start, DAYS, regression)
     big_path = data_dir / "production.parquet"
     big.to_parquet(big_path, index=False)
     size_mb = big_path.stat().st_size / 1e6
@@ -104,16 +121,19 @@ def main() -> None:
     again_s = time.perf_counter() - began
     load_end = os.getloadavg()
     verdict = "within" if first_s < TARGET_S else "**over**"
+    title = ", a regressor (DLE estimates)" if regression else ""
+    flag = " --task regression" if regression else ""
+    dle = " with DLE's fit and estimates" if regression else ""
     markdown = f"""
-## Ingest 1,000,000 production rows from Parquet
+## Ingest 1,000,000 production rows from Parquet{title}
 
-`python benchmarks/bench_ingest.py` · {args.rows:,} rows ({size_mb:.0f} MB Parquet), one model
+`python benchmarks/bench_ingest.py{flag}` · {args.rows:,} rows ({size_mb:.0f} MB Parquet), one model
 version over {DAYS} days (labels except the last 3 days, 2 segment columns, 8 features),
 into a fresh SQLite database that holds the version's 5,000-row reference.
 
 | work | seconds |
 |---|---|
-| **first ingest** ({DAYS + 1} daily windows; quality, performance, drift) | **{first_s:.2f}** |
+| **first ingest** ({DAYS + 1} windows; quality, performance{dle}, drift) | **{first_s:.2f}** |
 | the same file again (nothing changed, nothing rewritten) | {again_s:.2f} |
 
 Rows written: {summary.rows_written:,} then {again.rows_written:,}. Target (DESIGN.md):
@@ -123,7 +143,7 @@ Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical 
 Python {platform.python_version()}; load average at start {load_start[0]:.2f}, at end
 {load_end[0]:.2f} (above the core count means other work competed for the CPU).
 """
-    write_section("bench_ingest", markdown, args.out)
+    write_section("bench_ingest" + ("_regression" if regression else ""), markdown, args.out)
     print(markdown)  # noqa: T201
     shutil.rmtree(data_dir, ignore_errors=True)
 

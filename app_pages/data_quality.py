@@ -59,10 +59,8 @@ for column, check, label in (
         delta_arrow="off",
         help=f"warn at {bounds[check][0]:.0%}, critical at {bounds[check][1]:.0%}",
     )
-c.metric(
-    "Windows with schema changes",
-    int((trends[list(quality.COUNT_CHECKS)].fillna(0) > 0).any(axis=1).sum()),
-)
+schema_changed = int((trends[list(quality.COUNT_CHECKS)].fillna(0) > 0).any(axis=1).sum())
+c.metric("Windows with schema changes", schema_changed)
 d.metric("Windows with new categories", int((trends["new_category_share"].fillna(0) > 0).sum()))
 
 st.subheader("Trends over windows")
@@ -74,10 +72,18 @@ checks = st.multiselect(
     key="quality_checks",
 )
 st.plotly_chart(ui.trend_figure(trends, checks, bounds), width="stretch")
-schema = ui.trend_figure(
-    trends, list(quality.COUNT_CHECKS), bounds, share=False, title="Schema changes per window"
-)
-st.plotly_chart(schema, width="stretch")
+if schema_changed:
+    schema = ui.trend_figure(
+        trends, list(quality.COUNT_CHECKS), bounds, share=False, title="Schema changes per window"
+    )
+    st.plotly_chart(schema, width="stretch")
+else:  # a chart of zeros says no more than this line, and costs a first visit a Plotly chart
+    warn, critical = bounds["schema_violations"]
+    st.caption(
+        f"**Schema changes per window:** none in these {len(trends)} windows (no schema "
+        f"violation, added or removed column; violations warn above {warn:g}, critical above "
+        f"{critical:g})."
+    )
 with on_demand("Thresholds on these charts", "dq_thresholds_open", icon=":material/tune:") as open_:
     if open_:
         inline_threshold_editor(system, list(quality.SIGNAL_OF_CHECK.values()), key="dq_threshold")

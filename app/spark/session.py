@@ -3,7 +3,8 @@
 Under ``spark-submit`` or on Databricks a session (or at least its configuration)
 already exists, and Tandem uses it as it is. Anywhere else Tandem starts one on
 ``--spark-master`` (default ``local[*]``), configured for a small machine: no UI,
-a handful of shuffle partitions, UTC, and the driver bound to loopback.
+a handful of shuffle partitions, UTC, and (for a local master) the driver bound
+to loopback.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ LOCAL_CONFIG = {
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "8",
     "spark.sql.session.timeZone": "UTC",
+}
+# A local master keeps the driver on loopback; a cluster's executors must reach it.
+LOOPBACK_CONFIG = {
     "spark.driver.host": "127.0.0.1",
     "spark.driver.bindAddress": "127.0.0.1",
 }
@@ -60,15 +64,17 @@ def spark_session(master: str | None = None, config: dict[str, str] | None = Non
         return active
     if managed_elsewhere():
         return SparkSession.builder.appName("tandem").getOrCreate()
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    builder = SparkSession.builder.appName("tandem").master(master or DEFAULT_MASTER)
-    for key, value in {**LOCAL_CONFIG, **(config or {})}.items():
+    master = master or DEFAULT_MASTER
+    settings = dict(LOCAL_CONFIG)
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        settings.update(LOOPBACK_CONFIG)
+    builder = SparkSession.builder.appName("tandem").master(master)
+    for key, value in {**settings, **(config or {})}.items():
         builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()
     except Exception as error:  # py4j raises its own types when the JVM cannot start
-        raise SparkUnavailableError(
-            f"cannot start Spark on {master or DEFAULT_MASTER}: {error}"
-        ) from error
+        raise SparkUnavailableError(f"cannot start Spark on {master}: {error}") from error
     session.sparkContext.setLogLevel("ERROR")
     return session

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 from sqlalchemy import Engine, delete, select, update
@@ -34,6 +37,7 @@ from sqlalchemy.orm import Session
 from app.config import load_settings
 from app.ingest.errors import IngestError, IngestSummary, quote
 from app.ingest.system_names import SYSTEM_NAME_RULE, system_name_problem
+from app.production.dle import RESULT_COLUMNS as BANDED_COLUMNS
 from app.production.drift import DRIFT_KEY
 from app.production.files import PRODUCTION, delete_files, unreferenced
 from app.production.performance import RESULT_COLUMNS, replace_performance
@@ -51,6 +55,8 @@ from app.store.types import utc_now
 from app.store.upsert import upsert
 
 _WINDOW_KEY = ("system_id", "model_version", "is_reference", "window_start")
+_READING = re.compile(r"reading file (\S+?)\.?(?:\s|$)")
+_CONDITION = re.compile(r"\[([A-Z_.]+)\]")
 
 
 def ingest_lake(
@@ -79,9 +85,8 @@ def ingest_lake(
         lake, windows, changed, stored, measures = _job(
             spark, location, system, reference, engine, data_dir
         )
-    except PySparkException as error:  # a file Spark cannot read, a job that failed
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise IngestError(location, expected="data Spark can read", got=quote(first)) from None
+    except (PySparkException, Py4JJavaError) as error:  # a file Spark cannot read, a failed job
+        raise _failed(location, error) from None
     # The job has finished: everything is written now, in one transaction.
     replaced: list[Path] = []
     with session_scope(engine) as session:
@@ -136,6 +141,17 @@ def _job(
     finally:
         frame.unpersist()
     return lake, windows, changed, stored, measures
+
+
+def _failed(location: str, error: Exception) -> IngestError:
+    """The job's failure as bad input, naming the file Spark names (else the location)."""
+    java = getattr(error, "java_exception", None)
+    text = str(java.getMessage()) if java is not None else str(error)
+    found = _READING.search(text)
+    condition = _CONDITION.search(text)
+    got = condition[1] if condition else (text.strip().splitlines() or ["a failed job"])[0]
+    where = found[1].removeprefix("file:") if found else location
+    return IngestError(where, expected="data Spark can read", got=quote(got))
 
 
 def _inside(url: str, folder: Path) -> bool:
@@ -206,8 +222,10 @@ def _write(
             replaced.append(data_dir / match.path)  # a reference's Parquet file, replaced
         ids[key] = window_id
         replace_window_checks(session, window_id, measures.quality.get(key, []))
-        results = pd.DataFrame(measures.performance.get(key, []), columns=RESULT_COLUMNS)
-        replace_performance(session, window_id, results)
+        replace_performance(session, window_id, _results(measures.performance.get(key, [])))
+    for target, found in measures.performance.items():
+        if isinstance(target, int):  # a stored window rescored: its version has a new reference
+            replace_performance(session, target, _results(found))
     targets = [ids[t] for t in measures.drift]
     table = table_of(DriftResult)
     for start in range(0, len(targets), 500):
@@ -228,6 +246,14 @@ def _write(
         session, (CONFUSION, RESIDUALS), {ids[t]: found for t, found in measures.outcomes.items()}
     )
     return sum(w.rows for w in changed)
+
+
+def _results(found: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
+    """A window's performance rows as ``replace_performance`` takes them (with DLE's bands)."""
+    if any(len(r) > len(RESULT_COLUMNS) for r in found):  # as with_dle: the bands too
+        banded = [(*r, math.nan, math.nan)[: len(BANDED_COLUMNS)] for r in found]
+        return pd.DataFrame(banded, columns=BANDED_COLUMNS)
+    return pd.DataFrame(list(found), columns=RESULT_COLUMNS)
 
 
 def _save_window(

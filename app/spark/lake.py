@@ -28,6 +28,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from app.ingest.errors import IngestError
+from app.production.tasks import SCORE_PREFIX
 from app.production.windows import FIXED, SEGMENT_PREFIX, SENSITIVE_PREFIX
 
 DAY_MICROS = 86_400_000_000
@@ -65,8 +66,9 @@ def read_lake(spark: SparkSession, location: str, files: Sequence[str] | None = 
     _check_columns(location, fields)
     segments = tuple(c for c in fields if c.startswith(SEGMENT_PREFIX))
     sensitive = tuple(c for c in fields if c.startswith(SENSITIVE_PREFIX))
+    scores = tuple(c for c in fields if c.startswith(SCORE_PREFIX))  # a class's score
     fixed = (*FIXED, "prediction_id", "system")
-    prefixes = (SEGMENT_PREFIX, SENSITIVE_PREFIX)
+    prefixes = (SEGMENT_PREFIX, SENSITIVE_PREFIX, SCORE_PREFIX)
     features = tuple(c for c in fields if c not in fixed and not c.startswith(prefixes))
     has_ids = "prediction_id" in fields
     columns: list[Column] = [
@@ -80,6 +82,7 @@ def read_lake(spark: SparkSession, location: str, files: Sequence[str] | None = 
     if has_ids:
         columns.append(F.col("prediction_id").cast("string").alias("prediction_id"))
     columns += [_text(c, fields[c]) for c in (*segments, *sensitive)]
+    columns += [F.col(f"`{c}`").cast("double").alias(c) for c in scores]
     columns += [_feature(c, fields[c]) for c in features]
     columns += [
         F.col("_metadata.file_path").alias("_file"),

@@ -28,10 +28,11 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from app.drift import METHODS, DriftInputError
+from app.production.dle import Nanny
 from app.production.quality import Check
-from app.production.tasks import BINARY_TASK, Task
+from app.production.tasks import BINARY_TASK, REGRESSION_TASK, Task
 from app.production.windows import PREDICTION
-from app.spark import performance, quality, summaries
+from app.spark import dle, performance, quality, summaries
 from app.spark.drift import spark_drift
 from app.spark.lake import LakeRows
 from app.spark.stored import StoredWindow, window_rows
@@ -48,7 +49,8 @@ class Measures:
     """The job's results, keyed by :data:`Target`."""
 
     quality: dict[Target, list[Check]] = field(default_factory=dict)
-    performance: dict[Target, list[performance.Result]] = field(default_factory=dict)
+    # (metric, segment, value, rows, estimated[, lower, upper]): performance_results rows
+    performance: dict[Target, list[tuple[Any, ...]]] = field(default_factory=dict)
     drift: dict[Target, list[dict[str, Any]]] = field(default_factory=dict)
     reference_checks: dict[Target, list[Check]] = field(default_factory=dict)
     reference_of: dict[Target, Target] = field(default_factory=dict)
@@ -91,13 +93,15 @@ def _own_measures(spark: SparkSession, plan: Plan, rows: DataFrame, result: Meas
 
     Performance follows :mod:`app.production.performance_refresh`: the
     version's task (its ``models`` row, its reference), else the window's own;
-    a binary version's windows estimated with the calibrator of its reference.
+    a binary version's windows estimated with the calibrator of its reference
+    (CBPE), a regression version's with the nannies fitted on it (DLE).
     """
     features = plan.lake.features
     versions = {key_text(w.model_version, w.day): w.model_version for w in plan.changed}
     profiles: dict[int, Mapping[str, quality.SparkProfile] | None] = {}
     version_tasks: dict[int, Task | None] = {}
     calibrators: dict[str, performance.Calibrator] = {}
+    nannies: dict[str, Nanny] = {}
     for version in sorted(set(versions.values())):
         declared = plan.tasks.get(version)
         if plan.reference:
@@ -113,6 +117,10 @@ def _own_measures(spark: SparkSession, plan: Plan, rows: DataFrame, result: Meas
         reference = window_rows(spark, stored, plan.data_dir).frame
         profiles[version] = quality.profile(reference, stored.feature_columns)
         version_tasks[version] = version_task(declared, reference)
+        if version_tasks[version] == REGRESSION_TASK:
+            fitted_nanny = dle.nanny(reference, stored.feature_columns)
+            if fitted_nanny is not None:
+                nannies |= {k: fitted_nanny for k, v in versions.items() if v == version}
         if version_tasks[version] == BINARY_TASK:
             fitted = performance.calibrator(reference)
             if fitted is not None:
@@ -124,6 +132,56 @@ def _own_measures(spark: SparkSession, plan: Plan, rows: DataFrame, result: Meas
     sizes = {key_text(w.model_version, w.day): w.rows for w in plan.changed}
     for key, found in performance.estimated(rows, calibrators, sizes).items():
         result.performance.setdefault(key, []).extend(found)
+    for key, banded in dle.estimated(rows, nannies).items():
+        result.performance.setdefault(key, []).extend(banded)
+    if plan.reference:
+        _rescore_stored(spark, plan, rows, version_tasks, result)
+
+
+def _rescore_stored(
+    spark: SparkSession,
+    plan: Plan,
+    rows: DataFrame,
+    version_tasks: Mapping[int, Task | None],
+    result: Measures,
+) -> None:
+    """A reference written after its version's windows: their performance again, with the
+    version's task and estimators from the new reference (as ``performance_refresh``)."""
+    new = {w.model_version for w in plan.changed}
+    old = [w for w in plan.stored if not w.is_reference and w.model_version in new]
+    if not old:
+        return
+    frames = [window_rows(spark, w, plan.data_dir) for w in old]
+    union: DataFrame | None = None
+    for window, lake in zip(old, frames, strict=True):
+        keyed = lake.frame.withColumn("_window", F.lit(str(window.id)))
+        union = keyed if union is None else union.unionByName(keyed, allowMissingColumns=True)
+    assert union is not None
+    versions = {str(w.id): w.model_version for w in old}
+    calibrators: dict[str, performance.Calibrator] = {}
+    nannies: dict[str, Nanny] = {}
+    for version in new:
+        reference = rows.where(F.col("model_version") == version)
+        mine = [k for k, v in versions.items() if v == version]
+        if version_tasks.get(version) == REGRESSION_TASK:
+            fitted_nanny = dle.nanny(reference, plan.lake.features)
+            if fitted_nanny is not None:
+                nannies |= dict.fromkeys(mine, fitted_nanny)
+        if version_tasks.get(version) == BINARY_TASK:
+            fitted = performance.calibrator(reference)
+            if fitted is not None:
+                calibrators |= dict.fromkeys(mine, fitted)
+    tasks = window_tasks(union, versions, version_tasks, plan.tasks)
+    segments = sorted({c for lake in frames for c in lake.segments})
+    found: dict[str, list[tuple[Any, ...]]] = {k: [] for k in versions}
+    for key, measured in performance.measured(union, segments, tasks).items():
+        found[key] += measured
+    sizes = {r["_window"]: int(r["count"]) for r in union.groupBy("_window").count().collect()}
+    for key, estimates in performance.estimated(union, calibrators, sizes).items():
+        found[key] += estimates
+    for key, banded in dle.estimated(union, nannies).items():
+        found[key] += banded
+    result.performance.update((int(k), v) for k, v in found.items())
 
 
 def _resolve(references: Mapping[int, Target], version: int) -> Target | None:

@@ -8,6 +8,7 @@ from app.drift import apply_family_thresholds
 from app.production import read_drift as views
 from app.production.read import PREDICTION
 from app.ui import drift as ui
+from app.ui import multivariate as multi
 from app.ui.data import data_key
 from app.ui.filters import current_selection, query_int
 from app.ui.text import from_plot_text, md_text
@@ -170,6 +171,9 @@ if features:
             "it in one bar each side), categories as counted (beyond the 50 most frequent: "
             "one 'other' bar); shares of each side's non-missing values."
         )
+
+multi.importance_section(key, columns, reference_id)
+multi.multivariate_section(key, system, selection.days)
 
 st.subheader("Drift over time")
 history = apply_family_thresholds(ui.matrix(key, system, selection.days), thresholds)

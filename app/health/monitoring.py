@@ -54,7 +54,7 @@ from app.production.read import (
     measured_performance,
     window_drift,
 )
-from app.production.read_multivariate import domain_auc_series
+from app.production.read_multivariate import domain_auc_series, most_important_drift
 
 __all__ = [
     "MIN_JUDGED_SHARE",
@@ -63,6 +63,7 @@ __all__ = [
     "judged_windows",
     "monitoring_signals",
     "retrain_lag_days",
+    "drift_notes",
     "segment_gap",
     "window_drifts",
 ]
@@ -101,6 +102,23 @@ def monitoring_signals(
             window.until,
         )
     return result
+
+
+def drift_notes(session: Session, ids: Collection[int], window: Window) -> dict[int, str]:
+    """Per system, the note on ``monitor.drift_share``: the drifted feature that matters most.
+
+    The top of :func:`app.production.read_multivariate.rank_drifted` in the
+    system's latest window (importance share × drift strength); systems whose
+    latest window has no drifted feature with a stored importance get none.
+    """
+    return {
+        system_id: (
+            f"most important drifted feature: {top.feature} ({top.share:.0%} of the model's "
+            f"feature importance; {top.drifted} drifted feature{'s' if top.drifted != 1 else ''} "
+            "with an importance)"
+        )
+        for system_id, top in most_important_drift(session, ids, window.since, window.until).items()
+    }
 
 
 def _performance(

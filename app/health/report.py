@@ -30,6 +30,7 @@ from app.health.catalog import (
 )
 from app.health.devops import devops_signals
 from app.health.mlops import mlops_signals
+from app.health.monitoring import drift_notes
 from app.health.status import Status, evaluate, worst
 from app.health.thresholds import ThresholdSpec, effective_thresholds_for
 from app.health.window import Window, as_utc, default_window, newest_data_point
@@ -178,6 +179,8 @@ def build_status(
         devops = devops_signals(session, systems, window, notes=notes)
         drift_alert = {i: thresholds[n]["monitor.drift_share"].warn for i, n in systems.items()}
         mlops, with_model = mlops_signals(session, systems, window, drift_alert)
+        for system_id, note in drift_notes(session, with_model, window).items():
+            notes.setdefault(system_id, {})["monitor.drift_share"] = note
 
     return StatusReport(
         window=window,

@@ -36,8 +36,10 @@ apart, 1 = every row can). Both sides are sampled (seeded) to at most
 Categoricals are the classifier's native categorical features (the
 reference's 250 most frequent values; others and missing as missing).
 NannyML's LightGBM uses 100 trees of 31 leaves; here 30 iterations of 15
-leaves on 64 bins, chosen for ingest time: on the tests' generated data the
-decisions agree. The alert threshold is NannyML's default upper one,
+leaves on 64 bins, chosen for ingest time (about a sixth of the default
+model's CPU time here). The tests check decisions on generated data (a
+correlation change caught, no change quiet), not equality with NannyML's
+values (LightGBM is not a dependency). The alert threshold is NannyML's default upper one,
 AUC > 0.65. NannyML also alerts below 0.45; Tandem does not: an
 out-of-fold AUC under 0.5 means the classifier did worse than chance, which
 is cross-validation noise (with 500 rows a side the AUC's spread under no

@@ -42,6 +42,8 @@ OTHER = "(other values)"
 def window_file(path: str) -> Path | None:
     """The window's Parquet file in the data dir, None when its rows are not here
     (a lake window's ``path`` is a URL; a file may also have been removed)."""
+    if "://" in path or Path(path).is_absolute():
+        return None  # a lake location (Spark ingest stores file:// for local ones), never ours
     try:
         candidate = load_settings().data_dir / path
         return candidate if candidate.is_file() else None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from app.health.performance import confusion_matrix
-from app.production.read_summaries import OTHER, pair_shares
+from app.production.read_summaries import OTHER, pair_shares, window_file
 from app.production.summaries import (
     CATEGORICAL,
     CONFUSION,
@@ -186,3 +188,14 @@ def test_categorical_pair_shares_fold_what_a_side_does_not_know_into_other() -> 
     assert shares["bin"].tolist() == ["a", "b", OTHER]  # c, d: the reference cut them
     assert shares["reference"].tolist() == pytest.approx([5 / 9, 3 / 9, 1 / 9])
     assert shares["current"].tolist() == pytest.approx([0.25, 0.0, 0.75])
+
+
+def test_only_a_data_dir_file_counts_as_a_window_s_local_rows(data_dir: Path) -> None:
+    (data_dir / "production").mkdir(parents=True)
+    local = data_dir / "production" / "w.parquet"
+    local.write_bytes(b"PAR1")
+    assert window_file("production/w.parquet") == local
+    assert window_file("production/gone.parquet") is None
+    assert window_file(f"file://{local}") is None  # a lake window's location, even on this disk
+    assert window_file(str(local)) is None
+    assert window_file("s3a://lake/fraud/") is None

@@ -48,6 +48,9 @@ precision, 0.039 for recall and F1, 0.033 for ROC AUC. Tolerance, checked by
 0.05 for accuracy, recall, F1 and ROC AUC, 0.07 for precision (it divides by
 the expected positives, the noisiest count).
 
+Each estimate is stored with a band, ± 3 standard errors of the realised
+metric under the calibration (:mod:`app.production.estimation_bands`).
+
 Pure NumPy: importing scikit-learn costs seconds that every ingest would pay.
 Isotonic regression matches scikit-learn's ``IsotonicRegression(out_of_bounds
 ="clip")``: tied scores pooled first, linear interpolation between fitted
@@ -59,6 +62,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from app.production.estimation_bands import accuracy_error, auc_error, class_errors
 
 THRESHOLD = 0.5
 ESTIMATED_METRICS = ("accuracy", "roc_auc", "precision", "recall", "f1")
@@ -139,6 +144,22 @@ def estimate(scores: np.ndarray, calibrator: Calibrator) -> dict[str, float]:
     if auc is not None:
         result["roc_auc"] = auc
     return result
+
+
+def standard_errors(scores: np.ndarray, calibrator: Calibrator) -> dict[str, float]:
+    """SE of each realised metric :func:`estimate` estimates (see ``estimation_bands``)."""
+    s = np.asarray(scores, dtype=float)
+    s = s[np.isfinite(s)]
+    if not s.size:
+        return {}
+    p = calibrator(s)
+    predicted = s >= THRESHOLD
+    errors = {"accuracy": accuracy_error(np.where(predicted, p, 1 - p))}
+    errors |= class_errors(predicted, p)
+    auc = expected_roc_auc(s, p)
+    if auc is not None:
+        errors["roc_auc"] = auc_error(auc, float(p.sum()), float((1 - p).sum()))
+    return errors
 
 
 def expected_precision_recall_f1(predicted: np.ndarray, p: np.ndarray) -> dict[str, float]:

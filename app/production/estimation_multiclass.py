@@ -24,6 +24,9 @@ Realised macro precision/recall/F1 average over the classes seen in a
 window's labels or predictions (scikit-learn's default); the estimate averages
 over the version's classes, which is the same whenever every class occurs.
 
+Bands: ± 3 standard errors, macro SEs combining the classes' as independent
+(:mod:`app.production.estimation_bands`).
+
 Assumption, as for the binary case: no concept drift (the reference's
 calibration holds in production); covariate shift is followed. Documented
 tolerance, measured on generated 3-class windows of 2,000 rows without shift
@@ -42,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from app.production.estimation import Calibrator, expected_roc_auc, fit_calibrator
+from app.production.estimation_bands import accuracy_error, auc_error, class_errors, macro_error
 from app.production.tasks import score_columns
 
 
@@ -134,3 +138,26 @@ def estimate_multiclass(rows: pd.DataFrame, estimator: MulticlassCalibrator) -> 
     if all(a is not None for a in areas):
         result["roc_auc"] = float(np.mean([a for a in areas if a is not None]))
     return result
+
+
+def multiclass_errors(rows: pd.DataFrame, estimator: MulticlassCalibrator) -> dict[str, float]:
+    """SE of each realised metric :func:`estimate_multiclass` estimates (macro: classes
+    independent; :mod:`app.production.estimation_bands`)."""
+    usable = calibrated(rows, estimator)
+    if usable is None:
+        return {}
+    probabilities, raw = usable.probabilities, usable.scores
+    is_predicted = usable.predicted[:, None] == np.asarray(estimator.classes)[None, :]
+    errors = {"accuracy": accuracy_error((probabilities * is_predicted).sum(axis=1))}
+    per_class = [class_errors(is_predicted[:, i], probabilities[:, i]) for i in range(raw.shape[1])]
+    for metric in ("precision", "recall", "f1"):
+        errors[metric] = macro_error([e[metric] for e in per_class])
+    areas = []
+    for i in range(raw.shape[1]):
+        p = probabilities[:, i]
+        area = expected_roc_auc(raw[:, i], p)
+        if area is None:
+            return errors
+        areas.append(auc_error(area, float(p.sum()), float((1 - p).sum())))
+    errors["roc_auc"] = macro_error(areas)
+    return errors

@@ -11,7 +11,9 @@ One pass over a window's rows gives ``PerformanceResult`` rows
 * estimated, overall — CBPE accuracy, ROC AUC, precision, recall and F1
   (:mod:`app.production.estimation`, :mod:`app.production.estimation_multiclass`)
   over *all* rows, labelled or not, when the model version has an estimator
-  (a classifier with labelled reference data).
+  (a classifier with labelled reference data), each with its band in
+  ``lower``/``upper`` (:mod:`app.production.estimation_bands`; measured rows
+  have none).
 
 How a window is scored is its version's :class:`~app.production.tasks.Task`
 (:mod:`app.production.tasks`), never what its own labels look like. Metric
@@ -35,11 +37,13 @@ import pandas as pd
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from app.production.estimation import Calibrator, estimate, fit_calibrator
+from app.production.estimation import Calibrator, estimate, fit_calibrator, standard_errors
+from app.production.estimation_bands import band
 from app.production.estimation_multiclass import (
     MulticlassCalibrator,
     estimate_multiclass,
     fit_multiclass,
+    multiclass_errors,
 )
 from app.production.tasks import (
     BINARY,
@@ -68,7 +72,8 @@ __all__ = [
 ]
 
 MIN_SEGMENT_ROWS = 100
-RESULT_COLUMNS = ["metric", "segment", "value", "rows", "estimated"]
+RESULT_COLUMNS = ["metric", "segment", "value", "rows", "estimated", "lower", "upper"]
+NO_BAND = (float("nan"), float("nan"))
 PERFORMANCE_KEY = ("window_id", "metric", "segment", "estimated")
 Estimator = Calibrator | MulticlassCalibrator
 
@@ -211,7 +216,7 @@ def window_results(
     min_segment_rows: int = MIN_SEGMENT_ROWS,
 ) -> pd.DataFrame:
     """The window's ``RESULT_COLUMNS`` rows (see the module docstring); ``task`` None: not known."""
-    results: list[tuple[str, str, float, int, bool]] = []
+    results: list[tuple[str, str, float, int, bool, float, float]] = []
     labelled = rows[rows["label"].notna()]
     if len(labelled) and task is not None:
         y = labelled["label"].to_numpy(dtype=float)
@@ -219,7 +224,7 @@ def window_results(
         task = as_task(task, y, p)
         scores = labelled[list(score_columns(labelled).values())]
         overall = performance_metrics(labelled["label"], labelled["prediction"], task, scores)
-        results += [(m, "", v, len(labelled), False) for m, v in overall.items()]
+        results += [(m, "", v, len(labelled), False, *NO_BAND) for m, v in overall.items()]
         # NumPy masks per segment value: a pandas groupby per window costs more than the metrics.
         for column in (c for c in rows.columns if c.startswith(SEGMENT_PREFIX)):
             codes, values = pd.factorize(labelled[column], sort=True)
@@ -230,18 +235,25 @@ def window_results(
                     pd.Series(y[mask]), pd.Series(p[mask]), task, scores[mask]
                 )
                 key = segment_key(column, values[int(code)])
-                results += [(m, key, v, int(counts[code]), False) for m, v in measured.items()]
+                results += [
+                    (m, key, v, int(counts[code]), False, *NO_BAND) for m, v in measured.items()
+                ]
     if estimator is not None:
-        estimated = estimate_window(rows, estimator)
-        results += [(m, "", v, len(rows), True) for m, v in estimated.items()]
+        estimated, errors = estimate_window(rows, estimator)
+        results += [
+            (m, "", v, len(rows), True, *band(v, errors.get(m, 0.0))) for m, v in estimated.items()
+        ]
     return pd.DataFrame(results, columns=RESULT_COLUMNS)
 
 
-def estimate_window(rows: pd.DataFrame, estimator: Estimator) -> dict[str, float]:
-    """CBPE estimates of a window's metrics, labelled rows or not."""
+def estimate_window(
+    rows: pd.DataFrame, estimator: Estimator
+) -> tuple[dict[str, float], dict[str, float]]:
+    """CBPE estimates of a window's metrics (labelled rows or not) and their standard errors."""
     if isinstance(estimator, MulticlassCalibrator):
-        return estimate_multiclass(rows, estimator)
-    return estimate(rows["prediction"].to_numpy(dtype=float, na_value=np.nan), estimator)
+        return estimate_multiclass(rows, estimator), multiclass_errors(rows, estimator)
+    scores = rows["prediction"].to_numpy(dtype=float, na_value=np.nan)
+    return estimate(scores, estimator), standard_errors(scores, estimator)
 
 
 def estimator_of(reference: pd.DataFrame, task: Task | None) -> Estimator | None:

@@ -13,7 +13,9 @@ from app.production.estimation import (
     expected_roc_auc,
     fit_calibrator,
     isotonic,
+    standard_errors,
 )
+from app.production.estimation_bands import band
 from app.production.performance import performance_metrics
 
 
@@ -130,3 +132,25 @@ def test_documented_tolerance_on_windows_without_shift() -> None:
         estimated = estimate(scores, calibrator)
         for metric, tolerance in TOLERANCE.items():
             assert estimated[metric] == pytest.approx(realised[metric], abs=tolerance), metric
+
+
+def test_bands_hold_the_realised_metric_on_windows_without_shift() -> None:
+    """± 3 standard errors under the calibration: the realised value inside on >= 90 %."""
+    rng = np.random.default_rng(11)
+
+    def sample(n: int) -> tuple[np.ndarray, np.ndarray]:
+        scores = rng.beta(2, 3, n)
+        return (rng.random(n) < scores).astype(float), scores
+
+    calibrator = fit_calibrator(*sample(5000))
+    assert calibrator is not None
+    inside = dict.fromkeys(TOLERANCE, 0)
+    for _ in range(40):
+        labels, scores = sample(500)
+        realised = _metrics(labels, scores)
+        estimated, errors = estimate(scores, calibrator), standard_errors(scores, calibrator)
+        for metric in TOLERANCE:
+            lower, upper = band(estimated[metric], errors[metric])
+            assert 0 < upper - lower < 0.3, metric
+            inside[metric] += lower <= realised[metric] <= upper
+    assert all(count >= 36 for count in inside.values()), inside

@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.production.estimation_multiclass import estimate_multiclass, fit_multiclass
+from app.production.estimation_bands import band
+from app.production.estimation_multiclass import (
+    estimate_multiclass,
+    fit_multiclass,
+    multiclass_errors,
+)
 from app.production.performance import performance_metrics, window_results
 from app.production.tasks import MULTICLASS, Task
 
@@ -74,6 +79,27 @@ def test_window_results_store_multiclass_estimates_beside_the_measured() -> None
     results = window_results(window, TASK, estimator)
     estimated = results[results["estimated"]].set_index("metric")
     assert set(estimated.index) == {"accuracy", "precision", "recall", "f1", "roc_auc"}
+    assert (estimated["lower"] < estimated["value"]).all()
+    assert (estimated["value"] < estimated["upper"]).all()
     measured = results[~results["estimated"]].set_index("metric")
     assert set(measured.index) == {"accuracy", "precision", "recall", "f1"}  # a NaN score: no AUC
     assert (measured["rows"] == 200).all()
+    assert measured["lower"].isna().all()
+
+
+def test_bands_hold_the_realised_metric_on_windows_without_shift() -> None:
+    """± 3 standard errors: the realised value inside the band on >= 90 % of windows."""
+    rng = np.random.default_rng(12)
+    estimator = fit_multiclass(_frame(rng, 5000), TASK.classes)
+    assert estimator is not None
+    inside = dict.fromkeys(TOLERANCE, 0)
+    for _ in range(30):
+        window = _frame(rng, 500)
+        realised = _realised(window)
+        estimated = estimate_multiclass(window, estimator)
+        errors = multiclass_errors(window, estimator)
+        for metric in TOLERANCE:
+            lower, upper = band(estimated[metric], errors[metric])
+            assert 0 < upper - lower < 0.3, metric
+            inside[metric] += lower <= realised[metric] <= upper
+    assert all(count >= 27 for count in inside.values()), inside

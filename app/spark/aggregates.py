@@ -62,7 +62,7 @@ def side_stats(
         if cls in ("float", "int", "bool", "string"):
             ok = finite(col, cls == "float")
             exprs.append(F.count(F.when(ok, 1)).alias(f"f{i}"))
-            if with_std and cls in ("float", "int"):
+            if with_std and cls in ("float", "int", "bool"):
                 exprs.append(F.stddev_pop(F.when(ok, col.cast("double"))).alias(f"s{i}"))
     row = frame.agg(*exprs).collect()[0].asDict()
     out = {}
@@ -99,6 +99,9 @@ def value_table(
         flags = (F.lit(int(side == REF)).alias(REF), F.lit(int(side == CUR)).alias(CUR))
         return exploded.where(F.col("v").isNotNull()).select("v.*", *flags)
 
+    if not ref_classes:
+        schema = f"{C} string, {NUM} double, {KEY} string, {REF} long, {CUR} long"
+        return reference.sparkSession.createDataFrame([], schema)
     both = long(reference, ref_classes, REF).unionByName(long(current, cur_classes, CUR))
     return both.groupBy(C, NUM, KEY).agg(F.sum(REF).alias(REF), F.sum(CUR).alias(CUR))
 

@@ -199,7 +199,8 @@ def spark_drift(
                     ref_stats[name].std,
                 )
             )
-        outcome.update({c.column: c for c in _score(values, plans)})
+        if plans:
+            outcome.update({c.column: c for c in _score(values, plans)})
     finally:
         values.unpersist()
     if texts:

@@ -146,6 +146,7 @@ def test_five_rows_against_five_with_ties(spark: Any, tmp_path: Path) -> None:
             "n": [1, 1, 2, 3, 3],
             "b": [True, False, True, True, True],
             "s": ["a", "a", "b", "b", "c"],
+            "t": pd.date_range("2026-01-01", periods=5, freq="D", tz="UTC", unit="us"),  # skipped
         }
     )
     current = pd.DataFrame(
@@ -155,6 +156,7 @@ def test_five_rows_against_five_with_ties(spark: Any, tmp_path: Path) -> None:
             "n": [3, 3, 4, 4, 4],
             "b": [False, False, True, False, False],
             "s": ["a", "d", "d", "d", "d"],  # 2 of 5 distinct: categorical, not text
+            "t": pd.date_range("2026-02-01", periods=5, freq="D", tz="UTC", unit="us"),
         }
     )
     ref, cur = (
@@ -168,8 +170,10 @@ def test_five_rows_against_five_with_ties(spark: Any, tmp_path: Path) -> None:
         "y": ("ks", None),
         "n": ("hellinger", None),
         "s": ("jensenshannon", None),
+        "b": ("wasserstein", None),
     }
+    kinds = {"b": "numerical"}  # booleans as 0/1 numbers
     assert_parity(
-        spark_drift(ref, cur, per_column=forced),
-        compute_drift(reference, current, per_column=forced),
+        spark_drift(ref, cur, per_column=forced, column_kinds=kinds),
+        compute_drift(reference, current, per_column=forced, column_kinds=kinds),
     )

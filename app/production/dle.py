@@ -12,9 +12,13 @@ columns and its ``prediction``:
   square root of the mean of its predictions.
 
 Negative nanny predictions are clipped at 0 (an error is never negative).
-This is NannyML's ``DLE`` for ``mae`` and ``rmse`` with two differences:
+This is NannyML's ``DLE`` for ``mae`` and ``rmse`` with three differences:
 scikit-learn's gradient boosting instead of LightGBM (both histogram
-gradient boosting, default hyperparameters, no tuning), and text features
+gradient boosting, default hyperparameters, no tuning); early stopping on a
+seeded 10 % validation split of the reference (LightGBM's defaults have
+none: on the sample data the 100 boosting rounds overfit the noisy per-row
+error, 22–26 rounds are kept, the estimate is closer to the realised MAE and
+scoring a window is four times cheaper); and text features
 encoded as categories (the reference's categories, at most
 ``MAX_CATEGORIES`` per column; a value the reference never had is missing)
 where NannyML requires the caller to encode them. Numerical features go in
@@ -43,18 +47,19 @@ follows; that is what DLE is for.
 ``tests/production/test_dle_sample_data.py`` on demand-forecast's labelled
 windows: ``|estimated MAE − realised MAE| ≤ 0.25 × realised MAE`` on at
 least 90 % of them. Measured at the time of writing over 89 windows: within
-25 % on 96 % (85), within 20 % on 83 %, within 10 % on 56 %; median error
-−8.6 % (the estimate runs low). Both assumptions bend there: the references
+25 % on 99 % (88), within 20 % on 93 %, within 10 % on 63 %; median error
+−6.9 % (the estimate runs low). Both assumptions bend there: the references
 hold in-sample predictions (training error, smaller than production's), and
 from October the days are colder than any day of v2's reference (the model
 predicts flat below its training range, so its error keeps growing where
-the nanny's trees cannot follow): the four misses are late-October days,
-estimated 23–30 % low. The planted shift — 31 October, labels pending, 75 %
-of requests for promoted items instead of 15 % — is estimated at MAE 39.2
-(band 34.1–44.3) against 26.1 the day before and a validation MAE of 27.3,
-past the critical bound: flagged with its labels pending. The labels the
-generator holds back say 57.5 against 34.6: the estimate catches the shift
-(×1.5 against ×1.7) and under-states it, the cold compounding the promotion.
+the nanny's trees cannot follow): the six windows more than 20 % off are
+October days, estimated 21–27 % low. The planted shift — 31 October, labels
+pending, 75 % of requests for promoted items instead of 15 % — is estimated
+at MAE 41.8 (band 36.7–46.9) against 26.7 the day before and a validation
+MAE of 27.3, past the critical bound: flagged with its labels pending. The
+labels the generator holds back say 57.5 against 34.6: the estimate catches
+the shift (×1.57 against ×1.66) and under-states its size, the cold
+compounding the promotion.
 
 **When it runs.** scikit-learn costs seconds to import, so it is imported
 inside the functions here and only an ingest that scores a regression
@@ -194,7 +199,9 @@ def _fit(x: np.ndarray, target: np.ndarray, categorical: list[bool]) -> Any:
     from sklearn.ensemble import HistGradientBoostingRegressor  # seconds to import: ingest only
 
     model = HistGradientBoostingRegressor(
-        categorical_features=categorical if any(categorical) else None, random_state=0
+        categorical_features=categorical if any(categorical) else None,
+        early_stopping=True,
+        random_state=0,
     )
     with _one_thread():
         return model.fit(x, target)

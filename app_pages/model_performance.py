@@ -6,6 +6,7 @@ import streamlit as st
 
 from app.health import performance as views
 from app.ui import drift as drift_ui
+from app.ui import fairness as fairness_ui
 from app.ui import performance as ui
 from app.ui.data import data_key
 from app.ui.filters import current_selection, query_int
@@ -136,6 +137,8 @@ with right:
             st.info("No stored residual counts for this window.")
         else:
             st.plotly_chart(ui.residual_figure(cells), width="stretch")
+
+fairness_ui.section(key, system, window_id, selection.days)
 
 st.subheader("Champion vs challenger on the same days")
 overlaps = views.overlapping_versions(series)

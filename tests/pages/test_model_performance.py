@@ -36,7 +36,7 @@ def test_seeded_shows_champion_metric_band_and_label_delay(seeded_engine: Engine
     assert any("v4" in w.value for w in app.warning)  # the bad release is outside the band
     assert app.selectbox(key="perf_thresholds_signal").value == "monitor.performance_ratio"
     assert app.subheader[-1].value == "Champion vs challenger on the same days"
-    assert len(app.dataframe) == 2  # segment table and every window
+    assert len(app.dataframe) == 4  # segment table, fairness groups and figures, every window
     assert app.query_params["metric"] == "roc_auc"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
+from app.health.catalog import SIGNALS
 from app.health.threshold_edits import change_history, save_threshold
 from tests.pages.conftest import ENTRY, shown
 
@@ -55,7 +56,7 @@ def test_page_lists_every_signal_on_an_empty_database(sqlite_engine: Engine) -> 
     assert not app.exception
     assert app.title[0].value == "Thresholds"
     frame = app.data_editor[0].value
-    assert len(frame) == 31
+    assert len(frame) == len(SIGNALS)
     assert list(frame.columns[:6]) == ["Signal", "Name", "Direction", "Warn", "Critical", "Unit"]
     assert "No systems yet" in _texts(app)
     assert "No threshold has been changed yet" in _texts(app)
@@ -139,7 +140,7 @@ def test_viewer_sees_thresholds_but_no_save_or_revert(seeded_engine: Engine) -> 
     app = open_page(secrets=AUTH, user=user)
     assert not app.exception
     assert len(app.data_editor) == 0
-    assert len(app.dataframe[0].value) == 31
+    assert len(app.dataframe[0].value) == len(SIGNALS)
     assert "viewer" in _texts(app)
     keys = {b.key for b in app.button}
     assert not keys & {"threshold_save", "threshold_revert"}

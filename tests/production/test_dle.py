@@ -159,3 +159,14 @@ def test_categories_match_as_text() -> None:
     window["shop"] = window["shop"].map({"a": "1", "b": "2", "c": "3"})
     as_numbers = window.assign(shop=window["shop"].astype(int))
     assert by_metric(as_numbers, nanny)["mae"].value == by_metric(window, nanny)["mae"].value
+
+
+def test_a_big_window_is_estimated_on_a_sample_with_the_band_of_all_its_rows(
+    nanny: Nanny,
+) -> None:
+    window = rows(12_000, 12)
+    found = by_metric(window, nanny)["mae"]
+    assert found.rows == 12_000
+    assert found.value == pytest.approx(realised(window)["mae"], rel=0.08)
+    error = nanny.absolute_std / np.sqrt(12_000)
+    assert found.upper - found.value == pytest.approx(BAND_SIGMAS * error)

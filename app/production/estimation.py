@@ -26,7 +26,7 @@ the score distribution moves (covariate shift) the estimate follows; when the
 relation between scores and labels changes it does not.
 
 Documented tolerance, checked on the sample data's fraud-scoring windows with
-at least 300 labelled rows (``tests/performance/test_sample_data.py``):
+at least 300 labelled rows (``tests/health/test_performance_sample_data.py``):
 |estimated − realised| ≤ 0.03 for accuracy and ≤ 0.10 for ROC AUC on at least
 90 % of the windows. Measured at the time of writing over 83 windows: accuracy
 within 0.03 on 95 % (median |error| 0.010); ROC AUC within 0.10 on 95 %, within

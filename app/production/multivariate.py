@@ -199,10 +199,11 @@ def fit_pca(reference: pd.DataFrame, features: Sequence[str]) -> PcaModel | None
     return PcaModel(encoder, mean, scale, vt[:kept], lower, centre + BAND_STDS * spread)
 
 
-def _sample(matrix: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    if len(matrix) <= DC_MAX_ROWS:
-        return matrix
-    return matrix[rng.choice(len(matrix), DC_MAX_ROWS, replace=False)]
+def _sample(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """At most ``DC_MAX_ROWS`` rows of ``frame`` (sampled before encoding: encoding costs)."""
+    if len(frame) <= DC_MAX_ROWS:
+        return frame
+    return frame.iloc[np.sort(rng.choice(len(frame), DC_MAX_ROWS, replace=False))]
 
 
 def domain_classifier_auc(
@@ -214,8 +215,8 @@ def domain_classifier_auc(
     from sklearn.model_selection import StratifiedKFold
 
     rng = np.random.default_rng(SEED)
-    ref = _sample(encoder.code_matrix(reference), rng)
-    cur = _sample(encoder.code_matrix(current), rng)
+    ref = encoder.code_matrix(_sample(reference, rng))
+    cur = encoder.code_matrix(_sample(current, rng))
     x = np.vstack([ref, cur])
     y = np.concatenate([np.zeros(len(ref)), np.ones(len(cur))])
     categorical = [False] * len(encoder.numerical) + [True] * len(encoder.categorical)

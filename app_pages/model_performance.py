@@ -57,10 +57,12 @@ ui.headline(series, metric, warn)
 
 st.plotly_chart(ui.trend_figure(series, metric), width="stretch", key="perf_trend")
 st.caption(
-    "Solid: realised on labelled rows. Dotted: **estimated** from the scores alone (CBPE, "
-    "calibrated on the version's training data; classifiers only). Green band: from the "
-    f"validation baseline down to warn (live/baseline ≥ {warn:g}; critical {critical:g}); big "
-    "red dots: windows outside it. Grey: days whose labels have not arrived. Bars: labelled share."
+    "Solid: realised on labelled rows. Dotted: **estimated** without labels, from the version's "
+    "training data: classifiers by CBPE (scores calibrated), regressors by DLE (a model of the "
+    "error, MAE and RMSE, shaded ±3 sampling errors). Green band: from the validation baseline "
+    f"down to warn (live/baseline ≥ {warn:g}; critical {critical:g}); big red dots: windows "
+    "outside it (open: the estimate is). Grey: days whose labels have not arrived. Bars: "
+    "labelled share."
 )
 inline_threshold_editor(
     system, ["monitor.performance_ratio", "monitor.segment_gap"], key="perf_thresholds"

@@ -32,6 +32,12 @@ def version_colour(version: int) -> str:
     return VERSION_COLOURS[(int(version) - 1) % len(VERSION_COLOURS)]
 
 
+def faded(colour: str, alpha: float = 0.15) -> str:
+    """``#rrggbb`` as ``rgba(r,g,b,alpha)``: a band in the version's colour."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def performance(key: DataKey, system: str) -> views.Performance:
     return views.load(get_engine(key[0]), system)
@@ -75,11 +81,24 @@ def headline(series: pd.DataFrame, metric: str, warn: float) -> None:
     else:
         a.metric(f"Latest realised {label}", "—", "no labelled window in range", delta_color="off")
     if len(pending) and pending["estimated"].notna().any():
+        method = "DLE" if metric in views.METRICS["regression"] else "CBPE"
         c.metric(f"Estimated {label}, unlabelled days", f"{pending['estimated'].mean():.3f}",
-                 "CBPE estimate, not measured", delta_color="off", delta_arrow="off")  # fmt: skip
+                 f"{method} estimate, not measured", delta_color="off",
+                 delta_arrow="off")  # fmt: skip
     share = series["labelled_rows"].sum() / max(int(series["rows"].sum()), 1)
     d.metric("Windows waiting for labels", f"{len(pending)} of {len(series)}",
              f"{share:.0%} of rows labelled", delta_color="off", delta_arrow="off")  # fmt: skip
+    estimated_below = pending[pending["estimated_status"].isin([views.WARN, views.CRITICAL])]
+    if len(estimated_below):
+        listed = ", ".join(
+            f"v{w.model_version} on {w.window_start:%d %b} ({w.estimated:.3f} vs {w.baseline:.3f})"
+            for w in estimated_below.tail(3).itertuples()
+        )
+        st.warning(
+            f"**Estimated outside the band on {len(estimated_below)} day(s) whose labels have "
+            f"not arrived.** {listed}: an estimate, to confirm when the labels land.",
+            icon=":material/query_stats:",
+        )
     below = series[series["status"].isin([views.WARN, views.CRITICAL])]
     if len(below):
         worst = below.sort_values("ratio").head(3)
@@ -149,10 +168,22 @@ def trend_figure(series: pd.DataFrame, metric: str) -> go.Figure:
                                      name="critical bound", legendgroup=group, showlegend=False,
                                      line={"color": CRITICAL, "dash": "dash", "width": 1}),
                           row=1, col=1)  # fmt: skip
+        if rows["estimated_lower"].notna().any():
+            fig.add_trace(go.Scatter(x=x, y=rows["estimated_lower"], mode="lines",
+                                     line={"width": 0}, showlegend=False, hoverinfo="skip",
+                                     legendgroup=group), row=1, col=1)  # fmt: skip
+            fig.add_trace(go.Scatter(x=x, y=rows["estimated_upper"], mode="lines",
+                                     fill="tonexty", fillcolor=faded(colour), line={"width": 0},
+                                     name=f"{group} estimate's band (±3 sampling errors)",
+                                     legendgroup=group), row=1, col=1)  # fmt: skip
         if rows["estimated"].notna().any():
+            flagged = rows["estimated_status"].isin([views.WARN, views.CRITICAL])
             fig.add_trace(go.Scatter(x=x, y=rows["estimated"], mode="lines+markers",
                                      name=f"{group} estimated (no labels needed)",
-                                     legendgroup=group, marker={"size": 5, "symbol": "circle-open"},
+                                     legendgroup=group,
+                                     marker={"size": np.where(flagged, 10, 5),
+                                             "symbol": "circle-open",
+                                             "color": np.where(flagged, CRITICAL, colour)},
                                      line={"color": colour, "dash": "dot", "width": 1.5}),
                           row=1, col=1)  # fmt: skip
         below = rows["status"].isin([views.WARN, views.CRITICAL])

@@ -70,7 +70,25 @@ def test_deep_link_opens_a_window_and_a_regression_model(seeded_engine: Engine) 
     assert not app.exception
     assert app.selectbox(key="perf_metric").value == "mae"
     assert app.selectbox(key="perf_window").value == window
-    assert "Estimated MAE, unlabelled days" not in metric_values(app)  # no CBPE for regression
+
+
+def test_a_regression_model_is_estimated_and_the_promotion_day_flagged(
+    seeded_engine: Engine,
+) -> None:
+    """DLE: demand-forecast's unlabelled days have an estimate; the promotion day is outside."""
+    promotion_day = views.load(seeded_engine, "demand-forecast").windows["window_start"].max()
+    app = open_page({"system": "demand-forecast", "range": "30d"})
+    assert not app.exception
+    assert app.selectbox(key="perf_metric").value == "mae"
+    estimate = next(m for m in app.metric if m.label == "Estimated MAE, unlabelled days")
+    assert estimate.delta == "DLE estimate, not measured"
+    flagged = [w.value for w in app.warning if "Estimated outside the band" in w.value]
+    assert len(flagged) == 1
+    assert "1 day(s)" in flagged[0]
+    assert f"{promotion_day:%d %b}" in flagged[0]  # the sample data's last day, shifted
+    app.selectbox(key="perf_metric").set_value("rmse").run()
+    assert not app.exception
+    assert "Estimated RMSE, unlabelled days" in metric_values(app)
 
 
 def test_a_mangled_window_link_opens_the_default(seeded_engine: Engine) -> None:

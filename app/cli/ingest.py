@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
@@ -91,8 +89,6 @@ def _ingest_spark(
     from app.spark.ingest import ingest_lake
     from app.spark.session import SparkUnavailableError, spark_session
 
-    # Spark's Python workers run this interpreter (its pandas and NumPy) unless told otherwise.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
         spark = spark_session(master)
     except SparkUnavailableError as error:

@@ -249,11 +249,14 @@ def _write(
 
 
 def _results(found: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
-    """A window's performance rows as ``replace_performance`` takes them (with DLE's bands)."""
-    if any(len(r) > len(RESULT_COLUMNS) for r in found):  # as with_dle: the bands too
-        banded = [(*r, math.nan, math.nan)[: len(BANDED_COLUMNS)] for r in found]
-        return pd.DataFrame(banded, columns=BANDED_COLUMNS)
-    return pd.DataFrame(list(found), columns=RESULT_COLUMNS)
+    """A window's performance rows as ``replace_performance`` takes them: with the bands
+    (NaN where a row has none) when the local engine stores them, or a row has one."""
+    banded = len(RESULT_COLUMNS) >= len(BANDED_COLUMNS) or any(
+        len(r) > len(RESULT_COLUMNS) for r in found
+    )
+    columns = BANDED_COLUMNS if banded else RESULT_COLUMNS
+    rows = [(*r, math.nan, math.nan)[: len(columns)] for r in found]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _save_window(

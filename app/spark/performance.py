@@ -20,11 +20,13 @@ aggregates only:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame, Row, Window
 from pyspark.sql import functions as F
 
 from app.production.estimation import (
@@ -33,11 +35,12 @@ from app.production.estimation import (
     Calibrator,
     isotonic,
 )
+from app.production.estimation_bands import auc_error, band
 from app.production.performance import MIN_SEGMENT_ROWS, segment_key
 from app.production.tasks import BINARY, REGRESSION, Task
 from app.production.windows import SEGMENT_PREFIX
 
-Result = tuple[str, str, float, int, bool]  # metric, segment, value, rows, estimated
+Result = tuple[Any, ...]  # metric, segment, value, rows, estimated[, lower, upper]
 
 
 def _finite(name: str) -> Column:
@@ -249,6 +252,7 @@ def estimated(
         F.sum("_p").alias("p"),
         F.sum(1 - F.col("_p")).alias("q"),
         F.sum(F.when(positive, F.col("_p")).otherwise(1 - F.col("_p"))).alias("right"),
+        F.sum(F.col("_p") * (1 - F.col("_p"))).alias("var"),
     )
     above = Window.partitionBy("_window").orderBy(F.col("prediction").desc())
     before = above.rowsBetween(Window.unboundedPreceding, -1)
@@ -263,6 +267,10 @@ def estimated(
         F.sum(F.when(positive_score, F.col("p")).otherwise(0.0)).alias("tp"),
         F.sum(F.when(positive_score, F.col("q")).otherwise(0.0)).alias("fp"),
         F.sum(F.when(~positive_score, F.col("p")).otherwise(0.0)).alias("fn"),
+        F.sum("var").alias("var"),
+        F.sum(F.when(positive_score, F.col("var")).otherwise(0.0)).alias("var_a"),
+        F.sum(F.when(~positive_score, F.col("var")).otherwise(0.0)).alias("var_b"),
+        F.sum(F.when(positive_score, F.col("n")).otherwise(0)).alias("chosen"),
     )
     results: dict[str, list[Result]] = {}
     for r in totals.collect():
@@ -277,7 +285,33 @@ def estimated(
         positives, negatives = float(r["positives"]), float(r["negatives"])
         if positives >= 1e-9 and negatives >= 1e-9:
             values["roc_auc"] = float(r["area2"] / 2 / (positives * negatives))
+        errors = _standard_errors(r, values.get("roc_auc"))
         results[key] = [
-            (m, "", v, sizes[key], True) for m, v in values.items() if m in ESTIMATED_METRICS
+            (m, "", v, sizes[key], True, *band(v, errors.get(m, 0.0)))
+            for m, v in values.items()
+            if m in ESTIMATED_METRICS
         ]
     return results
+
+
+def _standard_errors(sums: Row, auc: float | None) -> dict[str, float]:
+    """:func:`app.production.estimation.standard_errors` from per-window sums.
+
+    The formulas of :mod:`app.production.estimation_bands` (``accuracy_error``,
+    ``class_errors``) written over the sums they reduce the rows to: Σ p(1 − p)
+    overall and over the rows predicted positive (A) or not (B).
+    """
+    n, chosen = float(sums["n"]), float(sums["chosen"])
+    a, b = float(sums["tp"]), float(sums["fn"])
+    var_a, var_b = float(sums["var_a"]), float(sums["var_b"])
+    errors = {"accuracy": math.sqrt(float(sums["var"])) / n}
+    errors["precision"] = math.sqrt(var_a) / chosen if chosen else 0.0
+    positives = a + b
+    errors["recall"] = math.sqrt(b * b * var_a + a * a * var_b) / positives**2 if positives else 0.0
+    total = chosen + a + b
+    errors["f1"] = (
+        2 * math.sqrt((chosen + b) ** 2 * var_a + a * a * var_b) / total**2 if total else 0.0
+    )
+    if auc is not None:
+        errors["roc_auc"] = auc_error(auc, float(sums["positives"]), float(sums["negatives"]))
+    return errors

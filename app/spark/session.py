@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -69,6 +70,9 @@ def spark_session(master: str | None = None, config: dict[str, str] | None = Non
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         settings.update(LOOPBACK_CONFIG)
+    # Python UDFs (the Spark ingest's calibration, DLE's scoring) run in this interpreter,
+    # with its pandas and NumPy, not whatever `python3` is first on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("tandem").master(master)
     for key, value in {**settings, **(config or {})}.items():
         builder = builder.config(key, value)

@@ -56,3 +56,26 @@ def test_empty_database_explains(empty_server: Server, page) -> None:
     open_and_wait(page, f"{empty_server.url}/model_performance")
     assert_no_exception(page)
     assert page.get_by_text("No production data yet").count() >= 1
+
+
+def test_regression_estimate_and_its_band_are_drawn(seeded_server: Server, page) -> None:
+    """DLE on demand-forecast: the dotted estimate, its shaded band, the flagged promotion day."""
+    open_and_wait(page, f"{seeded_server.url}/model_performance?system=demand-forecast&range=30d")
+    assert_no_exception(page)
+    trend = page.locator(".js-plotly-plot").first
+    trend.wait_for(timeout=60_000)
+    names = page.evaluate(
+        "() => document.querySelector('.js-plotly-plot').data.map(t => t.name || '')"
+    )
+    assert "v2 estimated (no labels needed)" in names
+    assert "v2 estimate's band (±3 sampling errors)" in names
+    drawn = page.evaluate(  # _fullData: the y values as drawn (decoded from binary)
+        "() => Array.from(document.querySelector('.js-plotly-plot')._fullData"
+        ".find(t => t.name === 'v2 estimated (no labels needed)').y)"
+        ".filter(v => v !== null && !Number.isNaN(v)).length"
+    )
+    assert drawn >= 25  # every day of the 30, labelled or not
+    warning = page.locator("[data-testid='stAlert']").filter(has_text="Estimated outside the band")
+    assert "1 day(s)" in warning.inner_text()
+    assert page.get_by_text("labels pending").count() >= 1
+    screenshot(page, "model_performance_dle")

@@ -189,6 +189,18 @@ def most_important_drift(
         ],
     )
     latest = frame.sort_values(["window_start", "window_id"]).groupby("system_id").tail(1)
+    references = sorted({int(r) for r in latest["reference_id"]})
+    stored = session.execute(
+        select(
+            FeatureImportance.reference_window_id,
+            FeatureImportance.column,
+            FeatureImportance.importance,
+            FeatureImportance.importance_std,
+        ).where(FeatureImportance.reference_window_id.in_(references))
+    ).all()
+    by_reference = pd.DataFrame(
+        stored, columns=["reference_id", "column", "importance", "importance_std"]
+    )
     result: dict[int, ImportantDrift] = {}
     for system_id, window_id, reference_id in latest[
         ["system_id", "window_id", "reference_id"]
@@ -199,8 +211,10 @@ def most_important_drift(
         columns["relative"] = np.where(
             p_value, columns["threshold"] / score, columns["score"] / columns["threshold"]
         )
-        importance = _importances(session, int(reference_id))
-        ranked = rank_drifted(columns, importance)
+        own = by_reference[by_reference["reference_id"] == reference_id].drop(
+            columns="reference_id"
+        )
+        ranked = rank_drifted(columns, _with_share(own.reset_index(drop=True)))
         if len(ranked):
             top = ranked.iloc[0]
             result[int(system_id)] = ImportantDrift(
@@ -217,8 +231,11 @@ def _importances(session: Session, reference_window_id: int) -> pd.DataFrame:
             FeatureImportance.importance_std,
         ).where(FeatureImportance.reference_window_id == reference_window_id)
     ).all()
-    frame = pd.DataFrame(rows, columns=["column", "importance", "importance_std"])
+    return _with_share(pd.DataFrame(rows, columns=["column", "importance", "importance_std"]))
+
+
+def _with_share(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` plus ``share``: importance over the sum of positive importances (negatives 0)."""
     positive = frame["importance"].clip(lower=0)
     total = float(positive.sum())
-    frame["share"] = positive / total if total > 0 else 0.0
-    return frame
+    return frame.assign(share=positive / total if total > 0 else 0.0)

@@ -1,0 +1,190 @@
+"""`tandem ingest production --engine spark`: the local engine's results, rows left in place.
+
+Small data: a few days of the sample data's production files (both versions
+of a day where the model changed, rows shuffled over two files) and the
+version's reference, ingested by both engines into two fresh databases whose
+stored windows, drift, quality, performance, estimates and segments must be
+equal row by row (floats to 1e-9 relative).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine, func, select
+
+from app.cli import cli
+from app.ingest import ingest_file
+from app.store.db import get_engine, session_scope
+from app.store.models import Base, ProductionWindow
+from tests.spark.stored_results import differences, stored_results
+
+pytest.importorskip("pyspark")  # tests/spark/conftest.py fails the run under CI instead
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "production"
+# Days around a model change: windows of two versions, the newer one without its own reference.
+DAYS = {
+    "fraud-scoring": ("2026-08-12", "2026-08-15"),
+    "demand-forecast": ("2026-08-24", "2026-08-26"),
+}
+
+
+def write_lake(folder: Path, system: str, parts: int = 2) -> Path:
+    """The system's rows of ``DAYS``, shuffled over ``parts`` Parquet files in ``folder``."""
+    first, end = (pd.Timestamp(d, tz="UTC") for d in DAYS[system])
+    rows = pd.read_parquet(SAMPLE / system / "windows.parquet")
+    rows = rows[(rows["timestamp"] >= first) & (rows["timestamp"] < end)]
+    rows = rows.sample(frac=1, random_state=7).reset_index(drop=True)
+    folder.mkdir(parents=True)
+    for part in range(parts):
+        rows.iloc[part::parts].to_parquet(folder / f"part-{part}.parquet", index=False)
+    return folder
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    with session_scope(engine) as session:
+        return {
+            name: session.scalar(select(func.count()).select_from(table)) or 0
+            for name, table in Base.metadata.tables.items()
+        }
+
+
+def spark_ingest(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["ingest", "production", *args, "--engine", "spark"])
+
+
+@pytest.fixture
+def second_engine(
+    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[], Engine]:
+    """Makes a second fresh SQLite database the configured default (for the Spark engine)."""
+
+    def make() -> Engine:
+        path = tmp_path / "spark.db"
+        shutil.copy(sqlite_template, path)
+        monkeypatch.setenv("TANDEM_DATABASE_URL", f"sqlite:///{path}")
+        return get_engine(f"sqlite:///{path}")
+
+    return make
+
+
+def local_ingest(engine: Engine, system: str, lake: Path) -> None:
+    ingest_file(
+        "production",
+        SAMPLE / system / "reference_v1.parquet",
+        system=system,
+        reference=True,
+        engine=engine,
+    )
+    for part in sorted(lake.iterdir()):
+        ingest_file("production", part, system=system, engine=engine)
+
+
+def test_spark_stores_what_the_local_engine_stores_and_a_reingest_adds_nothing(
+    spark, sqlite_engine: Engine, second_engine: Callable[[], Engine], tmp_path: Path
+) -> None:
+    system = "fraud-scoring"
+    lake = write_lake(tmp_path / "lake", system)
+    local_ingest(sqlite_engine, system, lake)
+    engine = second_engine()
+    reference = spark_ingest(
+        str(SAMPLE / system / "reference_v1.parquet"), "--system", system, "--reference"
+    )
+    assert reference.exit_code == 0, reference.output
+    first = spark_ingest(f"file://{lake}", "--system", system)
+    assert first.exit_code == 0, first.output
+    expected, actual = stored_results(sqlite_engine), stored_results(engine)
+    assert differences(expected, actual) == []
+    assert len(actual["windows"]) == 5  # the reference, v1 on two days, v2 on two days
+    assert len(actual["drift"]) > 0
+    assert {key[3] for key in actual["performance"]} == {False, True}  # measured and estimated
+    assert any(key[2] for key in actual["performance"])  # segments
+    with session_scope(engine) as session:
+        paths = set(session.scalars(select(ProductionWindow.path)))
+        files = session.scalars(select(ProductionWindow.source_files)).all()
+    assert paths == {f"file://{SAMPLE / system / 'reference_v1.parquet'}", f"file://{lake}"}
+    assert all(len(f) == 2 for f in files if f and "lake" in f[0][0])  # both parts, no copy
+    before = row_counts(engine)
+    again = spark_ingest(str(lake), "--system", system)
+    assert again.exit_code == 0, again.output
+    assert "0 measured, 0 windows" in again.output
+    after = row_counts(engine)
+    assert after == before | {"ingest_records": before["ingest_records"] + 1}
+    assert differences(actual, stored_results(engine)) == []
+    swept = CliRunner().invoke(cli, ["gc"])  # gc removes orphans of the data dir, never lake files
+    assert swept.exit_code == 0, swept.output
+    assert sorted(p.name for p in lake.iterdir()) == ["part-0.parquet", "part-1.parquet"]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_regression_system_stores_the_local_results(
+    spark,
+    postgres_engine: Engine,
+    second_engine: Callable[[], Engine],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    system = "demand-forecast"
+    lake = write_lake(tmp_path / "lake", system, parts=3)
+    postgres_url = str(postgres_engine.url.render_as_string(hide_password=False))
+    local = second_engine()
+    local_ingest(local, system, lake)
+    monkeypatch.setenv("TANDEM_DATABASE_URL", postgres_url)
+    reference = spark_ingest(
+        str(SAMPLE / system / "reference_v1.parquet"), "--system", system, "--reference"
+    )
+    assert reference.exit_code == 0, reference.output
+    result = spark_ingest(str(lake / "*.parquet"), "--system", system)
+    assert result.exit_code == 0, result.output
+    expected, actual = stored_results(local), stored_results(postgres_engine)
+    assert differences(expected, actual) == []
+    assert {key[1] for key in actual["performance"]} >= {"mae", "rmse", "r2"}
+    assert any(key[3] for key in actual["performance"])  # DLE's estimates
+
+
+def test_a_failed_job_writes_nothing(spark, sqlite_engine: Engine, tmp_path: Path) -> None:
+    lake = write_lake(tmp_path / "lake", "fraud-scoring")
+    (lake / "part-2.parquet").write_bytes(b"PAR1 not really parquet PAR1")
+    before = row_counts(sqlite_engine)
+    result = spark_ingest(str(lake), "--system", "fraud-scoring")
+    assert result.exit_code == 2, result.output
+    assert "part-2.parquet: expected data Spark can read" in result.output
+    assert row_counts(sqlite_engine) == before
+
+
+def _type_differs(lake: Path) -> tuple[str, str]:
+    rows = pd.read_parquet(lake / "part-1.parquet")
+    rows.assign(amount=rows["amount"].astype(str)).to_parquet(lake / "part-1.parquet")
+    return str(lake), "amount"
+
+
+def _no_rows(lake: Path) -> tuple[str, str]:
+    rows = pd.read_parquet(lake / "part-0.parquet").iloc[:0]
+    empty = lake.parent / "empty"
+    empty.mkdir()
+    rows.to_parquet(empty / "part-0.parquet", index=False)
+    return str(empty), ""
+
+
+def _missing_path(lake: Path) -> tuple[str, str]:
+    return str(lake.parent / "nowhere"), ""
+
+
+@pytest.mark.parametrize("make", [_missing_path, _type_differs, _no_rows])
+def test_bad_input_exits_2_naming_path_and_column(
+    spark, sqlite_engine: Engine, tmp_path: Path, make: Callable[[Path], tuple[str, str]]
+) -> None:
+    location, column = make(write_lake(tmp_path / "lake", "fraud-scoring"))
+    before = row_counts(sqlite_engine)
+    result = spark_ingest(location, "--system", "fraud-scoring")
+    assert result.exit_code == 2, result.output
+    named = Path(location).name
+    assert named in result.output or "part-1.parquet" in result.output
+    if column:
+        assert f'column "{column}"' in result.output
+    assert row_counts(sqlite_engine) == before

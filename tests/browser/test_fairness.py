@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 GAP_CHART = (
     "() => [...document.querySelectorAll('.js-plotly-plot')]"
-    ".find(p => (p.layout.title.text || '') === 'Fairness gap per window')"
+    ".find(p => ((p.layout.title || {}).text || '') === 'Fairness gap per window')"
 )
 
 

@@ -104,3 +104,15 @@ def test_too_few_rows_give_no_value() -> None:
     reference = generated(rng, 1000)
     assert measure_window(fit_pca(reference, FEATURES), reference, generated(rng, 5)) == []
     assert fit_pca(reference.head(50), FEATURES) is None
+
+
+def test_a_categorical_with_more_values_than_bins_is_measured() -> None:
+    """Ids, postcodes, free text: more distinct values than the classifier has bins."""
+    rng = np.random.default_rng(8)
+    reference = generated(rng, 1000)
+    reference["shop"] = [f"shop-{i}" for i in rng.integers(0, 300, len(reference))]
+    current = generated(rng, 400)
+    current["shop"] = [f"shop-{i}" for i in rng.integers(0, 300, len(current))]
+    pca = fit_pca(reference, [*FEATURES, "shop"])
+    methods = {measure.method for measure in measure_window(pca, reference, current)}
+    assert methods == {PCA, DOMAIN_CLASSIFIER}

@@ -81,6 +81,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from app.production.native_threads import one_openmp_thread
 from app.production.windows import content_hash, feature_columns
 
 ESTIMATED_METRICS = ("mae", "rmse")
@@ -204,15 +205,8 @@ def _fit(x: np.ndarray, target: np.ndarray, categorical: list[bool]) -> Any:
         early_stopping=True,
         random_state=0,
     )
-    with _one_thread():
+    with one_openmp_thread():
         return model.fit(x, target)
-
-
-def _one_thread() -> Any:
-    """OpenMP limited to one thread: on a busy machine its spinning threads cost 10x."""
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="openmp")
 
 
 def estimate(rows: pd.DataFrame, nanny: Nanny) -> list[Estimate]:
@@ -230,7 +224,7 @@ def estimate(rows: pd.DataFrame, nanny: Nanny) -> list[Estimate]:
     if n > MAX_SCORED_ROWS:
         scored = scored.sample(MAX_SCORED_ROWS, random_state=0)
     x = nanny.encoding.matrix(scored)
-    with _one_thread():
+    with one_openmp_thread():
         mae = float(np.clip(nanny.absolute.predict(x), 0, None).mean())
         mse = float(np.clip(nanny.squared.predict(x), 0, None).mean())
     mae_error = float(nanny.absolute_std / np.sqrt(n))

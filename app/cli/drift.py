@@ -25,11 +25,13 @@ if TYPE_CHECKING:
 HTML_SAMPLE_ROWS = 50_000
 # Kept literal so `tandem --help` does not import NumPy/SciPy; a test pins it to app.drift.METHODS.
 METHOD_NAMES = (
+    "abs_text_content_drift",
     "chisquare",
     "hellinger",
     "jensenshannon",
     "kl_div",
     "ks",
+    "perc_text_content_drift",
     "psi",
     "wasserstein",
     "z",

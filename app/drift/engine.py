@@ -33,7 +33,7 @@ from app.drift.columns import DRIFT_KINDS, ColumnData, DriftInputError, infer_ki
 from app.drift.methods import get_method, redecide
 from app.drift.report import ColumnDrift, DriftReport, SkippedColumn
 from app.drift.stattests import STATTESTS
-from app.drift.text import default_text_method, text_content_drift
+from app.drift.text import TextNotTestable, default_text_method, text_content_drift
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def _column_drift(
     kind: str,
     method: str | None,
     threshold: float | None,
-) -> ColumnDrift:
+) -> ColumnDrift | SkippedColumn:
     if kind == "text":
         return _text_drift(name, reference, current, method, threshold)
     col = ColumnData.from_series(name, reference, current)
@@ -94,7 +94,7 @@ def _column_drift(
 
 def _text_drift(
     name: str, reference: pd.Series, current: pd.Series, method: str | None, threshold: float | None
-) -> ColumnDrift:
+) -> ColumnDrift | SkippedColumn:
     ref, cur = reference.dropna(), current.dropna()
     if not len(ref) or not len(cur):
         raise DriftInputError(f"column {name!r} has no values on one side")
@@ -105,7 +105,10 @@ def _text_drift(
             f"(it takes {' or '.join(chosen.kinds)} columns)"
         )
     used = chosen.default_threshold if threshold is None else float(threshold)
-    score, drifted = text_content_drift(ref, cur, chosen.name, used)
+    try:
+        score, drifted = text_content_drift(ref, cur, chosen.name, used)
+    except TextNotTestable:
+        return SkippedColumn(name, "text column with too few words to test")
     return ColumnDrift(name, "text", chosen.name, score, used, drifted, p_value_test=False)
 
 
@@ -226,7 +229,7 @@ def compute_drift(
             )
         )
 
-    def run(job: tuple[str, str, str | None, float | None]) -> ColumnDrift:
+    def run(job: tuple[str, str, str | None, float | None]) -> ColumnDrift | SkippedColumn:
         name, kind, m, t = job
         return _column_drift(str(name), reference[name], current[name], kind, m, t)
 
@@ -234,9 +237,11 @@ def compute_drift(
     if workers > 1 and len(reference) + len(current) >= PARALLEL_MIN_ROWS:
         # NumPy's sort and search release the GIL, so columns run in parallel.
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(run, jobs))
+            outcomes = list(pool.map(run, jobs))
     else:
-        results = [run(job) for job in jobs]
+        outcomes = [run(job) for job in jobs]
+    skipped += [r for r in outcomes if isinstance(r, SkippedColumn)]
+    results = [r for r in outcomes if isinstance(r, ColumnDrift)]
     if correction == "bh":
         results = _correct(results, correction)
     for s in skipped:

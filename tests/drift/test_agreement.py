@@ -39,12 +39,15 @@ def test_every_default_branch_is_covered() -> None:
     }
 
 
-@pytest.mark.parametrize("method", sorted(METHODS))
+# Text methods need text columns, which these frames have none of: tests/drift/test_text.py.
+@pytest.mark.parametrize("method", sorted(m for m in METHODS if "text" not in METHODS[m].kinds))
 def test_forced_method_matches_evidently(
     frames: tuple[pd.DataFrame, pd.DataFrame], method: str
 ) -> None:
     reference, current = frames
-    kinds = compute_drift(reference.head(50), current.head(50))
+    kinds = compute_drift(
+        reference, current
+    )  # kinds of the whole frames (50 rows can read as text)
     usable = [c.column for c in kinds.columns if c.kind in METHODS[method].kinds]
     reference, current = reference[usable], current[usable]
     ours = compute_drift(reference, current, method=method).to_dict()

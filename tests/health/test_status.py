@@ -27,7 +27,7 @@ DESIGN_KEYS = {
     "deploy.model_change_lead_time_h", "deploy.model_failed_deployment_recovery_time_h",
     "deploy.model_change_fail_rate", "deploy.model_deployment_rework_rate", "monitor.drift_share",
     "monitor.prediction_drift", "monitor.performance_ratio", "monitor.segment_gap",
-    "retrain.retrain_lag_d",
+    "monitor.multivariate_drift", "monitor.fairness_gap", "retrain.retrain_lag_d",
 }  # fmt: skip
 
 

@@ -115,14 +115,24 @@ def assert_no_exception(page: object) -> None:
     assert errors.count() == 0, errors.first.inner_text()
 
 
-def save_inline_warn(page: object, server: Server, value: str) -> ChangeRecord:
-    """Type ``value`` as the open inline control's warn bound, save, return the audit row."""
+def inline_editor(page: object, signal: str) -> object:
+    """The innermost block holding ``signal``'s inline editor (a page can hold several)."""
+    blocks = page.locator("[data-testid='stVerticalBlock']")  # type: ignore[attr-defined]
+    warn = page.get_by_label("Warn (ratio)")  # type: ignore[attr-defined]
+    return blocks.filter(has_text=f"({signal})").filter(has=warn).last
+
+
+def save_inline_warn(
+    page: object, server: Server, value: str, within: object | None = None
+) -> ChangeRecord:
+    """Type ``value`` as the inline warn bound (in ``within``), save, return the audit row."""
     from playwright.sync_api import expect
 
-    warn = page.get_by_label("Warn (ratio)")  # type: ignore[attr-defined]
+    root = page if within is None else within
+    warn = root.get_by_label("Warn (ratio)")  # type: ignore[attr-defined]
     warn.fill(value)
     warn.press("Enter")
-    save = page.get_by_role("button", name="Save")  # type: ignore[attr-defined]
+    save = root.get_by_role("button", name="Save")  # type: ignore[attr-defined]
     expect(save).to_be_enabled(timeout=30_000)  # the rerun with the new value has drawn it
     page.wait_for_selector(IDLE, timeout=90_000)  # type: ignore[attr-defined]  # ...and finished
     engine = get_engine(f"sqlite:///{server.data_dir / 'tandem.db'}")

@@ -11,6 +11,7 @@ from tests.browser.conftest import (
     IDLE,
     Server,
     assert_no_exception,
+    inline_editor,
     open_and_wait,
     save_inline_warn,
     screenshot,
@@ -26,7 +27,7 @@ def _param(page, name: str) -> str | None:
 def test_drift_heatmap_click_opens_that_window(seeded_server: Server, page) -> None:
     open_and_wait(page, f"{seeded_server.url}/drift?system=fraud-scoring&range=90d")
     assert_no_exception(page)
-    page.get_by_text("Drift over time").wait_for()
+    page.get_by_text("Drift over time", exact=True).wait_for()
     page.wait_for_selector(".js-plotly-plot", timeout=60_000)
     before = (_param(page, "window"), _param(page, "feature"))
     heatmap = page.locator(".js-plotly-plot").last
@@ -69,11 +70,12 @@ def test_inline_drift_share_threshold_shows_on_the_thresholds_page(
     open_and_wait(page, f"{own_server.url}/drift?system=fraud-scoring&range=90d")
     assert_no_exception(page)
     page.get_by_text("Drifted features per window").first.wait_for(timeout=60_000)
-    change = save_inline_warn(page, own_server, "0.2")
+    editor = inline_editor(page, "monitor.drift_share")  # the multivariate AUC has one too
+    change = save_inline_warn(page, own_server, "0.2", within=editor)
     assert (change.scope, change.signal, change.new_warn) == (
         "fraud-scoring", "monitor.drift_share", 0.2,
     )  # fmt: skip
-    expect(page.get_by_label("Warn (ratio)")).to_have_value("0.2")
+    expect(editor.get_by_label("Warn (ratio)")).to_have_value("0.2")
     page.get_by_text("Drifted features per window").first.scroll_into_view_if_needed()
     screenshot(page, "drift_inline_threshold")
 

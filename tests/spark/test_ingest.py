@@ -24,8 +24,6 @@ from app.store.db import get_engine, session_scope
 from app.store.models import Base, ProductionWindow
 from tests.spark.stored_results import differences, stored_results
 
-pytest.importorskip("pyspark")  # tests/spark/conftest.py fails the run under CI instead
-
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "production"
 # Days around a model change: windows of two versions, the newer one without its own reference.
 DAYS = {

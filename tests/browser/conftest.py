@@ -115,24 +115,25 @@ def assert_no_exception(page: object) -> None:
     assert errors.count() == 0, errors.first.inner_text()
 
 
-def inline_editor(page: object, signal: str) -> object:
-    """The innermost block holding ``signal``'s inline editor (a page can hold several)."""
-    blocks = page.locator("[data-testid='stVerticalBlock']")  # type: ignore[attr-defined]
-    warn = page.get_by_label("Warn (ratio)")  # type: ignore[attr-defined]
-    return blocks.filter(has_text=f"({signal})").filter(has=warn).last
+def inline_editor(page: object, signal: str) -> int:
+    """Which of the page's inline editors (in page order) has ``signal`` chosen."""
+    pickers = page.locator("[data-testid='stSelectbox']").filter(has_text="Edit a threshold")  # type: ignore[attr-defined]
+    for index in range(pickers.count()):
+        picker = pickers.nth(index)
+        shown = picker.inner_text() + " " + picker.locator("input").input_value()
+        if f"({signal})" in shown:
+            return index
+    raise AssertionError(f"no inline editor has {signal} chosen")
 
 
-def save_inline_warn(
-    page: object, server: Server, value: str, within: object | None = None
-) -> ChangeRecord:
-    """Type ``value`` as the inline warn bound (in ``within``), save, return the audit row."""
+def save_inline_warn(page: object, server: Server, value: str, editor: int = 0) -> ChangeRecord:
+    """Type ``value`` as inline editor ``editor``'s warn bound, save, return the audit row."""
     from playwright.sync_api import expect
 
-    root = page if within is None else within
-    warn = root.get_by_label("Warn (ratio)")  # type: ignore[attr-defined]
+    warn = page.get_by_label("Warn (ratio)").nth(editor)  # type: ignore[attr-defined]
     warn.fill(value)
     warn.press("Enter")
-    save = root.get_by_role("button", name="Save")  # type: ignore[attr-defined]
+    save = page.get_by_role("button", name="Save").nth(editor)  # type: ignore[attr-defined]
     expect(save).to_be_enabled(timeout=30_000)  # the rerun with the new value has drawn it
     page.wait_for_selector(IDLE, timeout=90_000)  # type: ignore[attr-defined]  # ...and finished
     engine = get_engine(f"sqlite:///{server.data_dir / 'tandem.db'}")

@@ -71,11 +71,11 @@ def test_inline_drift_share_threshold_shows_on_the_thresholds_page(
     assert_no_exception(page)
     page.get_by_text("Drifted features per window").first.wait_for(timeout=60_000)
     editor = inline_editor(page, "monitor.drift_share")  # the multivariate AUC has one too
-    change = save_inline_warn(page, own_server, "0.2", within=editor)
+    change = save_inline_warn(page, own_server, "0.2", editor=editor)
     assert (change.scope, change.signal, change.new_warn) == (
         "fraud-scoring", "monitor.drift_share", 0.2,
     )  # fmt: skip
-    expect(editor.get_by_label("Warn (ratio)")).to_have_value("0.2")
+    expect(page.get_by_label("Warn (ratio)").nth(editor)).to_have_value("0.2")
     page.get_by_text("Drifted features per window").first.scroll_into_view_if_needed()
     screenshot(page, "drift_inline_threshold")
 

@@ -56,7 +56,8 @@ WORKERS = min(4, os.cpu_count() or 1)
 DRIFT_KEY = ("window_id", "reference_window_id", "column")
 
 
-def _windows(session: Session, system_id: int) -> list[WindowRef]:
+def window_refs(session: Session, system_id: int) -> list[WindowRef]:
+    """The system's windows (references too), oldest first: what a refresh pass plans over."""
     rows = session.execute(
         select(
             ProductionWindow.id,
@@ -96,7 +97,7 @@ def refresh_window_results(
     if not changed:
         return 0
     frames = frames or {}
-    windows = _windows(session, system_id)
+    windows = window_refs(session, system_id)
     references = [w for w in windows if w.is_reference]
     changed_windows = {wid for wid, is_ref in changed if not is_ref}
     changed_refs = {wid for wid, is_ref in changed if is_ref}

@@ -17,31 +17,17 @@ from functools import partial
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.production.drift import window_refs
 from app.production.importance import Importance, permutation_importances
 from app.production.multivariate import Detectors, Measure
 from app.production.multivariate_store import save_importances, save_measures
 from app.production.native_threads import one_openmp_thread
 from app.production.reference import WindowRef, resolve_reference
-from app.store.models import ProductionWindow
 
 # The classifier's trees run in native code that releases the GIL.
 WORKERS = min(4, os.cpu_count() or 1)
-
-
-def _windows(session: Session, system_id: int) -> list[WindowRef]:
-    rows = session.execute(
-        select(
-            ProductionWindow.id,
-            ProductionWindow.model_version,
-            ProductionWindow.is_reference,
-            ProductionWindow.path,
-            ProductionWindow.feature_columns,
-        ).where(ProductionWindow.system_id == system_id)
-    ).all()
-    return [WindowRef(r[0], r[1], bool(r[2]), r[3], tuple(r[4])) for r in rows]
 
 
 def refresh_multivariate(
@@ -56,7 +42,7 @@ def refresh_multivariate(
     if not changed:
         return 0
     frames = frames or {}
-    windows = _windows(session, system_id)
+    windows = window_refs(session, system_id)
     references = [w for w in windows if w.is_reference]
     by_id = {r.id: r for r in references}
     changed_refs = {wid for wid, is_ref in changed if is_ref}

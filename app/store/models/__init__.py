@@ -6,6 +6,7 @@ handed to pages: queries return frozen entities or DataFrames.
 """
 
 from app.store.models.base import Base, BigId, System
+from app.store.models.costs import Budget, BudgetChange, CostEntry
 from app.store.models.devops import Deployment, HealthRollup, HealthSample, Incident, PipelineRun
 from app.store.models.fairness import FairnessResult
 from app.store.models.latency import HealthLatencyBucket, HealthRollupBucket
@@ -32,6 +33,9 @@ from app.store.models.slos import Slo, SloChange
 __all__ = [
     "Base",
     "BigId",
+    "Budget",
+    "BudgetChange",
+    "CostEntry",
     "DatasetVersion",
     "Deployment",
     "DriftResult",

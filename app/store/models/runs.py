@@ -60,6 +60,10 @@ class TrainingRun(Base):
     train_dataset: Mapped[str | None] = mapped_column(String(300))
     eval_dataset: Mapped[str | None] = mapped_column(String(300))
     trigger: Mapped[str | None] = mapped_column(String(20))
+    # What the run cost (in ``currency``, ISO 4217) and the compute it used; optional.
+    cost: Mapped[float | None] = mapped_column(Float)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    compute_hours: Mapped[float | None] = mapped_column(Float)
 
     params: Mapped[list[RunParam]] = relationship(cascade="all, delete-orphan")
     tags: Mapped[list[RunTag]] = relationship(cascade="all, delete-orphan")

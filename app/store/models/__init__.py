@@ -6,6 +6,7 @@ handed to pages: queries return frozen entities or DataFrames.
 """
 
 from app.store.models.base import Base, BigId, System
+from app.store.models.business_value import BusinessValue
 from app.store.models.costs import Budget, BudgetChange, CostEntry
 from app.store.models.devops import Deployment, HealthRollup, HealthSample, Incident, PipelineRun
 from app.store.models.fairness import FairnessResult
@@ -35,6 +36,7 @@ __all__ = [
     "BigId",
     "Budget",
     "BudgetChange",
+    "BusinessValue",
     "CostEntry",
     "DatasetVersion",
     "Deployment",

@@ -137,3 +137,11 @@ class ModelVersion(Base):
     task: Mapped[str | None] = mapped_column(String(20))  # classification | regression
     validation_metric: Mapped[str | None] = mapped_column(String(100))
     validation_value: Mapped[float | None] = mapped_column(Float)
+    # The worth of each outcome of a binary classifier's prediction, in ``value_unit``.
+    value_tp: Mapped[float | None] = mapped_column(Float)
+    value_fp: Mapped[float | None] = mapped_column(Float)
+    value_fn: Mapped[float | None] = mapped_column(Float)
+    value_tn: Mapped[float | None] = mapped_column(Float)
+    value_unit: Mapped[str | None] = mapped_column(String(50))
+    # Production columns compared for fairness, comma-separated (beside ``sensitive.*``).
+    sensitive: Mapped[str | None] = mapped_column(String(1000))

@@ -72,6 +72,7 @@ def sweep_system(
     orphans = [_orphan(data_dir, relative) for relative in sorted(files - referenced)]
     if not dry_run:
         _remove(data_dir, orphans)
+        _prune_empty_folders(data_dir / folder)
     return orphans
 
 
@@ -112,6 +113,17 @@ def _sweep_legacy(
     if not dry_run:
         _remove(data_dir, orphans)
     return orphans
+
+
+def _prune_empty_folders(folder: Path) -> None:
+    """Remove the empty folders below ``folder`` (a version folder that held only orphans).
+
+    Safe only under the system's write lock: an ingest creates its folder and
+    writes its file while holding it, so no folder emptied here is about to be used.
+    """
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
 
 
 def _files(data_dir: Path, folder: Path) -> set[str]:

@@ -110,3 +110,14 @@ def test_gc_spares_fresh_files_in_the_old_layout(
     assert not old.exists()
     assert fresh.exists()
     assert missing(engine, data_dir) == set()
+
+
+def test_gc_leaves_no_empty_folders(engine: Engine, tmp_path: Path, data_dir: Path) -> None:
+    """A killed first ingest of a version leaves a version folder that only held orphans."""
+    killed_ingest("before-commit", write(rows(range(N)), tmp_path / "a.parquet"), "s")
+    assert orphans(engine, data_dir)
+    gc()
+    production = data_dir / "production"
+    empty = [p for p in production.rglob("*") if p.is_dir() and not any(p.iterdir())]
+    system_folders = [p for p in empty if p.parent == production]
+    assert empty == system_folders  # a system's own folder may stay; nothing below it

@@ -1,4 +1,4 @@
-"""Overview: every system's two lifecycles side by side, worst first."""
+"""Overview: every system's two lifecycles side by side and its impact, worst first."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import streamlit as st
 from app.health.catalog import SIGNALS_BY_KEY, STAGES, format_value
 from app.ui import data
 from app.ui.filters import current_selection
+from app.ui.impact import ImpactData, render_impact
 from app.ui.text import html_text, md_text
 from app.ui.threshold_control import inline_threshold_editor
 from app.ui.tiles import STATUS_WORDS, render_css, render_lane, status_pill_html, verdict
@@ -42,6 +43,7 @@ st.html(f"<div style='display:flex;gap:8px'>{''.join(summary)}</div>")
 render_css()
 
 sorted_systems = sorted(report.systems, key=lambda s: (-s.status.rank, s.system))
+impact_data = ImpactData()
 for system in sorted_systems:
     with st.container(border=True):
         st.html(
@@ -54,6 +56,7 @@ for system in sorted_systems:
             render_lane("devops", system.lanes["devops"])
         with mlops:
             render_lane("mlops", system.lanes["mlops"], has_model=system.has_model)
+        render_impact(system, impact_data)
         # Loaded when opened: a closed table and its controls cost the browser as much as
         # an open one, once per system on the page.
         signals_label = f"All signals of {md_text(system.system)}"

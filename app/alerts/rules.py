@@ -54,6 +54,8 @@ _PAGE_BY_STAGE = {
     ("mlops", "deploy"): "lineage",
     ("mlops", "monitor"): "model_performance",
     ("mlops", "retrain"): "drift",
+    ("impact", "impact"): "",  # the Overview (the default page, at the root): the Impact section
+    ("impact", "cost"): "experiments",
 }
 _PAGE_BY_SIGNAL = {"monitor.drift_share": "drift", "monitor.prediction_drift": "drift"}
 _DIRECTION_WORDS = {"higher_is_better": "below", "lower_is_better": "above"}

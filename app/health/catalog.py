@@ -7,7 +7,8 @@ table may override it globally or for one system (see ``thresholds``).
 
 Conventions: units are ``ratio`` (a share, 0..1, shown as a percentage),
 ``min``, ``h``, ``d``, ``ms``, ``per_day`` and ``count``; a direction is
-``higher_is_better`` or ``lower_is_better``.
+``higher_is_better`` or ``lower_is_better``. The Impact lane's signals belong
+to a system whether or not it serves a model (a plain service has KPIs too).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ HIGHER: Final = "higher_is_better"
 LOWER: Final = "lower_is_better"
 
 # Lanes and their stages, in the order the lifecycles run (and the pages draw them).
-LANES: Final[dict[str, str]] = {"devops": "DevOps", "mlops": "MLOps"}
+LANES: Final[dict[str, str]] = {"devops": "DevOps", "mlops": "MLOps", "impact": "Impact"}
 STAGES: Final[dict[str, dict[str, str]]] = {
     "devops": {
         "build_test": "Build & test",
@@ -37,6 +38,11 @@ STAGES: Final[dict[str, dict[str, str]]] = {
         "deploy": "Deploy",
         "monitor": "Monitor",
         "retrain": "Retrain",
+    },
+    # What the system brings in and what it costs (issue 16): a system's, model or not.
+    "impact": {
+        "impact": "Business impact",
+        "cost": "Cost",
     },
 }
 
@@ -170,6 +176,11 @@ SIGNALS: Final[tuple[SignalDef, ...]] = (
        "definitions; app/health/fairness.py explains the bounds)."),
     _s("retrain.retrain_lag_d", "mlops", "retrain", "Drift-to-retrain time", "d", LOWER, 7, 14,
        "Days from the first drift alert to the next model deployed to production."),
+    # --- Impact ---------------------------------------------------------------
+    _s("impact.kpi_change", "impact", "impact", "KPI change", "ratio", HIGHER, -0.05, -0.15,
+       "Worst business KPI's mean over the window relative to the same-length period before, "
+       "signed by the KPI's direction: below 0 is worse (app/health/impact.py explains the "
+       "bounds)."),
 )
 # fmt: on
 

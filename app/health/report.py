@@ -7,7 +7,8 @@ Aggregation convention (see ``status.worst``): a stage is the worst of its
 *known* signals (critical > warn > ok) and unknown only when all of its
 signals are unknown; lanes aggregate stages and systems aggregate lanes the
 same way. A system without a model keeps an MLOps lane whose stages are all
-unknown, and says ``has_model: false``.
+unknown, and says ``has_model: false``; its DevOps and Impact lanes are
+evaluated as any system's. A stage with no signal in the catalogue is left out.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class StageStatus:
 
     @property
     def label(self) -> str:
-        return STAGES[SIGNALS_BY_KEY[self.signals[0].key].lane][self.stage]
+        return next(stages[self.stage] for stages in STAGES.values() if self.stage in stages)
 
     @property
     def worst_signal(self) -> SignalValue:
@@ -117,7 +118,7 @@ class SystemStatus:
     system: str
     status: Status
     has_model: bool
-    lanes: Mapping[str, LaneStatus]  # "devops", "mlops"
+    lanes: Mapping[str, LaneStatus]  # "devops", "mlops", "impact"
 
     def lane(self, name: str) -> LaneStatus:
         return self.lanes[name]
@@ -219,10 +220,12 @@ def _system_status(
     for lane, stages in STAGES.items():
         stage_statuses: dict[str, StageStatus] = {}
         for stage in stages:
+            if not signals_for(lane, stage):  # a stage whose signals are still to come
+                continue
             signals = []
             for definition in signals_for(lane, stage):
                 spec = thresholds[definition.key]
-                value = values.get(definition.key) if lane == "devops" or has_model else None
+                value = values.get(definition.key) if lane != "mlops" or has_model else None
                 signals.append(
                     SignalValue(
                         key=definition.key,

@@ -92,6 +92,8 @@ _SIGNAL_DOMAINS: Final[dict[str, tuple[float, float]]] = {
     "monitor.performance_ratio": (0.0, 2.0),
     # a relative gap; negative when the test metric beats the train metric.
     "train.overfit_gap": (-1.0, 1.0),
+    # a relative change, negative when the KPI got worse; -1 is "fell to nothing".
+    "impact.kpi_change": (-1.0, 1.0),
 }
 
 

@@ -29,7 +29,9 @@ STATUS_COLOURS = {
     "unknown": ("#6b7280", "#f1f2f4"),
 }
 STATUS_WORDS = {"ok": "OK", "warn": "Warning", "critical": "Critical", "unknown": "No data"}
-LANE_QUESTIONS = {"devops": "Code & service", "mlops": "Data & model"}
+LANE_QUESTIONS = {"devops": "Code & service", "mlops": "Data & model", "impact": "Value & cost"}
+# How the one-sentence verdict names a lane's side.
+LANE_SIDES = {"devops": "Code/service side", "mlops": "Model/data side", "impact": "Business side"}
 
 _CSS = """
 <style>
@@ -118,12 +120,11 @@ def render_lane(lane: str, lane_status: LaneStatus, has_model: bool = True) -> N
 def verdict(system_status: SystemStatus) -> str:
     """One sentence a manager reads first: which side is unhealthy, and on what."""
     parts = []
-    for lane in ("devops", "mlops"):
-        lane_status = system_status.lanes[lane]
+    for lane, lane_status in system_status.lanes.items():
         name = lane_status.status.value
         if name not in ("warn", "critical"):
             continue
-        side = "Code/service side" if lane == "devops" else "Model/data side"
+        side = LANE_SIDES[lane]
         worst = [
             (stage_key, stage)
             for stage_key, stage in lane_status.stages.items()
@@ -139,4 +140,4 @@ def verdict(system_status: SystemStatus) -> str:
         return " · ".join(parts)
     if system_status.status is Status.UNKNOWN:
         return "No data in this range."
-    return "Both lifecycles healthy."
+    return "Every lane healthy."

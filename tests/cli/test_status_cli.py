@@ -20,14 +20,14 @@ def _status_json(*args: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_status_lists_every_system_with_both_lanes(seeded_engine: Engine) -> None:
+def test_status_lists_every_system_with_its_three_lanes(seeded_engine: Engine) -> None:
     report = _status_json()
     assert set(report["window"]) == {"since", "until"}
     systems = {s["system"]: s for s in report["systems"]}
     assert len(systems) >= 3
     for system in systems.values():
         assert system["status"] in STATUSES
-        assert set(system["lanes"]) == {"devops", "mlops"}
+        assert set(system["lanes"]) == {"devops", "mlops", "impact"}
         assert set(system["lanes"]["devops"]["stages"]) == DEVOPS
         assert set(system["lanes"]["mlops"]["stages"]) == MLOPS
         for lane in system["lanes"].values():

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 from app.health import STAGES, StatusReport, build_status, format_table
-from app.health.catalog import SIGNALS
+from app.health.catalog import SIGNALS, signals_for
 from app.store.db import session_scope
 from app.store.models import HealthSample, System
 from tests.health import scenario
@@ -36,10 +36,10 @@ def test_to_dict_has_exactly_the_designed_shape(report: StatusReport) -> None:
     assert [s["system"] for s in doc["systems"]] == ["empty", "shop", "svc"]
     for system in doc["systems"]:
         assert set(system) == {"system", "status", "has_model", "lanes"}
-        assert set(system["lanes"]) == {"devops", "mlops"}
+        assert set(system["lanes"]) == {"devops", "mlops", "impact"}
         for lane, body in system["lanes"].items():
             assert set(body) == {"status", "stages"}
-            assert list(body["stages"]) == list(STAGES[lane])
+            assert list(body["stages"]) == [s for s in STAGES[lane] if signals_for(lane, s)]
             for stage in body["stages"].values():
                 assert set(stage) == {"status", "signals"}
                 for signal in stage["signals"]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from app.cli.group import BadInput, text_table
+from app.cli.options import finite_positive
 from app.cli.output import json_text
 
 if TYPE_CHECKING:
@@ -127,7 +128,12 @@ def _table(report: DriftReport) -> str:
     type=click.Choice(METHOD_NAMES),
     help="Stat test for every column (default: Evidently's choice per column).",
 )
-@click.option("--threshold", type=float, help="Threshold for every column (default: the method's).")
+@click.option(
+    "--threshold",
+    type=float,
+    callback=finite_positive,
+    help="Threshold for every column (default: the method's).",
+)
 @click.option(
     "--drift-share",
     type=click.FloatRange(0, 1),

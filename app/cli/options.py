@@ -19,3 +19,20 @@ def checked_system(ctx: click.Context, param: click.Parameter, value: str | None
     if (problem := system_name_problem(value)) is not None:
         raise click.BadParameter(f"expected {SYSTEM_NAME_RULE}, got {problem}")
     return value
+
+
+def finite_positive(
+    ctx: click.Context, param: click.Parameter, value: float | None
+) -> float | None:
+    """A threshold callback: ``inf``, ``nan``, zero or a negative number is bad input (exit 2).
+
+    ``float`` parses ``inf`` and ``nan``; a drift threshold of either would make
+    every column drift or none, silently.
+    """
+    if value is None:
+        return None
+    import math
+
+    if not math.isfinite(value) or value <= 0:
+        raise click.BadParameter(f"expected a finite number above 0, got {value:g}")
+    return value

@@ -10,6 +10,7 @@ from app.store.models.business_value import BusinessValue
 from app.store.models.costs import Budget, BudgetChange, CostEntry
 from app.store.models.devops import Deployment, HealthRollup, HealthSample, Incident, PipelineRun
 from app.store.models.fairness import FairnessResult
+from app.store.models.kpis import KpiPoint
 from app.store.models.latency import HealthLatencyBucket, HealthRollupBucket
 from app.store.models.multivariate import FeatureImportance, MultivariateDriftResult
 from app.store.models.production import (
@@ -49,6 +50,7 @@ __all__ = [
     "HealthSample",
     "Incident",
     "IngestRecord",
+    "KpiPoint",
     "MetricPoint",
     "ModelVersion",
     "MultivariateDriftResult",

@@ -17,6 +17,7 @@ KINDS = (
     "runs",
     "metrics",
     "models",
+    "costs",
     "production",
 )
 

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import KeyedColumnElement
 
 from app.store.models import (
     Base,
+    CostEntry,
     DatasetVersion,
     Deployment,
     DriftResult,
@@ -135,6 +136,10 @@ _COUNT = {"minimum": 0, "nullable": True}
 _UNIT = {"minimum": 0, "maximum": 1, "nullable": True}
 _LATENCY = {"minimum": 0, "maximum": MAX_LATENCY_MS, "nullable": True}
 _T = "2025-03-01T10:00:00Z"  # example timestamp
+_CURRENCY_RULE = (
+    "`currency` is three letters (ISO 4217), given whenever `cost` or `amount` is; "
+    "amounts in different currencies are never added together"
+)
 
 # A table of data: one column per line reads better than the formatter's layout.
 # fmt: off
@@ -236,6 +241,12 @@ _FORMATS = (
            **_EMPTY_OK),
         _c("trigger", TEXT, "Why it ran", "schedule",
            values=("manual", "schedule", "drift", "code_change"), **_EMPTY_OK),
+        _c("cost", NUMBER, "What the run cost, in `currency`", "41.20", minimum=0,
+           **_OPTIONAL),
+        _c("currency", TEXT, "ISO 4217 code of `cost` (any case; stored upper-case)", "EUR",
+           upper=True, **_OPTIONAL),
+        _c("compute_hours", NUMBER, "Compute it used (e.g. GPU or node hours)", "3.5",
+           minimum=0, **_OPTIONAL),
     ), key=("run_id",), prefixes=(
         Prefix("param.", TEXT, "A parameter, stored as text; empty = not set",
                "param.max_depth = 6"),
@@ -243,7 +254,7 @@ _FORMATS = (
                "empty = not set", "tag.mlflow.runName = gbm-nightly"),
         Prefix("metric.", NUMBER, "A final metric; empty = not logged",
                "metric.test_auc = 0.91"),
-    ), rules=("`finished_at` ≥ `started_at`",)),
+    ), rules=("`finished_at` ≥ `started_at`", _CURRENCY_RULE)),
     Format("metrics", "Metric history of training runs (one logged value per row).", (
         _c("run_id", TEXT, "A run already ingested (kind `runs`)", "a1b2c3d4"),
         _c("key", TEXT, "Metric name", "val_loss"),
@@ -265,6 +276,16 @@ _FORMATS = (
         _c("validation_metric", TEXT, "Metric it was validated on", "roc_auc", **_OPTIONAL),
         _c("validation_value", NUMBER, "Its value at validation", "0.91", **_OPTIONAL),
     ), key=("system", "model_name", "version")),
+    Format("costs", "A bill: what one system cost on one UTC day in one category.", (
+        _SYSTEM,
+        _c("date", TIMESTAMP, "The UTC day billed (`YYYY-MM-DD`; a time of day is refused)",
+           "2025-03-01"),
+        _c("category", TEXT, "What was paid for", "serving",
+           values=("training", "serving", "storage", "other")),
+        _c("amount", NUMBER, "The amount, in `currency`", "182.40", minimum=0),
+        _c("currency", TEXT, "ISO 4217 code (any case; stored upper-case)", "EUR", upper=True),
+    ), key=("system", "date", "category", "currency"),
+       rules=("`date` is a day: 00:00 UTC", _CURRENCY_RULE)),
     Format("production",
            "Logged production predictions, their features and (when they arrive) labels. "
            "The system comes from `--system` (required); a `system` column is ignored.", (
@@ -304,6 +325,7 @@ _TABLES: dict[str, type[Base]] = {
     "runs": TrainingRun,
     "metrics": MetricPoint,
     "models": ModelVersion,
+    "costs": CostEntry,
     "production": ProductionWindow,
 }
 _ELSEWHERE = {("metrics", "run_id"): TrainingRun.__table__.c.run_id}

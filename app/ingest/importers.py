@@ -27,6 +27,7 @@ from app.ingest.source import Source, read_source
 from app.ingest.validation import Validated, latency_bound, validate
 from app.store.db import get_engine, session_scope
 from app.store.models import (
+    CostEntry,
     DatasetVersion,
     Deployment,
     HealthLatencyBucket,
@@ -57,6 +58,7 @@ _TABLES = {
     "health": (HealthSample, ("system_id", "timestamp")),
     "datasets": (DatasetVersion, ("name", "version")),
     "models": (ModelVersion, ("system_id", "model_name", "version")),
+    "costs": (CostEntry, ("system_id", "day", "category", "currency")),
 }
 
 
@@ -198,6 +200,8 @@ def _write(
         frame, created = _with_system_ids(session, frame)
     if kind == "incidents":
         frame = frame.assign(title=frame["title"].fillna(""))
+    if kind == "costs":
+        frame = frame.rename(columns={"date": "day"})
     if kind == "health":
         buckets = [c for c in validated.frame.columns if c.startswith(LATENCY_BUCKET)]
         frame = frame.assign(latency_buckets=validated.frame[buckets].notna().sum(axis=1))

@@ -30,6 +30,8 @@ from app.ingest.source import Source
 from app.ingest.system_names import SYSTEM_NAME_RULE, system_name_problem
 from app.ingest.typed_columns import EMPTY, NO_NUL, convert, empty_column, feature_column
 
+_CURRENCY = r"[A-Z]{3}"
+
 
 @dataclass(frozen=True)
 class Validated:
@@ -136,6 +138,10 @@ def _check_rules(kind: str, frame: pd.DataFrame, problems: Problems) -> None:
 
     if kind in ("pipelines", "runs"):
         not_before("finished_at", "started_at")
+    if kind in ("runs", "costs"):
+        _check_currency(frame, "cost" if kind == "runs" else "amount", problems)
+    if kind == "costs":
+        problems.check("date", (frame["date"] != frame["date"].dt.floor("D")), "a day (00:00 UTC)")
     if kind == "pipelines":
         bad = (frame["tests_failed"] > frame["tests_total"]).fillna(False)
         problems.check("tests_failed", bad, "at most tests_total")
@@ -153,6 +159,16 @@ def _check_rules(kind: str, frame: pd.DataFrame, problems: Problems) -> None:
     elif kind == "production":
         _check_segment_keys(frame, problems)
         _check_sensitive_groups(frame, problems)
+
+
+def _check_currency(frame: pd.DataFrame, amount: str, problems: Problems) -> None:
+    """A currency is three letters, and an amount never comes without one."""
+    currency = frame["currency"]
+    bad = currency.notna() & ~currency.str.fullmatch(_CURRENCY, na=False).astype(bool)
+    problems.check("currency", bad, "a three-letter ISO 4217 code")
+    problems.check(
+        "currency", frame[amount].notna() & currency.isna(), f"a currency with {amount}", got=EMPTY
+    )
 
 
 def latency_bound(column: str) -> float | None:

@@ -18,6 +18,7 @@ KINDS = (
     "metrics",
     "models",
     "costs",
+    "kpis",
     "production",
 )
 

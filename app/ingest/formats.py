@@ -22,6 +22,7 @@ from app.store.models import (
     FairnessResult,
     HealthSample,
     Incident,
+    KpiPoint,
     MetricPoint,
     ModelVersion,
     PerformanceResult,
@@ -286,6 +287,19 @@ _FORMATS = (
         _c("currency", TEXT, "ISO 4217 code (any case; stored upper-case)", "EUR", upper=True),
     ), key=("system", "date", "category", "currency"),
        rules=("`date` is a day: 00:00 UTC", _CURRENCY_RULE)),
+    Format("kpis", "One value of a business KPI of a system (e.g. fraud losses of one day).", (
+        _SYSTEM,
+        _c("timestamp", TIMESTAMP, "When the value was measured (the start of its period, "
+           "e.g. the day)", "2025-03-01T00:00:00Z"),
+        _c("name", TEXT, "KPI name, one series per system and name", "fraud_losses"),
+        _c("value", NUMBER, "The value (finite)", "1840.5"),
+        _c("unit", TEXT, "Its unit, shown beside it", "EUR"),
+        _c("direction", TEXT, "Which way is better", "lower_is_better",
+           values=("higher_is_better", "lower_is_better")),
+    ), key=("system", "name", "timestamp"),
+       rules=("a KPI's rows in one file give one `unit` and one `direction`",
+              "`impact.kpi_change` compares the KPI's mean over the status window with the "
+              "mean over the same-length period before it")),
     Format("production",
            "Logged production predictions, their features and (when they arrive) labels. "
            "The system comes from `--system` (required); a `system` column is ignored.", (
@@ -326,6 +340,7 @@ _TABLES: dict[str, type[Base]] = {
     "metrics": MetricPoint,
     "models": ModelVersion,
     "costs": CostEntry,
+    "kpis": KpiPoint,
     "production": ProductionWindow,
 }
 _ELSEWHERE = {("metrics", "run_id"): TrainingRun.__table__.c.run_id}

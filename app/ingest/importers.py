@@ -34,6 +34,7 @@ from app.store.models import (
     HealthSample,
     Incident,
     IngestRecord,
+    KpiPoint,
     MetricPoint,
     ModelVersion,
     PipelineRun,
@@ -59,6 +60,7 @@ _TABLES = {
     "datasets": (DatasetVersion, ("name", "version")),
     "models": (ModelVersion, ("system_id", "model_name", "version")),
     "costs": (CostEntry, ("system_id", "day", "category", "currency")),
+    "kpis": (KpiPoint, ("system_id", "name", "timestamp")),
 }
 
 

@@ -156,6 +156,10 @@ def _check_rules(kind: str, frame: pd.DataFrame, problems: Problems) -> None:
         problems.check("model_version", bad, "a model version when kind is model", got=EMPTY)
         planned = frame["unplanned"].eq("false") & frame["incident_id"].notna()
         problems.check("unplanned", planned, "true or empty when incident_id is given")
+    elif kind == "kpis":
+        for column in ("unit", "direction"):
+            first = frame.groupby(["system", "name"], sort=False)[column].transform("first")
+            problems.check(column, frame[column] != first, f"the {column} of the KPI's first row")
     elif kind == "production":
         _check_segment_keys(frame, problems)
         _check_sensitive_groups(frame, problems)

@@ -19,7 +19,7 @@ def test_public_api() -> None:
     assert sorted(app.ingest.__all__) == ["IngestError", "IngestSummary", "KINDS", "ingest_file"]
     assert KINDS == (
         "pipelines", "deployments", "incidents", "health", "datasets", "runs", "metrics", "models",
-        "costs", "production",
+        "costs", "kpis", "production",
     )  # fmt: skip
     assert issubclass(app.ingest.IngestError, ValueError)
 

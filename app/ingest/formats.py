@@ -276,7 +276,17 @@ _FORMATS = (
            values=("classification", "regression"), **_OPTIONAL),
         _c("validation_metric", TEXT, "Metric it was validated on", "roc_auc", **_OPTIONAL),
         _c("validation_value", NUMBER, "Its value at validation", "0.91", **_OPTIONAL),
-    ), key=("system", "model_name", "version")),
+        _c("value_tp", NUMBER, "Worth of a true positive, in `value_unit` (binary "
+           "classifiers; with the other three: business value)", "120", **_OPTIONAL),
+        _c("value_fp", NUMBER, "Worth of a false positive (negative for a cost)", "-20",
+           **_OPTIONAL),
+        _c("value_fn", NUMBER, "Worth of a false negative", "-15", **_OPTIONAL),
+        _c("value_tn", NUMBER, "Worth of a true negative", "0", **_OPTIONAL),
+        _c("value_unit", TEXT, "Unit of the four values", "EUR", **_OPTIONAL),
+        _c("sensitive", TEXT, "Production columns compared for fairness, comma-separated "
+           "(beside the `sensitive.*` columns)", "country,segment.channel", **_OPTIONAL),
+    ), key=("system", "model_name", "version"),
+       rules=("the value matrix counts only when all four `value_*` are given",)),
     Format("costs", "A bill: what one system cost on one UTC day in one category.", (
         _SYSTEM,
         _c("date", TIMESTAMP, "The UTC day billed (`YYYY-MM-DD`; a time of day is refused)",

@@ -184,11 +184,13 @@ def _with_system_ids(session: Session, frame: pd.DataFrame) -> tuple[pd.DataFram
 
 
 def _refresh_model_windows(session: Session, frame: pd.DataFrame) -> None:
-    """Rescore the production windows of the versions a models file names (same transaction)."""
+    """Rescore the windows of the versions a models file names: performance, fairness, value."""
     from app.production.performance_refresh import refresh_versions
+    from app.production.version_results import refresh_model_rows
 
-    versions = zip(frame["system_id"].tolist(), frame["version"].tolist(), strict=True)
+    versions = list(zip(frame["system_id"].tolist(), frame["version"].tolist(), strict=True))
     refresh_versions(session, load_settings().data_dir, versions)
+    refresh_model_rows(session, load_settings().data_dir, versions)  # fairness, business value
 
 
 def _write(

@@ -1,7 +1,10 @@
 """Fairness of one production window across the groups of its sensitive columns.
 
 A production file declares a sensitive attribute with a ``sensitive.<name>``
-column (a text value per row: the row's group). Per window and attribute,
+column (a text value per row: the row's group); a version's ``models`` row
+may also name production columns (features or ``segment.*`` columns) in its
+``sensitive`` list, compared the same way under their own name. Per window
+and attribute,
 over the *labelled* rows with a finite prediction and a group:
 
 * classifiers (0/1 labels, scores in [0, 1] thresholded at 0.5 as in
@@ -36,10 +39,10 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from app.store.models import FairnessResult, ModelVersion, ProductionWindow
+from app.store.models import FairnessResult
 from app.store.rows import table_of, upsert_frame
 
 SENSITIVE_PREFIX = "sensitive."
@@ -57,9 +60,15 @@ GROUP_METRICS = {
 LEFT_OUT = "groups_left_out"
 
 
-def sensitive_columns(frame: pd.DataFrame) -> list[str]:
-    """The frame's ``sensitive.*`` columns, in order."""
-    return [c for c in frame.columns if c.startswith(SENSITIVE_PREFIX)]
+def sensitive_columns(frame: pd.DataFrame, named: Iterable[str] = ()) -> list[str]:
+    """The frame's ``sensitive.*`` columns, then those of ``named`` it has, in order."""
+    columns = [c for c in frame.columns if c.startswith(SENSITIVE_PREFIX)]
+    return columns + [c for c in dict.fromkeys(named) if c in frame.columns and c not in columns]
+
+
+def named_columns(listed: str | None) -> tuple[str, ...]:
+    """A ``models`` row's ``sensitive`` list (comma-separated, blanks ignored) as names."""
+    return tuple(name.strip() for name in (listed or "").split(",") if name.strip())
 
 
 def model_kind(labels: np.ndarray, predictions: np.ndarray, declared: str | None) -> str | None:
@@ -80,11 +89,17 @@ def model_kind(labels: np.ndarray, predictions: np.ndarray, declared: str | None
 
 
 def fairness_results(
-    rows: pd.DataFrame, declared_task: str | None = None, min_group_rows: int = MIN_GROUP_ROWS
+    rows: pd.DataFrame,
+    declared_task: str | None = None,
+    min_group_rows: int = MIN_GROUP_ROWS,
+    named: Iterable[str] = (),
 ) -> pd.DataFrame:
-    """The window's ``RESULT_COLUMNS`` rows (see the module docstring); empty without any."""
+    """The window's ``RESULT_COLUMNS`` rows (see the module docstring); empty without any.
+
+    ``named``: the version's ``models`` row's sensitive columns.
+    """
     results: list[tuple[str, str, str, float, int]] = []
-    columns = sensitive_columns(rows)
+    columns = sensitive_columns(rows, named)
     labels = rows["label"].to_numpy(dtype=float, na_value=np.nan)
     predictions = rows["prediction"].to_numpy(dtype=float, na_value=np.nan)
     usable = np.isfinite(labels) & np.isfinite(predictions)
@@ -177,27 +192,3 @@ def replace_fairness(session: Session, window_id: int, results: pd.DataFrame) ->
     session.execute(delete(table).where(table.c.window_id == window_id))
     if len(results):
         upsert_frame(session, table, results.assign(window_id=window_id), FAIRNESS_KEY)
-
-
-def refresh_fairness(
-    session: Session, system_id: int, windows: Iterable[int], frames: Mapping[int, pd.DataFrame]
-) -> None:
-    """Recompute the fairness figures of the written ``windows`` (rows in ``frames``).
-
-    Runs in the ingest's transaction, after the windows are written.
-    """
-    window_table, models = table_of(ProductionWindow), table_of(ModelVersion)
-    for window_id in windows:
-        rows = frames.get(window_id)
-        if rows is None:
-            continue
-        declared: str | None = None
-        if sensitive_columns(rows):
-            version = select(window_table.c.model_version).where(window_table.c.id == window_id)
-            query = select(models.c.task).where(
-                models.c.system_id == system_id,
-                models.c.version == version.scalar_subquery(),
-                models.c.task.is_not(None),
-            )
-            declared = session.execute(query.order_by(models.c.id).limit(1)).scalar()
-        replace_fairness(session, window_id, fairness_results(rows, declared))

@@ -33,10 +33,10 @@ from tqdm import tqdm
 
 from app.config import load_settings
 from app.production.drift import refresh_window_results
-from app.production.fairness import refresh_fairness
 from app.production.files import delete_files, sweep_system, unreferenced
 from app.production.multivariate_pass import refresh_multivariate
 from app.production.performance_refresh import refresh_performance
+from app.production.version_results import refresh_version_results
 from app.production.windows import production_rows, split
 from app.production.writer import WindowWriter
 from app.store.db import session_scope
@@ -106,7 +106,14 @@ def ingest_production(
             )
             refresh_window_results(session, system_id, writer.changed, data_dir, frames=frames)
             refresh_multivariate(session, system_id, writer.changed, data_dir, frames=frames)
-            refresh_fairness(session, system_id, [w for w, _ in writer.changed], frames)
+            refresh_version_results(  # fairness and business value
+                session,
+                system_id,
+                data_dir,
+                windows=[window_id for window_id, _ in writer.changed],
+                value_versions=writer.versions_with_new_reference,
+                frames=frames,
+            )
             written = WindowsWritten(len(rows), writer.rows_written, writer.windows, created)
             if record is not None:
                 record(session, written)

@@ -64,6 +64,11 @@ SCHEMAS = {
 }
 # fmt: on
 ROWS_PER_WINDOW_DAY = {FRAUD: 148_000, DEMAND: 38_000}  # full dataset sizes, not written rows
+# What a fraud-scoring prediction is worth, in EUR, against approving every transaction: a caught
+# fraud saves its average loss net of review (120), a blocked customer costs review and goodwill
+# (-20), a missed fraud adds the chargeback fee to the loss it would have had anyway (-15).
+VALUE_MATRIX = {FRAUD: {"value_tp": 120.0, "value_fp": -20.0, "value_fn": -15.0, "value_tn": 0.0,
+                        "value_unit": "EUR"}}  # fmt: skip
 
 
 def build_datasets() -> pd.DataFrame:
@@ -219,6 +224,7 @@ def campaign_runs(
                     "task": TASK[system],
                     "validation_metric": metric_name,
                     "validation_value": final[source],
+                    **VALUE_MATRIX.get(system, {}),
                 }
         runs.append(row)
     return runs, histories, registry

@@ -30,6 +30,7 @@ from app.health.catalog import (
     signals_for,
 )
 from app.health.devops import devops_signals
+from app.health.impact import impact_signals
 from app.health.mlops import mlops_signals
 from app.health.monitoring import drift_notes
 from app.health.status import Status, evaluate, worst
@@ -182,12 +183,17 @@ def build_status(
         mlops, with_model = mlops_signals(session, systems, window, drift_alert)
         for system_id, note in drift_notes(session, with_model, window).items():
             notes.setdefault(system_id, {})["monitor.drift_share"] = note
+        impact = impact_signals(session, systems, window)
 
     return StatusReport(
         window=window,
         systems=tuple(
             _system_status(
-                name, i in with_model, devops[i] | mlops[i], thresholds[name], notes.get(i, {})
+                name,
+                i in with_model,
+                devops[i] | mlops[i] | impact[i],
+                thresholds[name],
+                notes.get(i, {}),
             )
             for i, name in systems.items()
         ),

@@ -19,6 +19,7 @@ from app.store.models import (
     Deployment,
     HealthSample,
     Incident,
+    KpiPoint,
     PipelineRun,
     ProductionWindow,
     System,
@@ -91,6 +92,7 @@ _TIMESTAMPS: list[tuple[InstrumentedAttribute[datetime] | InstrumentedAttribute[
     (Incident.resolved_at, None),
     (ProductionWindow.newest_row_at, ProductionWindow.is_reference.is_(False)),
     (TrainingRun.finished_at, None),
+    (KpiPoint.timestamp, None),
 ]  # fmt: skip
 
 

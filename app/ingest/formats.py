@@ -242,12 +242,13 @@ _FORMATS = (
            **_EMPTY_OK),
         _c("trigger", TEXT, "Why it ran", "schedule",
            values=("manual", "schedule", "drift", "code_change"), **_EMPTY_OK),
-        _c("cost", NUMBER, "What the run cost, in `currency`", "41.20", minimum=0,
+        _c("cost", NUMBER, "What the run cost, in `currency`. `tandem import-mlflow` reads "
+           "the run's metric `tandem.cost`, else its tag `tandem.cost`", "41.20", minimum=0,
            **_OPTIONAL),
-        _c("currency", TEXT, "ISO 4217 code of `cost` (any case; stored upper-case)", "EUR",
-           upper=True, **_OPTIONAL),
-        _c("compute_hours", NUMBER, "Compute it used (e.g. GPU or node hours)", "3.5",
-           minimum=0, **_OPTIONAL),
+        _c("currency", TEXT, "ISO 4217 code of `cost` (any case; stored upper-case); from "
+           "MLflow: the tag `tandem.currency`", "EUR", upper=True, **_OPTIONAL),
+        _c("compute_hours", NUMBER, "Compute it used (e.g. GPU or node hours); from MLflow: "
+           "the metric, else the tag, `tandem.compute_hours`", "3.5", minimum=0, **_OPTIONAL),
     ), key=("run_id",), prefixes=(
         Prefix("param.", TEXT, "A parameter, stored as text; empty = not set",
                "param.max_depth = 6"),

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pandas as pd
 from sqlalchemy import FromClause, String
 
+from app.ingest.mlflow_costs import cost_problem
 from app.ingest.mlflow_read import MlflowSnapshot
 from app.ingest.system_names import SYSTEM_NAME_RULE, system_name_problem
 from app.store.models import (
@@ -47,6 +48,9 @@ def check_snapshot(
     """
     run_id = _by("run", "run_id")
     _check_text(runs, TrainingRun.__table__, run_id)
+    for position, fields in enumerate(runs[["cost", "currency", "compute_hours"]].to_numpy()):
+        if (problem := cost_problem(*fields)) is not None:
+            raise MlflowInputError(f"{run_id(runs.iloc[position])}: {problem}")
     _check_systems(runs, run_systems, run_id, "system (--system, tandem.system tag or experiment)")
     for frame, model, what in (
         (snapshot.params, RunParam, "param"),

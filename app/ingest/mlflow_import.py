@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 # A training run's stored columns, in the table's order (the key ``id`` is the database's).
 _RUN_COLUMNS = [c.name for c in TrainingRun.__table__.columns if c.name != "id"]
-_TEXT = ["code_commit", "train_dataset", "eval_dataset", "trigger"]
+_TEXT = ["code_commit", "train_dataset", "eval_dataset", "trigger", "currency"]
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,7 @@ def _write_runs(
     for name in ("started_at", "finished_at"):
         frame[name] = pd.to_datetime(frame[name], utc=True)
     frame[_TEXT] = frame[_TEXT].astype(object)
+    frame[["cost", "compute_hours"]] = frame[["cost", "compute_hours"]].astype(float)
     frame = frame.reset_index(drop=True)
     table = table_of(TrainingRun)
     written = changed(frame, read_existing(session, table, frame, ("run_id",)), ("run_id",))

@@ -24,7 +24,9 @@ Mapping (MLflow → Tandem):
   kept is ``champion``, then ``challenger``, then the first alphabetically;
   without an alias the legacy stage maps Production → champion, Staging →
   challenger, Archived → archived. Tags ``task``, ``validation_metric`` and
-  ``validation_value`` of the version (or its registered model) fill those columns.
+  ``validation_value`` of the version (or its registered model) fill those columns;
+- a run's ``tandem.cost`` and ``tandem.compute_hours`` (metric, else tag) and
+  ``tandem.currency`` (tag) → its cost columns (:mod:`app.ingest.mlflow_costs`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
+
+from app.ingest.mlflow_costs import run_costs
 
 __all__ = ["SKIPPED_TAGS", "MlflowSnapshot", "default_tracking_uri", "read_mlflow"]
 
@@ -164,6 +168,7 @@ def _read(client: Any, tracking_uri: str, experiment: str | None, progress: bool
                 "train_dataset": train,
                 "eval_dataset": evaluation,
                 "trigger": data.tags.get("trigger") or data.tags.get("tandem.trigger"),
+                **run_costs(data.metrics, data.tags),
             }
         )
         params += [{"run_id": info.run_id, "key": k, "value": v} for k, v in data.params.items()]
@@ -204,6 +209,9 @@ RUN_COLUMNS = (
     "train_dataset",
     "eval_dataset",
     "trigger",
+    "cost",
+    "currency",
+    "compute_hours",
 )
 DATASET_COLUMNS = ("name", "version", "content_hash", "rows", "source", "schema")
 MODEL_COLUMNS = (

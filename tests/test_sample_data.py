@@ -32,6 +32,7 @@ CSV_TIME_COLUMNS = {
     "incidents": ["opened_at", "resolved_at"],
     "runs": ["started_at", "finished_at"],
     "models": ["registered_at"],
+    "kpis": ["timestamp"],
 }
 
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from . import health, models, production, services, writer
+from . import health, kpis, models, production, services, writer
 from .story import ENDS_AT, ML_SYSTEMS, SEED, SYSTEMS
 
 __all__ = ["ENDS_AT", "SEED", "build_tables", "generate"]
 
-CSV_KINDS = ("datasets", "pipelines", "runs", "models", "deployments", "incidents")
+CSV_KINDS = ("datasets", "pipelines", "runs", "models", "deployments", "incidents", "kpis")
 
 
 def build_tables() -> dict[str, pd.DataFrame]:
@@ -42,6 +42,7 @@ def build_tables() -> dict[str, pd.DataFrame]:
         "deployments": deployments,
         "incidents": services.build_incidents(deployments),
         "health": health.build_health(deployments),
+        "kpis": kpis.build_kpis(),
     }
 
 

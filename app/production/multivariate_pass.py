@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from app.production.drift import window_refs
 from app.production.importance import Importance, permutation_importances
 from app.production.multivariate import Detectors, Measure
 from app.production.multivariate_store import save_importances, save_measures
-from app.production.native_threads import one_openmp_thread
+from app.production.native_threads import one_openmp_thread, one_openmp_thread_pool
 from app.production.reference import WindowRef, resolve_reference
 
 # The classifier's trees run in native code that releases the GIL.
@@ -68,7 +67,7 @@ def refresh_multivariate(
         for ref_id, targets in plan.items():
             detectors = Detectors(rows_of(by_id[ref_id]), by_id[ref_id].feature_columns)
             measure = partial(_measure, detectors=detectors, rows_of=rows_of)
-            with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            with one_openmp_thread_pool(WORKERS) as pool:
                 for window, found in zip(targets, pool.map(measure, targets), strict=True):
                     measures[window.id] = (ref_id, found)
     save_importances(session, importances)

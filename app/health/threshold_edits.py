@@ -94,6 +94,8 @@ _SIGNAL_DOMAINS: Final[dict[str, tuple[float, float]]] = {
     "train.overfit_gap": (-1.0, 1.0),
     # a relative change, negative when the KPI got worse; -1 is "fell to nothing".
     "impact.kpi_change": (-1.0, 1.0),
+    # value per prediction / the reference's: above 1 brings in more than promised.
+    "impact.value_ratio": (0.0, 2.0),
 }
 
 

@@ -21,6 +21,8 @@ status) under the old and the new bounds:
   ``monitor.segment_gap`` — one bucket per labelled window of the champion.
 * ``monitor.fairness_gap`` — one bucket per labelled window of the champion
   with a fairness gap (:mod:`app.health.fairness`).
+* ``impact.value_ratio`` — one bucket per valued window (any version): its
+  value per prediction over its version's reference's (:mod:`app.health.value`).
 
 Other signals are one number over the whole range (a median, a rate, an age),
 so there is nothing to replay: ``signal_series`` returns ``None`` for them.
@@ -45,6 +47,7 @@ from app.health.mlops import QUALITY_CHECKS
 from app.health.monitoring import segment_gap, window_drifts
 from app.health.slo_store import primary_slos
 from app.health.status import Bounds, Status, evaluate
+from app.health.value import window_ratios
 from app.health.window import Window
 from app.production.read import measured_performance, window_quality
 from app.production.read_fairness import fairness_gaps
@@ -64,6 +67,7 @@ PER_WINDOW: Final = (
     "validate.champion_vs_baseline",
     "monitor.segment_gap",
     "monitor.fairness_gap",
+    "impact.value_ratio",
 )
 REPLAYABLE: Final = (*HOURLY, *PER_WINDOW)
 
@@ -132,6 +136,8 @@ def signal_series(engine: Engine, system: str, signal: str, window: Window) -> S
             frame = _frame([at for at, _ in points], [auc for _, auc in points])
         elif signal == "monitor.fairness_gap":
             frame = _fairness(session, system_id, window)
+        elif signal == "impact.value_ratio":
+            frame = _frame(*window_ratios(session, system_id, window))
         else:
             frame = _performance(session, system_id, signal, window)
     bucket = "hour" if signal in HOURLY else "window"

@@ -28,7 +28,7 @@ DESIGN_KEYS = {
     "deploy.model_change_fail_rate", "deploy.model_deployment_rework_rate", "monitor.drift_share",
     "monitor.prediction_drift", "monitor.performance_ratio", "monitor.segment_gap",
     "monitor.multivariate_drift", "monitor.fairness_gap", "retrain.retrain_lag_d",
-    "impact.kpi_change",
+    "impact.kpi_change", "impact.value_ratio",
 }  # fmt: skip
 
 

@@ -1,0 +1,95 @@
+"""``impact.value_ratio``: is each model version still bringing in what its reference promised?
+
+Per model version of a system whose ``models`` row has a value matrix
+(:mod:`app.production.business_value`), over its production windows that
+start in the status window: the value per prediction (Σ window values / Σ
+their rows; a window's value is realised once its labels arrived, CBPE's
+estimate before, :mod:`app.production.read_value`) divided by the value per
+prediction of its reference period (the realised value of its reference
+window, the labelled data it was validated on, as NannyML's CBPE compares
+with its reference). The system's value is its worst version's ratio, among
+versions with at least ``MIN_ROWS`` predictions in the window (a few hundred
+rows of a rare-positive classifier price a handful of positives: noise). A
+reference whose value is not positive gives no ratio (a ratio to a loss
+reads backwards). The signal is ``higher_is_better``.
+
+The worst *version*, not the latest window: a release that destroyed value
+for a day, then was rolled back, is what a business review of the window
+must see, and a day of one version is too noisy to judge alone (fraud-scoring
+prices ~20 caught frauds a day: ± 20 % from one day to the next).
+
+Default bounds, warn 0.8 and critical 0.5: on the sample data a sound version
+keeps 0.9–1.0 of its reference's value per prediction (a little below 1
+because references hold in-sample scores, which flatter every model), so 0.8
+is more than that optimism and a version's sampling noise over 500+
+predictions explain; below 0.5 half of the promised value is gone. Edit them
+like every threshold (per system: a model whose reference is held-out data
+deserves a tighter warn).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.health.window import Window
+from app.production.read_value import WindowValue, reference_values, window_values
+
+SIGNAL = "impact.value_ratio"
+MIN_ROWS = 500
+
+
+def version_ratios(
+    windows: Collection[WindowValue], references: Mapping[tuple[int, int], float]
+) -> dict[int, float]:
+    """Per model version with ``MIN_ROWS`` valued predictions: its value ratio."""
+    totals: dict[int, tuple[float, int]] = {}
+    system_id = None
+    for w in windows:
+        if w.value is None or not w.rows:
+            continue
+        system_id = w.system_id
+        value, rows = totals.get(w.model_version, (0.0, 0))
+        totals[w.model_version] = (value + w.value, rows + w.rows)
+    ratios: dict[int, float] = {}
+    for version, (value, rows) in sorted(totals.items()):
+        reference = references.get((system_id, version)) if system_id is not None else None
+        if rows >= MIN_ROWS and reference is not None and reference > 0:
+            ratios[version] = value / rows / reference
+    return ratios
+
+
+def value_signals(
+    session: Session, system_ids: Collection[int], window: Window
+) -> dict[int, float | None]:
+    """``impact.value_ratio`` per system: its worst version's ratio (None: unknown)."""
+    valued = window_values(session, system_ids, window.since, window.until)
+    references = reference_values(session, list(valued))
+    result: dict[int, float | None] = {i: None for i in system_ids}
+    for system_id, windows in valued.items():
+        ratios = version_ratios(windows, references)
+        result[system_id] = min(ratios.values()) if ratios else None
+    return result
+
+
+def window_ratios(
+    session: Session, system_id: int, window: Window
+) -> tuple[list[datetime], list[float | None]]:
+    """The what-if replay's buckets: each valued window's start and its own ratio.
+
+    A window's ratio is its value per prediction over its version's reference's
+    (None without a positive reference value); every window is a bucket, so a
+    replay counts days, where the live signal judges versions.
+    """
+    references = reference_values(session, [system_id])
+    at: list[datetime] = []
+    values: list[float | None] = []
+    for w in window_values(session, [system_id], window.since, window.until).get(system_id, []):
+        reference = references.get((system_id, w.model_version))
+        if w.value is None or not w.rows:
+            continue
+        at.append(w.window_start)
+        values.append(w.value / w.rows / reference if reference and reference > 0 else None)
+    return at, values

@@ -181,6 +181,10 @@ SIGNALS: Final[tuple[SignalDef, ...]] = (
        "Worst business KPI's mean over the window relative to the same-length period before, "
        "signed by the KPI's direction: below 0 is worse (app/health/impact.py explains the "
        "bounds)."),
+    _s("impact.value_ratio", "impact", "impact", "Value ratio", "ratio", HIGHER, 0.8, 0.5,
+       "Business value per prediction (value matrix x realised, else CBPE-estimated, "
+       "confusion counts) of the worst model version over the window, relative to its "
+       "reference's (app/health/value.py explains the bounds)."),
 )
 # fmt: on
 

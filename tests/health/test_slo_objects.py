@@ -268,3 +268,23 @@ def test_latency_events_loaded_once_read_the_same(engine: Engine) -> None:
             burn_down(s, sid, UNTIL, slo, events=events), burn_down(s, sid, UNTIL, slo)
         )
         assert error_budget(s, sid, UNTIL, slo).requests == 3000
+
+
+def test_availability_totals_in_one_query_equal_each_windows_totals(engine: Engine) -> None:
+    from app.health import rollups
+    from app.health.golden import window_totals
+    from app.health.slo import availability_totals
+
+    sid = _system(engine)
+    start = UNTIL - timedelta(days=4, minutes=17)  # windows end mid-hour, rollups in between
+    _minutes(engine, sid, start, [(100 + i % 7, int(i % 5 == 0)) for i in range(4 * 1440 + 17)])
+    with session_scope(engine) as s:
+        rollups.refresh(s, sid, start, UNTIL)
+    hours = [5 / 60, 0.5, 1.0, 6.0, 72.0, 168.0]  # a 7-day SLO's alert windows and period
+    with session_scope(engine) as s:
+        one_query = availability_totals(s, sid, UNTIL, hours)
+        for h in hours:
+            totals = window_totals(s, [sid], UNTIL - timedelta(hours=h), UNTIL).loc[sid]
+            assert one_query[h] == (totals["requests"], totals["errors"]), h
+    # The last 5 minutes are samples 5,772-5,776 of 5,777; one of them (5,775) has an error.
+    assert one_query[5 / 60] == (sum(100 + i % 7 for i in range(5772, 5777)), 1)

@@ -8,7 +8,7 @@ import streamlit as st
 from app.health.catalog import SIGNALS_BY_KEY, STAGES, format_value
 from app.ui import data
 from app.ui.filters import current_selection
-from app.ui.impact import ImpactData, render_impact
+from app.ui.impact import load_impact_data, render_impact
 from app.ui.text import html_text, md_text
 from app.ui.threshold_control import inline_threshold_editor
 from app.ui.tiles import STATUS_WORDS, render_css, render_lane, status_pill_html, verdict
@@ -43,7 +43,7 @@ st.html(f"<div style='display:flex;gap:8px'>{''.join(summary)}</div>")
 render_css()
 
 sorted_systems = sorted(report.systems, key=lambda s: (-s.status.rank, s.system))
-impact_data = ImpactData()
+impact_data = load_impact_data(report.window, [s.system for s in sorted_systems])
 for system in sorted_systems:
     with st.container(border=True):
         st.html(

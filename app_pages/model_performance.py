@@ -7,6 +7,7 @@ import streamlit as st
 from app.health import performance as views
 from app.ui import drift as drift_ui
 from app.ui import fairness as fairness_ui
+from app.ui import kpi_chart
 from app.ui import performance as ui
 from app.ui.data import data_key
 from app.ui.filters import current_selection, query_int
@@ -67,6 +68,8 @@ st.caption(
 inline_threshold_editor(
     system, ["monitor.performance_ratio", "monitor.segment_gap"], key="perf_thresholds"
 )
+
+kpi_chart.section(key, system, series, metric)
 
 st.subheader("One window")
 ids = list(series["window_id"])

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.health.catalog import HIGHER
+from app.health.value import SIGNAL as VALUE_SIGNAL
+from app.health.value import value_signals
 from app.health.window import Window
 from app.store.queries.kpis import KpiMean, kpi_means
 
@@ -100,8 +102,13 @@ def worst_change(changes: Collection[KpiChange]) -> float | None:
 def impact_signals(
     session: Session, system_ids: Collection[int], window: Window
 ) -> dict[int, dict[str, float | None]]:
-    """The Impact lane's values per system (``impact.kpi_change`` for now)."""
+    """The Impact lane's values per system: ``impact.kpi_change`` and ``impact.value_ratio``
+    (:mod:`app.health.value`)."""
     by_system: dict[int, list[KpiChange]] = {i: [] for i in system_ids}
     for change in kpi_changes(session, system_ids, window):
         by_system[change.system_id].append(change)
-    return {i: {SIGNAL: worst_change(changes)} for i, changes in by_system.items()}
+    values = value_signals(session, system_ids, window)
+    return {
+        i: {SIGNAL: worst_change(changes), VALUE_SIGNAL: values[i]}
+        for i, changes in by_system.items()
+    }

@@ -6,7 +6,8 @@ table and the pages use them), so they are spelled exactly as in DESIGN.md's
 table may override it globally or for one system (see ``thresholds``).
 
 Conventions: units are ``ratio`` (a share, 0..1, shown as a percentage),
-``min``, ``h``, ``d``, ``ms``, ``per_day`` and ``count``; a direction is
+``min``, ``h``, ``d``, ``ms``, ``per_day``, ``count`` and ``amount`` (money, in the
+currency of the data: never converted); a direction is
 ``higher_is_better`` or ``lower_is_better``. The Impact lane's signals belong
 to a system whether or not it serves a model (a plain service has KPIs too).
 """
@@ -177,6 +178,19 @@ SIGNALS: Final[tuple[SignalDef, ...]] = (
     _s("retrain.retrain_lag_d", "mlops", "retrain", "Drift-to-retrain time", "d", LOWER, 7, 14,
        "Days from the first drift alert to the next model deployed to production."),
     # --- Impact ---------------------------------------------------------------
+    # Cost (app/health/cost.py explains each definition and its bounds); ``amount`` is
+    # money in the system's own currency, never converted.
+    _s("cost.training_per_retrain", "impact", "cost", "Training cost per retrain", "amount",
+       LOWER, 1000, 5000,
+       "What the newest production model version cost to train: its runs since the previous "
+       "production version, failed ones included, in their currency."),
+    _s("cost.serving_per_1k_predictions", "impact", "cost", "Serving cost per 1k predictions",
+       "amount", LOWER, 1.0, 5.0,
+       "Serving bills over the window / production rows served in it x 1,000."),
+    _s("cost.month_to_date_vs_budget", "impact", "cost", "Spend vs monthly budget", "ratio",
+       LOWER, 0.9, 1.0,
+       "Spend over the 30 days ending at the window's end / the system's monthly budget "
+       "(tandem budget set); only spend in the budget's currency counts."),
     _s("impact.kpi_change", "impact", "impact", "KPI change", "ratio", HIGHER, -0.05, -0.15,
        "Worst business KPI's mean over the window relative to the same-length period before, "
        "signed by the KPI's direction: below 0 is worse (app/health/impact.py explains the "
@@ -225,6 +239,8 @@ def format_value(key: str, value: float | None) -> str:
         return f"{value * 100:.1f} %"
     if unit == "count":
         return f"{value:.0f}"
+    if unit == "amount":  # money, in a currency the signal's note names
+        return f"{value:,.2f}"
     if unit == "ms":
         return f"{value:.0f} ms"
     if unit == "per_day":

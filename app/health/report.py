@@ -29,6 +29,7 @@ from app.health.catalog import (
     format_value,
     signals_for,
 )
+from app.health.cost import cost_signals
 from app.health.devops import devops_signals
 from app.health.impact import impact_signals
 from app.health.mlops import mlops_signals
@@ -184,6 +185,7 @@ def build_status(
         for system_id, note in drift_notes(session, with_model, window).items():
             notes.setdefault(system_id, {})["monitor.drift_share"] = note
         impact = impact_signals(session, systems, window)
+        costs = cost_signals(session, systems, window, notes=notes)
 
     return StatusReport(
         window=window,
@@ -191,7 +193,7 @@ def build_status(
             _system_status(
                 name,
                 i in with_model,
-                devops[i] | mlops[i] | impact[i],
+                devops[i] | mlops[i] | impact[i] | costs[i],
                 thresholds[name],
                 notes.get(i, {}),
             )
@@ -241,7 +243,10 @@ def _system_status(
                         direction=spec.direction,
                         warn=spec.warn,
                         critical=spec.critical,
-                        note=notes.get(definition.key) if value is not None else None,
+                        # an Impact note may say why there is no value (currencies not added)
+                        note=notes.get(definition.key)
+                        if value is not None or lane == "impact"
+                        else None,
                     )
                 )
             stage_status = worst(s.status for s in signals)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select
 
 from app.store.db import get_engine, session_scope
-from app.store.models import IngestRecord, SloChange, System, ThresholdChange
+from app.store.models import BudgetChange, IngestRecord, SloChange, System, ThresholdChange
 
 
 def system_names(engine: Engine | None = None) -> list[str]:
@@ -14,13 +14,14 @@ def system_names(engine: Engine | None = None) -> list[str]:
 
 
 def data_version(engine: Engine | None = None) -> tuple[int, int]:
-    """Changes whenever data is ingested, a threshold moves or an SLO is saved.
+    """Changes whenever data is ingested, a threshold moves or an SLO or budget is saved.
 
     The cache key of pages: (newest ingest, newest threshold change + newest SLO
-    change); audit ids only grow, so the sum grows with either.
+    change + newest budget change); audit ids only grow, so the sum grows with any.
     """
     with session_scope(engine or get_engine()) as session:
         ingests = session.scalar(select(func.max(IngestRecord.id))) or 0
         changes = session.scalar(select(func.max(ThresholdChange.id))) or 0
         slo_changes = session.scalar(select(func.max(SloChange.id))) or 0
-    return int(ingests), int(changes) + int(slo_changes)
+        budget_changes = session.scalar(select(func.max(BudgetChange.id))) or 0
+    return int(ingests), int(changes) + int(slo_changes) + int(budget_changes)

@@ -1,9 +1,11 @@
 """Everything the Service health page shows about one system, without Streamlit.
 
-``service_health`` gathers, in one session: the golden signals in time
-buckets, every SLO of the system (error budget, burn rates, burn-down),
-the CI trend and failing pipelines, the incidents, and the DORA report. The
-page only draws what it returns.
+``service_health`` gathers, in one session, what the page's first view
+shows: the golden signals in time buckets (the timeline's error rate), every
+SLO of the system (error budget, burn rates, burn-down) and the incidents.
+``ci_report`` and ``delivery_report`` read what the CI and DORA tabs show,
+each only when its tab is opened (issue 15 item 7). The page only draws what
+they return.
 
 Conventions: CI pipelines belong to the window by ``started_at`` and count as
 finished when ``success`` or ``failed`` (as ``ci.pass_rate``); the CI trend
@@ -80,10 +82,7 @@ class ServiceHealth:
     golden: pd.DataFrame
     thresholds: dict[str, ThresholdSpec]
     slos: tuple[SloReport, ...]  # the system's SLOs, the primary one first
-    ci_daily: pd.DataFrame
-    failing_pipelines: pd.DataFrame
     incidents: pd.DataFrame
-    dora: DoraReport
 
     @property
     def has_samples(self) -> bool:
@@ -107,12 +106,25 @@ class ServiceHealth:
         return self.primary.burn_down
 
 
+@dataclass(frozen=True)
+class CiReport:
+    """The CI tab: per-day trend and the newest failed pipelines (``ci_daily``, ``failing``)."""
+
+    daily: pd.DataFrame
+    failing: pd.DataFrame
+
+
+def _system_id(session: Session, system: str) -> int:
+    system_id = session.scalar(select(System.id).where(System.name == system))
+    if system_id is None:
+        raise LookupError(f"no system named {system!r}")
+    return system_id
+
+
 def service_health(engine: Engine | None, system: str, window: Window) -> ServiceHealth:
-    """The page's data for ``system`` over ``window``; ``LookupError`` for an unknown name."""
+    """The page's first view of ``system`` over ``window``; ``LookupError`` for an unknown name."""
     with session_scope(engine or get_engine()) as session:
-        system_id = session.scalar(select(System.id).where(System.name == system))
-        if system_id is None:
-            raise LookupError(f"no system named {system!r}")
+        system_id = _system_id(session, system)
         thresholds = effective_thresholds(session, system)
         slos = slos_of(session, system)
         first = primary_slo(slos, system)
@@ -125,11 +137,24 @@ def service_health(engine: Engine | None, system: str, window: Window) -> Servic
             golden=golden_signals(session, system_id, window, step),
             thresholds=thresholds,
             slos=tuple(slo_report(session, system_id, slo, window) for slo in ordered),
-            ci_daily=ci_daily(session, system_id, window),
-            failing_pipelines=failing_pipelines(session, system_id, window),
             incidents=incidents(session, system_id, window),
-            dora=dora_report(session, system_id, window),
         )
+
+
+def ci_report(engine: Engine | None, system: str, window: Window) -> CiReport:
+    """The CI tab of ``system`` over ``window``; ``LookupError`` for an unknown name."""
+    with session_scope(engine or get_engine()) as session:
+        system_id = _system_id(session, system)
+        return CiReport(
+            daily=ci_daily(session, system_id, window),
+            failing=failing_pipelines(session, system_id, window),
+        )
+
+
+def delivery_report(engine: Engine | None, system: str, window: Window) -> DoraReport:
+    """The DORA tab of ``system`` over ``window``; ``LookupError`` for an unknown name."""
+    with session_scope(engine or get_engine()) as session:
+        return dora_report(session, _system_id(session, system), window)
 
 
 def _pipelines(session: Session, system_id: int, window: Window) -> pd.DataFrame:

@@ -10,8 +10,15 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
+from app.health.delivery import DoraReport
 from app.health.window import Window, default_window
-from app.service_health import ServiceHealth, service_health
+from app.service_health import (
+    CiReport,
+    ServiceHealth,
+    ci_report,
+    delivery_report,
+    service_health,
+)
 from app.store.db import get_engine, session_scope
 from app.timeline import Timeline, timeline
 from app.ui.data import DataKey, data_key
@@ -54,6 +61,26 @@ def _service_timeline(
     if health is None:
         return None
     return timeline(get_engine(key[0]), system, health.window, health.golden)
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner="Loading CI...")
+def _ci(key: DataKey, system: str, since: datetime, until: datetime) -> CiReport:
+    return ci_report(get_engine(key[0]), system, Window(since, until))
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner="Loading DORA metrics...")
+def _dora(key: DataKey, system: str, since: datetime, until: datetime) -> DoraReport:
+    return delivery_report(get_engine(key[0]), system, Window(since, until))
+
+
+def load_ci(health: ServiceHealth) -> CiReport:
+    """The CI tab over ``health``'s window, read when the tab is opened."""
+    return _ci(data_key(), health.system, health.window.since, health.window.until)
+
+
+def load_dora(health: ServiceHealth) -> DoraReport:
+    """The DORA tab over ``health``'s window, read when the tab is opened."""
+    return _dora(data_key(), health.system, health.window.since, health.window.until)
 
 
 def load_service_health(system: str, selection: Selection) -> ServiceHealth | None:

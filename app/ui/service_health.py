@@ -18,6 +18,7 @@ from app.service_health import ServiceHealth
 from app.timeline import Timeline
 from app.ui.charts import ci_figure, series_figure, trend_figure
 from app.ui.on_demand import on_demand
+from app.ui.service_data import load_ci, load_dora
 from app.ui.text import md_text
 from app.ui.threshold_control import inline_threshold_editor
 
@@ -105,7 +106,7 @@ def _dora_table(metrics: DoraMetrics) -> pd.DataFrame:
 
 
 def render_dora(health: ServiceHealth, trend_key: str) -> None:
-    dora = health.dora
+    dora = load_dora(health)
     kinds = {"Service releases": dora.service}
     if dora.model is not None:
         kinds["Model releases"] = dora.model
@@ -135,11 +136,13 @@ def render_dora_section(health: ServiceHealth) -> None:
 
 
 def render_ci(health: ServiceHealth) -> None:
-    if health.ci_daily.empty:
+    """The CI tab: read only when it is opened (``load_ci``)."""
+    ci = load_ci(health)
+    if ci.daily.empty:
         st.caption("No finished CI pipelines in this range.")
         return
-    st.plotly_chart(ci_figure(health.ci_daily), config=_NO_PLOTLY_BAR)
-    failing = health.failing_pipelines
+    st.plotly_chart(ci_figure(ci.daily), config=_NO_PLOTLY_BAR)
+    failing = ci.failing
     if failing.empty:
         st.caption("No failed pipelines in this range.")
         return

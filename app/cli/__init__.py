@@ -22,6 +22,7 @@ def _register_commands() -> None:
     from app.cli.alerts import alert_rules, exporter
     from app.cli.db import db
     from app.cli.drift import drift
+    from app.cli.budget import budget
     from app.cli.gc import gc
     from app.cli.ingest import ingest
     from app.cli.mlflow import import_mlflow
@@ -48,6 +49,7 @@ def _register_commands() -> None:
         thresholds,
         check,
         slo,
+        budget,
         exporter,
         alert_rules,
     ):

@@ -11,6 +11,7 @@ from app.ui import kpi_chart
 from app.ui import performance as ui
 from app.ui.data import data_key
 from app.ui.filters import current_selection, query_int
+from app.ui.on_demand import on_demand
 from app.ui.text import md_text
 from app.ui.threshold_control import inline_threshold_editor
 
@@ -154,12 +155,13 @@ else:
     st.caption("Days on which two versions both served traffic (rollouts and rollbacks).")
     st.plotly_chart(ui.overlap_figure(overlaps, metric), width="stretch", key="perf_overlap")
 
-with st.expander("Every window"):
-    st.dataframe(
-        series.drop(columns=["warn_bound", "critical_bound"]).sort_values(
-            "window_start", ascending=False
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={"labelled_share": st.column_config.NumberColumn(format="percent")},
-    )
+with on_demand("Every window", "perf_every_window") as shown:  # sent when opened
+    if shown:
+        st.dataframe(
+            series.drop(columns=["warn_bound", "critical_bound"]).sort_values(
+                "window_start", ascending=False
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={"labelled_share": st.column_config.NumberColumn(format="percent")},
+        )

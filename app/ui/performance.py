@@ -19,7 +19,7 @@ from app.health.thresholds import ThresholdSpec
 from app.production import read_summaries
 from app.production.summaries import ResidualCounts
 from app.store.db import get_engine
-from app.ui.charts import CRITICAL, WARN, as_x
+from app.ui.charts import CRITICAL, WARN, as_x, as_y
 from app.ui.data import DataKey
 from app.ui.threshold_editor import thresholds_at_cached
 
@@ -136,7 +136,11 @@ def _pending_spans(series: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestam
 
 
 def trend_figure(series: pd.DataFrame, metric: str) -> go.Figure:
-    """Realised and estimated metric per window, baseline band, and the labelled share."""
+    """Realised and estimated metric per window, baseline band, and the labelled share.
+
+    Values go out to 4 significant digits (``charts.as_y``), what the hover shows:
+    the figure's ~35 traces were the page's largest message (issue 15 item 7).
+    """
     label = views.METRIC_LABELS.get(metric, metric)
     fig = make_subplots(
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.78, 0.22], vertical_spacing=0.04
@@ -152,33 +156,34 @@ def trend_figure(series: pd.DataFrame, metric: str) -> go.Figure:
     for version, rows in _by_version(series):
         colour, x = version_colour(version), as_x(middle[rows.index])
         group = f"v{version}"
+        warn_bound = as_y(rows["warn_bound"])
         if rows["baseline"].notna().any():
-            fig.add_trace(go.Scatter(x=x, y=rows["warn_bound"], mode="lines", line={"width": 0},
+            fig.add_trace(go.Scatter(x=x, y=warn_bound, mode="lines", line={"width": 0},
                                      showlegend=False, hoverinfo="skip", legendgroup=group),
                           row=1, col=1)  # fmt: skip
-            fig.add_trace(go.Scatter(x=x, y=rows["baseline"], mode="lines", fill="tonexty",
+            fig.add_trace(go.Scatter(x=x, y=as_y(rows["baseline"]), mode="lines", fill="tonexty",
                                      fillcolor=OK_FILL, line={"color": "#6b7280", "dash": "dot",
                                      "width": 1}, name=f"{group} validation baseline",
                                      legendgroup=group), row=1, col=1)  # fmt: skip
-            fig.add_trace(go.Scatter(x=x, y=rows["warn_bound"], mode="lines", name="warn bound",
+            fig.add_trace(go.Scatter(x=x, y=warn_bound, mode="lines", name="warn bound",
                                      line={"color": WARN, "dash": "dash", "width": 1},
                                      legendgroup=group, showlegend=False),
                           row=1, col=1)  # fmt: skip
-            fig.add_trace(go.Scatter(x=x, y=rows["critical_bound"], mode="lines",
+            fig.add_trace(go.Scatter(x=x, y=as_y(rows["critical_bound"]), mode="lines",
                                      name="critical bound", legendgroup=group, showlegend=False,
                                      line={"color": CRITICAL, "dash": "dash", "width": 1}),
                           row=1, col=1)  # fmt: skip
         if rows["estimated_lower"].notna().any():
-            fig.add_trace(go.Scatter(x=x, y=rows["estimated_lower"], mode="lines",
+            fig.add_trace(go.Scatter(x=x, y=as_y(rows["estimated_lower"]), mode="lines",
                                      line={"width": 0}, showlegend=False, hoverinfo="skip",
                                      legendgroup=group), row=1, col=1)  # fmt: skip
-            fig.add_trace(go.Scatter(x=x, y=rows["estimated_upper"], mode="lines",
+            fig.add_trace(go.Scatter(x=x, y=as_y(rows["estimated_upper"]), mode="lines",
                                      fill="tonexty", fillcolor=faded(colour), line={"width": 0},
                                      name=f"{group} estimate's band (±3 sampling errors)",
                                      legendgroup=group), row=1, col=1)  # fmt: skip
         if rows["estimated"].notna().any():
             flagged = rows["estimated_status"].isin([views.WARN, views.CRITICAL])
-            fig.add_trace(go.Scatter(x=x, y=rows["estimated"], mode="lines+markers",
+            fig.add_trace(go.Scatter(x=x, y=as_y(rows["estimated"]), mode="lines+markers",
                                      name=f"{group} estimated (no labels needed)",
                                      legendgroup=group,
                                      marker={"size": np.where(flagged, 10, 5),
@@ -187,13 +192,13 @@ def trend_figure(series: pd.DataFrame, metric: str) -> go.Figure:
                                      line={"color": colour, "dash": "dot", "width": 1.5}),
                           row=1, col=1)  # fmt: skip
         below = rows["status"].isin([views.WARN, views.CRITICAL])
-        fig.add_trace(go.Scatter(x=x, y=rows["realised"], mode="lines+markers",
+        fig.add_trace(go.Scatter(x=x, y=as_y(rows["realised"]), mode="lines+markers",
                                  name=f"{group} realised (labelled)", legendgroup=group,
                                  line={"color": colour, "width": 2.5},
                                  marker={"size": np.where(below, 12, 6),
                                          "color": np.where(below, CRITICAL, colour),
                                          "line": {"width": 0}}), row=1, col=1)  # fmt: skip
-        fig.add_trace(go.Bar(x=x, y=rows["labelled_share"] * 100, marker_color=colour,
+        fig.add_trace(go.Bar(x=x, y=as_y(rows["labelled_share"] * 100), marker_color=colour,
                              opacity=0.5, name=f"{group} labelled %", showlegend=False,
                              legendgroup=group), row=2, col=1)  # fmt: skip
     outside = series[series["status"].isin([views.WARN, views.CRITICAL])]

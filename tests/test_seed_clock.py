@@ -2,9 +2,14 @@
 
 Production windows are UTC days; a seed shifted to the minute once cut them elsewhere
 each time, and the bad release's day was judged "ok" when seeded at 13:20 (issue 11).
-Here ``tandem seed --now`` runs at four clock times across one UTC day, in parallel
-subprocesses, and every database must hold the same judged windows (relative to the
-seed day), the same performance verdicts and the same ``tandem status``.
+Here ``tandem seed --now 23:55`` (the day's last minutes, where rounding the shift instead
+of flooring it would move the data a day into the future) runs in a subprocess, and its
+database must hold the same judged windows (relative to the seed day), the same
+performance verdicts and the same ``tandem status`` as a copy of the session's seed at
+13:20 (``seeded_template``, the hour the bad release was once judged "ok"). Both seeds
+run at once. One seed, not one per clock time: the seed reads the clock only through
+``shift_to_now``, whose whole-day result at 00:05, 06:00, 13:20, 23:55 and 23:59:59.999999
+tests/test_seed.py checks; a seed costs minutes.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from app.cli import cli
 from app.health import performance as views
 from app.health.thresholds import default_thresholds
 from app.store.models import ProductionWindow, System
+from tests.conftest import SEED_NOW
 
 RATIO = default_thresholds()["monitor.performance_ratio"]  # warn 0.95, critical 0.9
 GAP = default_thresholds()["monitor.segment_gap"]  # warn 0.05, critical 0.10
@@ -33,29 +39,31 @@ GAP = default_thresholds()["monitor.segment_gap"]  # warn 0.05, critical 0.10
 pytestmark = pytest.mark.slow
 
 SEED_DAY = datetime(2026, 12, 1, tzinfo=UTC)
-CLOCKS = ("00:05", "06:00", "13:20", "23:55")
+CLOCKS = (SEED_NOW.strftime("%H:%M"), "23:55")  # the session's seed, and one at the day's end
 METRIC = {"fraud-scoring": "roc_auc", "demand-forecast": "mae"}
 
 
 @pytest.fixture(scope="module")
-def roots(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One data dir per clock time, each seeded by its own `tandem seed --now`."""
-    result: dict[str, Path] = {}
-    running = []
-    for clock in CLOCKS:
-        root = tmp_path_factory.mktemp("seed-at-" + clock.replace(":", ""))
-        shutil.copy(sqlite_template, root / "tandem.db")
-        env = os.environ | _env(root)
-        now = f"{SEED_DAY.date()}T{clock}:00+00:00"
-        command = [sys.executable, "-m", "app.cli", "seed", "--now", now]
-        running.append(
-            (clock, subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True))
-        )
-        result[clock] = root
-    for clock, process in running:
-        output, _ = process.communicate(timeout=900)
-        assert process.returncode == 0, (clock, output)
-    return result
+def roots(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> dict[str, Path]:
+    """A data dir per clock time: a copy of the session's seed, and one `tandem seed --now`."""
+    assert SEED_NOW.date() == SEED_DAY.date()
+    late = tmp_path_factory.mktemp("seed-at-2355")
+    shutil.copy(sqlite_template, late / "tandem.db")
+    now = f"{SEED_DAY.date()}T23:55:00+00:00"
+    command = [sys.executable, "-m", "app.cli", "seed", "--now", now]
+    seeding = subprocess.Popen(
+        command, env=os.environ | _env(late), stdout=subprocess.PIPE, text=True
+    )
+    try:  # the session's seed is made meanwhile, if no test has asked for it yet
+        session_seed: Path = request.getfixturevalue("seeded_template")
+    finally:
+        output, _ = seeding.communicate(timeout=900)
+    assert seeding.returncode == 0, output
+    own = tmp_path_factory.mktemp("seed-at-1320") / "data"
+    shutil.copytree(session_seed, own)  # `tandem status` below must not write to the shared one
+    return {CLOCKS[0]: own, CLOCKS[1]: late}
 
 
 def _env(root: Path) -> dict[str, str]:

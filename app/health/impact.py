@@ -28,14 +28,17 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+import numpy as np
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from app.health.catalog import HIGHER
 from app.health.value import SIGNAL as VALUE_SIGNAL
 from app.health.value import value_signals
-from app.health.window import Window
-from app.store.queries.kpis import KpiMean, kpi_means
+from app.health.window import DEFAULT_DAYS, Window
+from app.store.queries.kpis import KpiMean, kpi_means, kpi_points
 
 SIGNAL = "impact.kpi_change"
 
@@ -112,3 +115,42 @@ def impact_signals(
         i: {SIGNAL: worst_change(changes), VALUE_SIGNAL: values[i]}
         for i, changes in by_system.items()
     }
+
+
+def _means(stamps: np.ndarray, sums: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Mean of the values whose times fall in each ``[start, end)``, from their running sums."""
+    low = np.searchsorted(stamps, start, "left")
+    high = np.searchsorted(stamps, end, "left")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray((sums[high] - sums[low]) / (high - low), dtype="float64")
+
+
+def kpi_change_series(
+    session: Session, system_id: int, window: Window, days: int = DEFAULT_DAYS
+) -> tuple[list[datetime], list[float | None]]:
+    """The what-if replay's buckets: one per UTC day ending in ``window``.
+
+    Each day's value is ``impact.kpi_change`` as ``tandem status`` would have
+    read it that day with its default window: the ``days`` days ending at the
+    day's end against the ``days`` before (each KPI's direction: its newest
+    point's), the worst KPI deciding. Days with no KPI change are None.
+    """
+    first = pd.Timestamp(window.since).floor("D") + pd.Timedelta(days=1)
+    ends = pd.date_range(first, pd.Timestamp(window.until).ceil("D"), freq="D")
+    if ends.empty:
+        return [], []
+    length = np.timedelta64(days, "D")
+    bucket_ends = ends.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    points = kpi_points(session, system_id, ends[0] - timedelta(days=2 * days), ends[-1])
+    worst = np.full(len(ends), np.nan)
+    for _, kpi in points.groupby("name", sort=True):
+        stamps = kpi["timestamp"].dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+        sums = np.concatenate([[0.0], np.cumsum(kpi["value"].to_numpy())])
+        now = _means(stamps, sums, bucket_ends - length, bucket_ends)
+        before = _means(stamps, sums, bucket_ends - 2 * length, bucket_ends - length)
+        sign = 1.0 if kpi["direction"].iloc[-1] == HIGHER else -1.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            change = np.where(before != 0, sign * (now - before) / np.abs(before), np.nan)
+        worst = np.fmin(worst, change)
+    values = [None if np.isnan(v) else float(v) for v in worst]
+    return [end.to_pydatetime() for end in ends], values

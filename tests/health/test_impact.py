@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from app.health import build_status
-from app.health.impact import relative_change
+from app.health import Window, build_status
+from app.health.impact import kpi_change_series, relative_change
 from app.ingest import ingest_file
+from app.store.db import session_scope
+from app.store.models import System
 from tests.ingest.helpers import write
 
 HEADER = "system,timestamp,name,value,unit,direction"
@@ -61,3 +63,22 @@ def test_status_reads_the_worst_kpi_and_gates_on_it(engine: Engine, tmp_path: Pa
     report = build_status(engine, since=START + timedelta(days=5), until=START + timedelta(days=15))
     assert report.system("shop").signal("impact.kpi_change").value == pytest.approx(-0.09)
     assert report.system("shop").signal("impact.kpi_change").status.value == "warn"
+
+
+def test_replay_reads_each_day_as_status_would_have(engine: Engine, tmp_path: Path) -> None:
+    losses = _series("shop", "losses", [100.0] * 10 + [150.0] * 10, "EUR", "lower_is_better")
+    ingest_file("kpis", write(tmp_path, "kpis.csv", "\n".join([HEADER, *losses]) + "\n"),
+                engine=engine)  # fmt: skip
+    window = Window(START + timedelta(days=6), START + timedelta(days=20))
+    with session_scope(engine) as session:
+        system_id = session.scalar(select(System.id).where(System.name == "shop"))
+        at, values = kpi_change_series(session, system_id, window, days=5)
+    assert at[0] == START + timedelta(days=7)
+    assert at[-1] == START + timedelta(days=20)
+    for end, value in zip(at, values, strict=True):
+        status = build_status(engine, since=end - timedelta(days=5), until=end)
+        assert status.system("shop").signal("impact.kpi_change").value == pytest.approx(value)
+    # flat, then the rise entering the 5 days (worse), then the two halves both high (flat)
+    assert values[:4] == [0.0] * 4
+    assert values[4] == pytest.approx(-0.1)  # days 6-10 (one at 150) against days 1-5
+    assert values[-1] == 0.0

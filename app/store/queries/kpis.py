@@ -92,3 +92,22 @@ def kpi_series(
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
     frame["value"] = frame["value"].astype("float64")
     return frame
+
+
+def kpi_points(session: Session, system_id: int, since: datetime, until: datetime) -> pd.DataFrame:
+    """One system's KPI points in ``[since, until)`` (name, timestamp, value, direction)."""
+    query = (
+        select(KpiPoint.name, KpiPoint.timestamp, KpiPoint.value, KpiPoint.direction)
+        .where(
+            KpiPoint.system_id == system_id,
+            KpiPoint.timestamp >= since,
+            KpiPoint.timestamp < until,
+        )
+        .order_by(KpiPoint.name, KpiPoint.timestamp)
+    )
+    frame = pd.DataFrame(
+        session.execute(query).all(), columns=["name", "timestamp", "value", "direction"]
+    )
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    frame["value"] = frame["value"].astype("float64")
+    return frame

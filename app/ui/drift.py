@@ -173,7 +173,9 @@ def heatmap_figure(cells: pd.DataFrame, selected: tuple[str, str] | None) -> go.
     ``clicked_feature``).
 
     Built as a plain spec and wrapped without plotly's validation: validating
-    ~900 points costs more than the rest of a threshold rerun together.
+    ~900 points costs more than the rest of a threshold rerun together. Its
+    numbers go out to the digits the colour scale and the hover show
+    (``charts.as_y``): 17 digits a float were half of the page's bytes.
     """
     hover = (
         "%{x}<br>%{y}: %{text} %{customdata[0]:.4g} (threshold %{customdata[1]:.3g})<extra></extra>"
@@ -190,7 +192,7 @@ def heatmap_figure(cells: pd.DataFrame, selected: tuple[str, str] | None) -> go.
             "marker": {
                 "symbol": "square",
                 "size": max(5, min(14, 900 // n_windows)),
-                "color": cells["relative"].to_numpy(dtype=float),
+                "color": charts.as_y(cells["relative"], 3),
                 "cmin": 0,
                 "cmax": 3,
                 "colorscale": [list(step) for step in _SCALE],
@@ -202,7 +204,9 @@ def heatmap_figure(cells: pd.DataFrame, selected: tuple[str, str] | None) -> go.
                 },
             },
             "text": text,
-            "customdata": cells[["score", "threshold"]].to_numpy(dtype=float),
+            "customdata": np.column_stack(
+                [charts.as_y(cells["score"]), charts.as_y(cells["threshold"])]
+            ),
             "hovertemplate": hover,
         }
     ]

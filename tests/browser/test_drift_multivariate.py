@@ -12,6 +12,7 @@ pytestmark = pytest.mark.browser
 def test_multivariate_charts_are_drawn(seeded_server: Server, page) -> None:
     open_and_wait(page, f"{seeded_server.url}/drift?system=fraud-scoring&range=90d")
     assert_no_exception(page)
+    page.get_by_role("tab", name="Multivariate drift").click()  # drawn when opened
     page.get_by_text("Multivariate drift over time").wait_for()
     for title in ("PCA reconstruction error", "Domain classifier ROC AUC"):
         plot = page.locator(".js-plotly-plot", has=page.locator(".gtitle", has_text=title))

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from app.drift.columns import ColumnData
+from app.drift.exact import exact_std, exact_sum
 
 STURGES_DISTINCT_LIMIT = 20  # get_binned_data bins numerical data with more reference values
 
@@ -32,37 +33,31 @@ def wasserstein(col: ColumnData, kind: str) -> float:
 
     ``std`` is the population standard deviation (ddof=0). The distance is
     SciPy's ``wasserstein_distance``, the integral of ``|F_ref - F_cur|``,
-    computed from the two sorted samples (equal to SciPy's to rounding).
+    computed from the two sorted samples. Both sums (the area's terms and the
+    standard deviation's) are rounded once (:mod:`app.drift.exact`), so the
+    score depends on the values only: the Spark engine, summing the same terms
+    over partitions, gets the same float. Equal to SciPy's to ~1e-15.
     """
     u = col.ref.astype(np.float64, copy=False)
     v = col.cur.astype(np.float64, copy=False)
-    norm = max(float(np.std(u)), 0.001)
-    return _wasserstein_sorted(u, v) / norm
+    norm = max(exact_std(u), 0.001)
+    return wasserstein_area(u, v) / norm
 
 
-def _wasserstein_sorted(u: np.ndarray, v: np.ndarray) -> float:
+def wasserstein_area(u: np.ndarray, v: np.ndarray) -> float:
+    """``sum |F_u(x_k) - F_v(x_k)| * (x_{k+1} - x_k)`` over the merged sorted values, summed
+    exactly; each term is ``|cu/n - cv/m| * gap`` with the cumulative counts at ``x_k``."""
     n, m = len(u), len(v)
-    if n == m:
-        # Equal sizes: both CDFs step by 1/n, so the integral is the mean gap
-        # between order statistics.
-        gaps = np.subtract(u, v)
-        np.abs(gaps, out=gaps)
-        return float(gaps.sum() / n)
-    # Otherwise integrate over the merged values. A stable merge of the two
-    # sorted runs (linear for timsort) tells, at every merged value, how many
-    # reference values lie at or below it; where the next merged value is
-    # larger this equals SciPy's searchsorted(..., "right"), and where it is
-    # equal the term is 0 either way.
+    # A stable merge of the two sorted runs (linear for timsort) tells, at every
+    # merged value, how many reference values lie at or below it; where the next
+    # merged value is larger this is the cumulative count at the value, and where
+    # it is equal the term is 0 either way.
     both = np.concatenate((u, v))
     order = np.argsort(both, kind="stable")
     u_count = np.cumsum(order[:-1] < n, dtype=np.int64)
-    cdf_gap = u_count / n
-    v_share = np.arange(1, n + m, dtype=np.float64)
-    v_share -= u_count
-    v_share /= m
-    np.subtract(cdf_gap, v_share, out=cdf_gap)
-    np.abs(cdf_gap, out=cdf_gap)
-    return float(np.vecdot(cdf_gap, np.diff(both[order])))
+    v_count = np.arange(1, n + m, dtype=np.int64) - u_count
+    cdf_gap = np.abs(u_count / n - v_count / m)
+    return exact_sum(cdf_gap * np.diff(both[order]))
 
 
 def chisquare(col: ColumnData, kind: str) -> float:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.spark.aggregates import CUR, NUM, REF, C, by_column
+from app.spark.exact_sums import exact_sums
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -28,7 +29,8 @@ class CdfGaps:
 
     ``high``/``low`` are the cumulative (reference, current) counts at the
     first... any distinct value where the difference peaks; ``area`` is
-    ``sum |F_ref(x_k) - F_cur(x_k)| * (x_{k+1} - x_k)`` over the distinct values.
+    ``sum |F_ref(x_k) - F_cur(x_k)| * (x_{k+1} - x_k)`` over the distinct values, summed
+    exactly (:mod:`app.spark.exact_sums`): the local engine's float.
     """
 
     high: tuple[int, int]
@@ -100,25 +102,29 @@ def cdf_gaps(
     )
     diff = F.col("cr") / F.col("n_ref") - F.col("cc") / F.col("n_cur")
     counts = F.struct(F.col("cr"), F.col("cc"))
-    rows = (
-        cum.withColumn("d", diff)
-        .groupBy(C)
-        .agg(
-            F.max("d").alias("hi"),
-            F.max_by(counts, "d").alias("at_hi"),
-            F.min("d").alias("lo"),
-            F.min_by(counts, "d").alias("at_lo"),
-            F.sum(F.abs(F.col("d")) * F.coalesce(F.col("gap"), F.lit(0.0))).alias("area"),
+    cum = cum.withColumn("d", diff).persist()
+    try:
+        rows = (
+            cum.groupBy(C)
+            .agg(
+                F.max("d").alias("hi"),
+                F.max_by(counts, "d").alias("at_hi"),
+                F.min("d").alias("lo"),
+                F.min_by(counts, "d").alias("at_lo"),
+            )
+            .collect()
         )
-        .collect()
-    )
+        # The local engine's terms, summed exactly: the same float (app.drift.exact).
+        area = exact_sums(cum, names, F.abs(F.col("d")) * F.coalesce(F.col("gap"), F.lit(0.0)))
+    finally:
+        cum.unpersist()
     return {
         r[C]: CdfGaps(
             (r["at_hi"]["cr"], r["at_hi"]["cc"]),
             r["hi"],
             (r["at_lo"]["cr"], r["at_lo"]["cc"]),
             r["lo"],
-            float(r["area"]),
+            area[r[C]],
         )
         for r in rows
     }

@@ -18,9 +18,10 @@ counts per category or per Sturges bin (edges from exact min, max and count);
 KS reads ``max |F_ref - F_cur|`` from exact cumulative counts and takes its
 p-value from SciPy with ``ks_2samp``'s own ``method="auto"`` rule;
 Wasserstein integrates ``|F_ref - F_cur|`` over the sorted distinct values
-(:mod:`app.spark.cumulative`). Only the summation order of floating-point
-sums (Wasserstein's area, the standard deviation) differs from NumPy's, so
-those scores agree to ~1e-15 relative, not bit for bit.
+(:mod:`app.spark.cumulative`). Its two sums (the area, the reference's
+standard deviation) are rounded once on both engines (:mod:`app.drift.exact`,
+:mod:`app.spark.exact_sums`), so every score is the local engine's float and
+``tandem drift`` prints the same JSON with either engine.
 
 Nothing collects rows, with one exception: a free-text column (Evidently's
 ``text`` kind, which a classifier tests on the texts themselves) is handed to
@@ -49,6 +50,7 @@ from app.drift.stattests import (
 from app.spark import aggregates as agg
 from app.spark.counted import CountedColumn, counted, ks_p_value
 from app.spark.cumulative import cdf_gaps
+from app.spark.exact_sums import exact_stds
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -155,7 +157,7 @@ def spark_drift(
                 f"column {name!r} is {ref_types[name]} in the reference data "
                 f"but {cur_types[name]} in the current data"
             )
-    ref_stats = agg.side_stats(reference, {n: ref_types[n] for n in names}, with_std=True)
+    ref_stats = agg.side_stats(reference, {n: ref_types[n] for n in names}, with_std=False)
     cur_stats = agg.side_stats(current, {n: cur_types[n] for n in names}, with_std=False)
     valued = [n for n in names if cur_types[n] in VALUED]
     values = agg.value_table(
@@ -196,7 +198,6 @@ def spark_drift(
                         _distinct_pair(distinct.get(name)),
                     ),
                     distinct.get(name),
-                    ref_stats[name].std,
                 )
             )
         if plans:
@@ -277,7 +278,6 @@ class _Plan:
     threshold: float
     need: str  # "counts", "data_bins", "key_bins" or "cdf"
     edges: np.ndarray | None = None
-    std: float | None = None
 
 
 def _plan(
@@ -287,7 +287,6 @@ def _plan(
     threshold: float | None,
     col: CountedColumn,
     distinct: agg.Distinct | None,
-    std: float | None,
 ) -> _Plan:
     """What ``_column_drift`` of the local engine checks, in its order, and what to compute."""
     if col.n_ref == 0:
@@ -303,7 +302,7 @@ def _plan(
             f"(it takes {' or '.join(chosen.kinds)} columns)"
         )
     used = chosen.default_threshold if threshold is None else float(threshold)
-    plan = _Plan(col, kind, chosen.name, used, "counts", std=std)
+    plan = _Plan(col, kind, chosen.name, used, "counts")
     if chosen.name in ("ks", "wasserstein"):
         plan.need = "cdf"
     elif chosen.name in BINNED and kind == "numerical" and distinct is not None:
@@ -329,6 +328,9 @@ def _score(values: DataFrame, plans: list[_Plan]) -> list[ColumnDrift]:
         {p.col.name: p.col.sizes for p in plans if p.need == "cdf"},
         buckets,
     )
+    # Wasserstein's norm: the reference's standard deviation from exactly rounded sums
+    # over the value table, as the local engine computes it (app.drift.exact.exact_std).
+    stds = exact_stds(values, {p.col.name: p.col.n_ref for p in plans if p.method == "wasserstein"})
     out = []
     for p in plans:
         name, col = p.col.name, p.col
@@ -346,7 +348,7 @@ def _score(values: DataFrame, plans: list[_Plan]) -> list[ColumnDrift]:
             at = g.low if min(max(-g.low_diff, 0.0), 1.0) > g.high_diff else g.high
             score = ks_p_value(col.n_ref, col.n_cur, at)
         else:
-            score = gaps[name].area / max(float(p.std or 0.0), 0.001)
+            score = gaps[name].area / max(stds[name], 0.001)
         out.append(
             ColumnDrift(
                 column=name,

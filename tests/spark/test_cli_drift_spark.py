@@ -1,4 +1,6 @@
-"""``tandem drift --engine spark``: the local engine's JSON on the sample data; bad input exits 2.
+"""``tandem drift --engine spark``: the local JSON, byte for byte, on the sample data.
+
+Bad input exits 2 naming the path (and column).
 
 The CLI runs in-process (CliRunner), so it finds the test run's one Spark
 session as the active session instead of starting another.
@@ -7,7 +9,6 @@ session as the active session instead of starting another.
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -46,19 +47,10 @@ def test_spark_prints_the_local_engines_json_on_the_sample_data(
     code, spark_out, spark_err = run(*args, "--format", "json", "--engine", "spark")
     assert code == 0, spark_err
     assert spark_err == local_err  # the same notes: columns not tested and why
-    local, ours = json.loads(local_out), json.loads(spark_out)
-
-    # Every line but the scores is the same text; Wasserstein's scores may differ
-    # in the last digits (floating-point sums in another order), never beyond 1e-9.
-    def without_scores(text: str) -> list[str]:
-        return [line for line in text.splitlines() if '"score"' not in line]
-
-    assert without_scores(spark_out) == without_scores(local_out)
-    assert len(ours["columns"]) == len(local["columns"]) > 3
-    for got, expected in zip(ours["columns"], local["columns"], strict=True):
-        assert math.isclose(got["score"], expected["score"], rel_tol=1e-9), (got, expected)
-        if expected["method"] != "wasserstein":
-            assert got["score"] == expected["score"], (got, expected)
+    assert spark_out == local_out  # every digit: Wasserstein's sums are rounded once on both
+    local = json.loads(local_out)
+    assert len(local["columns"]) > 3
+    assert "wasserstein" in {c["method"] for c in local["columns"]}
 
 
 def test_a_missing_path_exits_2_naming_it(spark: Any, tmp_path: Path) -> None:

@@ -8,17 +8,21 @@ For each size it runs, as subprocesses, ``tandem drift --format json`` with
 local engine up to ``--local-max`` rows, and records the wall time and the
 peak resident memory of the Python driver and of the JVM it starts (polled
 from /proc every 0.2 s). The engines' JSON must agree (same methods and
-decisions, scores to 1e-9) or the run fails. Writes its section of
-``benchmarks/RESULTS.md``.
+decisions, every score to the last digit) or the run fails. The local[2] runs
+keep Spark's event log, whose tasks' run time and shuffle bytes give per-row
+costs, and from those a projection table for 1 B rows on 16 executors
+(labelled as such). Writes its section of ``benchmarks/RESULTS.md``.
 
-Usage: ``python benchmarks/bench_spark.py [--sizes 1000000,10000000] [--local-max 10000000]``
+Disk: the largest size's Parquet is about 0.06 GB per million rows (50 M rows:
+~3 GB in the temporary folder), written and read one row group at a time.
+
+Usage: ``python benchmarks/bench_spark.py [--sizes 1000000,10000000,50000000] [--local-max N]``
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import subprocess
@@ -82,9 +86,18 @@ def _tree_rss(pid: int) -> dict[int, int]:
     return out
 
 
-def run(args: list[str]) -> tuple[float, float, float, dict]:
-    """Wall seconds, peak Python driver MiB, peak JVM MiB, and the JSON printed."""
+def run(args: list[str], event_log: Path | None = None) -> tuple[float, float, float, dict]:
+    """Wall seconds, peak Python driver MiB, peak JVM MiB, and the JSON printed.
+
+    ``event_log``: a folder for Spark's event log (the tasks' run time and shuffle bytes).
+    """
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    if event_log is not None:
+        event_log.mkdir(parents=True, exist_ok=True)
+        env["PYSPARK_SUBMIT_ARGS"] = (
+            f"--conf spark.eventLog.enabled=true --conf spark.eventLog.dir=file://{event_log} "
+            "pyspark-shell"
+        )
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "drift", "--format", "json", *args],
@@ -107,13 +120,55 @@ def run(args: list[str]) -> tuple[float, float, float, dict]:
     return wall, driver / 1024, jvm / 1024, json.loads(out)
 
 
+def task_totals(event_log: Path) -> tuple[float, int]:
+    """Executor run seconds and shuffle bytes written, summed over every task of the run."""
+    seconds, shuffled = 0.0, 0
+    for path in event_log.iterdir():
+        for line in path.read_text().splitlines():
+            if '"SparkListenerTaskEnd"' not in line:
+                continue
+            metrics = json.loads(line).get("Task Metrics") or {}
+            seconds += metrics.get("Executor Run Time", 0) / 1000
+            shuffled += (metrics.get("Shuffle Write Metrics") or {}).get("Shuffle Bytes Written", 0)
+    return seconds, shuffled
+
+
+# The projection's cluster (an assumption, stated in the table): 16 executors of 4 cores,
+# each with a 10 Gbit/s link (1.25 GB/s) for the shuffle.
+EXECUTORS, CORES, LINK_BYTES = 16, 4, 1.25e9
+TARGET_ROWS = 1_000_000_000
+
+
+def projection(measured: list[tuple[int, float, float, int]]) -> list[str]:
+    """A table projecting 1 B rows on ``EXECUTORS`` executors from per-row costs measured at
+    local[2]: ``(rows, wall s, task s, shuffle bytes)`` per size. Fixed cost: the smallest
+    size's wall time minus its task time spread over 2 cores."""
+    rows, wall, task, shuffled = measured[-1]
+    smallest = measured[0]
+    fixed = max(smallest[1] - smallest[2] / 2, 0.0)
+    per_row, bytes_per_row = task / rows, shuffled / rows
+    compute = per_row * TARGET_ROWS / (EXECUTORS * CORES)
+    network = bytes_per_row * TARGET_ROWS / (EXECUTORS * LINK_BYTES)
+    return [
+        "",
+        f"**Projection, not a measurement**: {TARGET_ROWS:,} current rows on {EXECUTORS} "
+        f"executors x {CORES} cores (10 Gbit/s each), from the per-row costs measured at "
+        f"{rows:,} rows on local[2]: task time {per_row * 1e6:.2f} µs/row, shuffle "
+        f"{bytes_per_row:.1f} bytes/row; fixed cost (session, planning, driver) {fixed:.0f} s "
+        "from the smallest size. Assumes the work divides evenly over the cores and the "
+        "shuffle over the links, as it does for range buckets and per-column groups.",
+        "",
+        "| rows | task s (sum) | shuffle GB | compute s | shuffle s | fixed s | projected wall s |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {TARGET_ROWS:,} | {per_row * TARGET_ROWS:,.0f} | "
+        f"{bytes_per_row * TARGET_ROWS / 1e9:,.1f} | {compute:,.0f} | {network:,.0f} | "
+        f"{fixed:,.0f} | {compute + network + fixed:,.0f} |",
+    ]
+
+
 def same(a: dict, b: dict) -> bool:
-    return all(
-        x["method"] == y["method"]
-        and x["drifted"] == y["drifted"]
-        and math.isclose(x["score"], y["score"], rel_tol=1e-9)
-        for x, y in zip(a["columns"], b["columns"], strict=True)
-    )
+    """The same JSON, every digit (both engines round their sums once)."""
+    return a == b
 
 
 def main() -> None:
@@ -124,6 +179,7 @@ def main() -> None:
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",")]
     rows = []
+    measured: list[tuple[int, float, float, int]] = []  # local[2]: rows, wall, task s, shuffle
     with tempfile.TemporaryDirectory(prefix="bench_spark_") as tmp:
         reference = Path(tmp) / "reference.parquet"
         write_parquet(reference, REFERENCE_ROWS, shifted=False, seed=1)
@@ -133,8 +189,11 @@ def main() -> None:
             paths = ["--reference", str(reference), "--current", str(current)]
             results = {}
             for master in ("local[1]", "local[2]"):
-                results[master] = run([*paths, "--engine", "spark", "--spark-master", master])
+                log = Path(tmp) / f"events_{size}_{master[-2]}" if master == "local[2]" else None
+                results[master] = run([*paths, "--engine", "spark", "--spark-master", master], log)
                 print(size, master, results[master][:3], flush=True)  # noqa: T201
+                if log is not None:
+                    measured.append((size, results[master][0], *task_totals(log)))
             if size <= options.local_max:
                 results["local"] = run(paths)
                 print(size, "local", results["local"][:3], flush=True)  # noqa: T201
@@ -152,7 +211,7 @@ def main() -> None:
         "`tandem drift --format json` as a subprocess: process start, Spark session start, "
         "reading Parquet and output included. RSS is the peak resident memory, polled every "
         "0.2 s, of the Python driver and of the JVM it starts. All engines print the same "
-        "methods and decisions, scores to 1e-9.",
+        "JSON, every digit.",
         "",
         "| current rows | engine | wall s | Python driver RSS MiB | JVM RSS MiB |",
         "|---:|---|---:|---:|---:|",
@@ -161,6 +220,7 @@ def main() -> None:
         for engine, (wall, driver, jvm, _) in results.items():
             jvm_text = f"{jvm:,.0f}" if engine != "local" else "-"
             lines.append(f"| {size:,} | {engine} | {wall:.1f} | {driver:,.0f} | {jvm_text} |")
+    lines += projection(measured)
     load = os.getloadavg()
     lines += [
         "",

@@ -84,9 +84,12 @@ def kpi_figure(
             continue
         colour, symbol = STYLE[kind]
         at = [_naive(t) for t in rows["at"]]
+        # Service deployments are routine (several a week): faint, so the model's changes stand out.
+        faint = kind == "service_deploy"
         shapes += [
             {"type": "line", "xref": "x", "yref": "paper", "x0": t, "x1": t, "y0": 0, "y1": 1,
-             "line": {"color": colour, "width": 1, "dash": "dash"}, "layer": "below"}
+             "line": {"color": colour, "width": 1, "dash": "dot" if faint else "dash"},
+             "opacity": 0.3 if faint else 0.9, "layer": "below"}
             for t in at
         ]  # fmt: skip
         text = [
@@ -133,6 +136,7 @@ def section(key: DataKey, system: str, series: pd.DataFrame, metric: str) -> Non
     st.plotly_chart(figure, width="stretch", key="perf_kpi_chart")
     st.caption(
         "Top: the model's metric per window (solid realised, dotted estimated). Bottom: the "
-        "business KPI on the same days. Dashed lines: model promotions, rollbacks, service "
-        "deployments and drift alerts from the shared timeline; hover the markers above."
+        "business KPI on the same days. Dashed lines: model promotions, rollbacks and drift "
+        "alerts from the shared timeline (faint dotted: service deployments); hover the markers "
+        "above."
     )

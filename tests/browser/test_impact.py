@@ -1,0 +1,39 @@
+"""The Impact section and the KPI beside the model in a real browser, with screenshots."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import Server, assert_no_exception, open_and_wait, screenshot
+
+pytestmark = pytest.mark.browser
+
+KPI_CHART = (
+    "() => [...document.querySelectorAll('.js-plotly-plot')]"
+    ".find(p => (p.data || []).some(t => (t.name || '').startsWith('fraud_losses')))"
+)
+
+
+def test_overview_draws_the_impact_section_of_every_system(seeded_server: Server, page) -> None:
+    open_and_wait(page, seeded_server.url)
+    assert_no_exception(page)
+    tiles = page.locator(".tandem-tile .stage", has_text="Business impact")
+    tiles.first.wait_for()
+    assert tiles.count() == 3  # one Impact lane per system
+    for kpi in ("conversion_rate", "fraud_losses", "stockouts"):
+        assert page.get_by_text(kpi, exact=True).count() == 1, kpi
+    assert page.locator("svg polyline").count() >= 3  # a sparkline per KPI
+    screenshot(page, "overview_impact")
+
+
+def test_model_performance_draws_the_kpi_with_the_timeline(seeded_server: Server, page) -> None:
+    open_and_wait(page, f"{seeded_server.url}/model_performance?system=fraud-scoring&range=30d")
+    assert_no_exception(page)
+    page.get_by_text("Business KPI beside the model").wait_for()
+    page.wait_for_function(f"() => Boolean(({KPI_CHART})())", timeout=60_000)
+    names = page.evaluate(f"() => ({KPI_CHART})().data.map(t => t.name)")
+    assert {"Model promotion", "Rollback", "Drift alert"} <= set(names), names
+    lines = page.evaluate(f"() => ({KPI_CHART})().layout.shapes.length")
+    assert lines >= 3
+    assert_no_exception(page)
+    screenshot(page, "model_performance_kpi")

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from app.production.business_value import ValueMatrix, replace_value, version_matrix, window_value
 from app.production.estimation import Calibrator, fit_calibrator
 from app.production.fairness import fairness_results, named_columns, replace_fairness
+from app.production.lake_files import window_reader
 from app.production.tasks import BINARY, version_task, window_task
 from app.store.models import ModelVersion, ProductionWindow
 from app.store.rows import table_of
@@ -83,9 +84,7 @@ def refresh_version_results(
     frames = frames or {}
     references = {w.model_version: w for w in stored if w.is_reference}
 
-    def rows_of(window_id: int, path: str) -> pd.DataFrame:
-        frame = frames.get(window_id)
-        return frame if frame is not None else pd.read_parquet(data_dir / path)
+    rows_of = window_reader(session, system_id, data_dir, frames)  # lake windows too
 
     known: dict[int, _Facts] = {}
 
@@ -94,16 +93,16 @@ def refresh_version_results(
             declared, listed = _models_row(session, system_id, version)
             matrix = version_matrix(session, system_id, version)
             ref = references.get(version)
-            reference = rows_of(ref.id, ref.path) if ref is not None else None
-            task = version_task(declared, reference)
-            calibrator = None
-            if matrix is not None and reference is not None and task is not None:
-                if task.kind == BINARY:
+            calibrator, kind = None, None
+            if matrix is not None:  # the reference is read only to price the windows
+                reference = rows_of(ref.id, ref.path) if ref is not None else None
+                task = version_task(declared, reference)
+                kind = task.kind if task is not None else None
+                if reference is not None and kind == BINARY:
                     calibrator = fit_calibrator(
                         reference["label"].to_numpy(dtype=float, na_value=float("nan")),
                         reference["prediction"].to_numpy(dtype=float, na_value=float("nan")),
                     )
-            kind = task.kind if task is not None else None
             known[version] = _Facts(declared, named_columns(listed), matrix, calibrator, kind)
         return known[version]
 

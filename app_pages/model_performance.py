@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.health import performance as views
+from app.ui import business_value as value_ui
 from app.ui import drift as drift_ui
 from app.ui import fairness as fairness_ui
 from app.ui import kpi_chart
@@ -71,6 +72,7 @@ inline_threshold_editor(
 )
 
 kpi_chart.section(key, system, series, metric)
+value_ui.section(key, system, selection.days)
 
 st.subheader("One window")
 ids = list(series["window_id"])

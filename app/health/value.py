@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from app.health.window import Window
@@ -93,3 +94,21 @@ def window_ratios(
         at.append(w.window_start)
         values.append(w.value / w.rows / reference if reference and reference > 0 else None)
     return at, values
+
+
+def version_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per version in ``frame`` (:func:`app.production.read_value.system_values` rows): its
+    windows, predictions, value per prediction, its reference's and their ratio, as the
+    signal computes them (the ratio None below ``MIN_ROWS`` or without a positive reference).
+    """
+    columns = ["version", "windows", "predictions", "per_prediction", "reference", "ratio"]
+    valued = frame[frame["per_prediction"].notna() & (frame["rows"] > 0)]
+    records = []
+    for version, rows in valued.groupby("model_version", sort=True):
+        predictions = int(rows["rows"].sum())
+        per_prediction = float((rows["per_prediction"] * rows["rows"]).sum()) / predictions
+        reference = rows["reference_per_prediction"].iloc[0]
+        judged = predictions >= MIN_ROWS and pd.notna(reference) and reference > 0
+        ratio = per_prediction / float(reference) if judged else None
+        records.append((f"v{version}", len(rows), predictions, per_prediction, reference, ratio))
+    return pd.DataFrame(records, columns=columns)

@@ -24,6 +24,16 @@ Per production window, as NannyML's CBPE ``business_value`` metric does
   others. Not clipped: a value has no range.
 
 Windows of other tasks, or of a version without a matrix, get no value.
+
+How good the estimate is depends on the calibration, as for every CBPE
+figure (:mod:`app.production.estimation`). On generated data whose scores
+are calibrated (``tests/production/test_business_value.py``) the estimate is
+NannyML's to 1e-6 and the realised value lies in its band. On the sample
+data's fraud-scoring (83 labelled windows of at least 300 rows) the estimate
+runs high: median 1.72 EUR per prediction against 0.83 realised, the band
+holding the realised value on 48 % of windows: the references hold in-sample
+scores, so the calibration believes the few rows predicted positive are
+nearly all fraud (the precision estimate's error, documented there).
 """
 
 from __future__ import annotations

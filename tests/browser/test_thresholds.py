@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import expect
 
 from app.health.catalog import SIGNALS
 from app.health.threshold_edits import change_history
@@ -37,20 +36,20 @@ def test_inline_edit_shows_on_the_thresholds_page(own_server: Server, page) -> N
 
     # Loosen checkout-api's critical error rate in the grid: the what-if preview (how
     # many hours would have been critical) appears before anything is saved.
-    open_and_wait(page, f"{own_server.url}/thresholds?system=checkout-api")
-    page.get_by_text("checkout-api's own bounds").first.wait_for()
-    pending = page.get_by_text("1 unsaved change(s)")
-    for _attempt in range(3):  # the grid may redraw under the first keystrokes
+    what_if = page.get_by_text("What if: operate.error_rate").first
+    for attempt in range(3):
+        # A fresh page each time: a new session, no edit pending from a try that went wrong.
+        open_and_wait(page, f"{own_server.url}/thresholds?system=checkout-api")
+        page.get_by_text("checkout-api's own bounds").first.wait_for()
         try:
             edit_cell(page, row=ERROR_RATE_ROW, column=4, value="0.05")
-            pending.wait_for(timeout=10_000)
+            page.get_by_text("1 unsaved change(s)").wait_for(timeout=20_000)
+            page.wait_for_selector(IDLE, timeout=60_000)
+            what_if.wait_for(timeout=20_000)  # not there: the keys went to another cell
             break
         except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            continue
-    expect(pending).to_be_visible()
-    page.get_by_text("What if: operate.error_rate").first.wait_for()
-    page.wait_for_selector(IDLE)
+            if attempt == 2:
+                raise
     # the signal with its old and new lines, drawn once Plotly has mounted
     page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
     assert_no_exception(page)
@@ -64,12 +63,13 @@ def edit_cell(page, row: int, column: int, value: str) -> None:
     ``column`` right with the keyboard, open the editor, replace the value, commit.
 
     Clicking the row itself (35 px header, 35 px rows) rather than walking down from the
-    first row with ArrowDown: a dropped key press there edited the wrong signal."""
-    grid = page.locator("[data-testid='stDataFrame'] canvas").first
-    grid.wait_for()
-    page.wait_for_timeout(1000)  # the grid draws after the script is idle
-    canvas = grid.bounding_box()
-    page.mouse.click(canvas["x"] + 40, canvas["y"] + 35 + 35 * row + 17)
+    first row with ArrowDown: a dropped key press there edited the wrong signal. The click
+    is the locator's, placed when the grid has stopped moving (Playwright waits for a stable
+    box), not at a box measured before the page finished laying out."""
+    page.wait_for_selector(IDLE, timeout=60_000)
+    # The glide grid's scroller lies over its canvas, corner on corner, and takes the clicks.
+    grid = page.locator("[data-testid='stDataFrame'] .dvn-scroller").first
+    grid.click(position={"x": 40, "y": 35 + 35 * row + 17}, timeout=20_000)
     for _ in range(column):
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")

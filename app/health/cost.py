@@ -210,3 +210,54 @@ def cost_signals(
             continue
         values[system_id][BUDGET] = float(by_currency.get(budget.currency, 0.0)) / budget.amount
     return values
+
+
+def cost_series(
+    session: Session, system_id: int, signal: str, window: Window
+) -> tuple[str, list[datetime], list[float | None]]:
+    """(bucket, starts, values) of a ``cost.*`` signal over ``window``, for the what-if replay.
+
+    ``month_to_date_vs_budget`` and ``serving_per_1k_predictions``: one bucket per UTC day
+    with a value (the trailing 30 days' spend at the day's end over the budget in force now;
+    the day's serving bills over its predictions); ``training_per_retrain``: one bucket per
+    production version registered in the window. Amounts in mixed currencies give no value.
+    """
+    if signal == TRAINING:
+        retrains = retrain_costs(session, [system_id], production_only=True)
+        chosen = [c for c in retrains if window.since <= c.registered_at < window.until]
+        return "version", [c.registered_at for c in chosen], [c.single_cost for c in chosen]
+    days = pd.date_range(
+        pd.Timestamp(window.since).floor("D"), window.until, freq="D", inclusive="left"
+    )
+    spend = daily_spend(
+        session, [system_id], days[0] - MONTH if len(days) else window.since, window.until
+    )
+    values: list[float | None] = []
+    if signal == SERVING:
+        served = predictions(session, [system_id], window.since, window.until, daily=True)
+        rows = dict(zip(served["day"], served["rows"], strict=True))
+        serving = spend[spend["category"] == "serving"]
+        for day in days:
+            total, _ = _one_currency(
+                serving[serving["day"] == day].groupby("currency")["amount"].sum()
+            )
+            values.append(total / rows[day] * 1000 if total is not None and rows.get(day) else None)
+        return "day", *_known(days, values)
+    budget = budgets_by_id(session, [system_id]).get(system_id)
+    for day in days:
+        end = day + pd.Timedelta(days=1)
+        month = spend[(spend["day"] >= end - MONTH) & (spend["day"] < end)]
+        by_currency = month.groupby("currency")["amount"].sum()
+        fits = (
+            budget is not None and not month.empty and set(by_currency.index) <= {budget.currency}
+        )
+        values.append(float(by_currency.sum()) / budget.amount if fits and budget else None)
+    return "day", *_known(days, values)
+
+
+def _known(
+    days: pd.DatetimeIndex, values: list[float | None]
+) -> tuple[list[datetime], list[float | None]]:
+    """The days that have a value (a day without one is no bucket)."""
+    kept = [(d.to_pydatetime(), v) for d, v in zip(days, values, strict=True) if v is not None]
+    return [d for d, _ in kept], [v for _, v in kept]

@@ -21,6 +21,9 @@ status) under the old and the new bounds:
   ``monitor.segment_gap`` — one bucket per labelled window of the champion.
 * ``monitor.fairness_gap`` — one bucket per labelled window of the champion
   with a fairness gap (:mod:`app.health.fairness`).
+* ``cost.month_to_date_vs_budget`` and ``cost.serving_per_1k_predictions`` —
+  one bucket per UTC day; ``cost.training_per_retrain`` — one bucket per
+  production version registered in the range (:func:`app.health.cost.cost_series`).
 * ``impact.value_ratio`` — one bucket per valued window (any version): its
   value per prediction over its version's reference's (:mod:`app.health.value`).
 
@@ -42,6 +45,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.health.champion import champions, relative_to_baseline
+from app.health.cost import BUDGET, SERVING, TRAINING, cost_series
 from app.health.golden import golden_signals
 from app.health.mlops import QUALITY_CHECKS
 from app.health.monitoring import segment_gap, window_drifts
@@ -69,7 +73,8 @@ PER_WINDOW: Final = (
     "monitor.fairness_gap",
     "impact.value_ratio",
 )
-REPLAYABLE: Final = (*HOURLY, *PER_WINDOW)
+COSTS: Final = (TRAINING, SERVING, BUDGET)
+REPLAYABLE: Final = (*HOURLY, *PER_WINDOW, *COSTS)
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,11 @@ def signal_series(engine: Engine, system: str, signal: str, window: Window) -> S
         system_id = session.scalar(select(System.id).where(System.name == system))
         if system_id is None:
             raise LookupError(f"no system named {system!r}")
-        if signal in HOURLY:
+        bucket = "hour" if signal in HOURLY else "window"
+        if signal in COSTS:
+            bucket, at, values = cost_series(session, system_id, signal, window)
+            frame = _frame(at, values)
+        elif signal in HOURLY:
             frame = _hourly(session, system, system_id, signal, window)
         elif signal.startswith("data."):
             frame = _quality(session, system_id, signal.removeprefix("data."), window)
@@ -140,7 +149,6 @@ def signal_series(engine: Engine, system: str, signal: str, window: Window) -> S
             frame = _frame(*window_ratios(session, system_id, window))
         else:
             frame = _performance(session, system_id, signal, window)
-    bucket = "hour" if signal in HOURLY else "window"
     return SignalSeries(signal, system, bucket, frame.reset_index(drop=True))
 
 

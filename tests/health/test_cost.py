@@ -15,6 +15,8 @@ from app.health.budgets import BudgetSpec, save_budget
 from app.health.cost import BUDGET, SERVING, TRAINING, cost_signals, retrain_costs
 from app.health.report import build_status
 from app.health.status import Status
+from app.health.thresholds import ThresholdSpec
+from app.health.what_if import replay, signal_series
 from app.health.window import Window
 from app.store.db import session_scope
 from app.store.models import (
@@ -161,3 +163,24 @@ def test_status_evaluates_the_cost_stage(engine: Engine, lab: int) -> None:
     assert by_key[TRAINING].display == "35.00"
     assert stage.status is Status.CRITICAL
     assert report.system("lab").status is Status.CRITICAL
+
+
+def test_what_if_replays_the_cost_signals(engine: Engine, lab: int) -> None:
+    save_budget(engine, BudgetSpec("lab", 80.0, "EUR"), 0, "alice", "editor")
+    days = Window(at(3, 4), at(3, 8))
+    served = signal_series(engine, "lab", SERVING, days)
+    assert served is not None
+    assert served.bucket == "day"
+    assert served.frame["value"].tolist() == pytest.approx([30.0 / 40, 20.0 / 60])  # Mar 5, 6
+    spent = signal_series(engine, "lab", BUDGET, days)
+    assert spent is not None
+    # the 30 days up to each day's end: Feb 20's bill, runs r3, x1, r4, then March's bills
+    assert spent.frame["value"].tolist() == pytest.approx(
+        [1122.0 / 80, 1152.0 / 80, 1172.0 / 80, 1176.0 / 80]
+    )
+    retrains = signal_series(engine, "lab", TRAINING, WINDOW)
+    assert retrains is not None
+    assert (retrains.bucket, retrains.frame["value"].tolist()) == ("version", [35.0])
+    result = replay(retrains, ThresholdSpec("x", "lower_is_better", 1000, 5000, "amount", None, 0),
+                    ThresholdSpec("x", "lower_is_better", 30, 50, "amount", None, 0))  # fmt: skip
+    assert (result.old_warn, result.new_warn) == (0, 1)

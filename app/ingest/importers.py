@@ -118,6 +118,7 @@ def _ingest_production(
     progress: bool,
 ) -> IngestSummary:
     """Hand the rows to the production pipeline; check ids and record inside its transaction."""
+    from app.ingest.lake_days import refuse_lake_days
     from app.ingest.prediction_ids import refuse_ids_stored_elsewhere
     from app.production.pipeline import WindowsWritten, ingest_production
 
@@ -135,6 +136,7 @@ def _ingest_production(
 
     def check(session: Session, system_id: int) -> None:
         if not reference:  # references are training data: their ids are their own
+            refuse_lake_days(session, system_id, validated, source)
             refuse_ids_stored_elsewhere(session, system_id, validated, source, data_dir)
 
     def record_ingest(session: Session, written: WindowsWritten) -> None:

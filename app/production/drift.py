@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from app.drift import METHODS, DriftInputError, compute_drift, infer_kind
 from app.drift.engine import TESTED_KINDS
 from app.drift.methods import Family
+from app.production.lake_files import window_reader
 from app.production.quality import Check, reference_checks, save_reference_checks
 from app.production.reference import ColumnProfile, WindowRef, profile_reference, resolve_reference
 from app.production.summaries import (
@@ -112,9 +113,10 @@ def refresh_window_results(
         if window.id in changed_windows or ref.id in changed_refs:
             plan.setdefault(ref.id, []).append(window)
 
+    read = window_reader(session, system_id, data_dir, frames)
+
     def rows_of(window: WindowRef) -> pd.DataFrame:
-        frame = frames.get(window.id)
-        return frame if frame is not None else pd.read_parquet(data_dir / window.path)
+        return read(window.id, window.path)
 
     drift_rows: list[dict[str, Any]] = []
     checks: dict[int, list[Check]] = {}

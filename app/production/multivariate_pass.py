@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.production.drift import window_refs
 from app.production.importance import Importance, permutation_importances
+from app.production.lake_files import window_reader
 from app.production.multivariate import Detectors, Measure
 from app.production.multivariate_store import save_importances, save_measures
 from app.production.native_threads import one_openmp_thread, one_openmp_thread_pool
@@ -54,9 +55,10 @@ def refresh_multivariate(
         if ref is not None and (window.id in changed_windows or ref.id in changed_refs):
             plan.setdefault(ref.id, []).append(window)
 
+    read = window_reader(session, system_id, data_dir, frames)  # lake windows too
+
     def rows_of(window: WindowRef) -> pd.DataFrame:
-        frame = frames.get(window.id)
-        return frame if frame is not None else pd.read_parquet(data_dir / window.path)
+        return read(window.id, window.path)
 
     importances: dict[int, Sequence[Importance]] = {}
     measures: dict[int, tuple[int, Sequence[Measure]]] = {}

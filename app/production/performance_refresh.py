@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.production.dle import Nanny, nanny_of, with_dle
+from app.production.lake_files import window_reader
 from app.production.performance import Estimator, estimator_of, replace_performance, window_results
 from app.production.tasks import REGRESSION, Task, version_task, window_task
 from app.store.models import ModelVersion, ProductionWindow
@@ -76,9 +77,7 @@ def refresh_performance(
     frames = frames or {}
     references = {w.model_version: w for w in stored if w.is_reference}
 
-    def rows_of(window_id: int, path: str) -> pd.DataFrame:
-        frame = frames.get(window_id)
-        return frame if frame is not None else pd.read_parquet(data_dir / path)
+    rows_of = window_reader(session, system_id, data_dir, frames)  # lake windows too
 
     known: dict[int, _Version] = {}
 

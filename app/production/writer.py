@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.production import files
+from app.production.lake_files import is_lake_path, lake_windows, read_lake_window
 from app.production.quality import replace_window_checks, window_checks
 from app.production.reference import ColumnProfile, profile_reference
 from app.production.windows import (
@@ -79,10 +80,11 @@ class WindowWriter:
         self.changed: list[tuple[int, bool]] = []  # (window id, is_reference), for drift
         self.versions_with_new_reference: set[int] = set()  # their windows' tasks may move
         self.frames: dict[int, pd.DataFrame] = {}  # their rows, so drift need not re-read them
+        self._lake = lake_windows(session, system_id)  # windows the Spark engine stored
 
     def add(self, window: WindowRows) -> None:
         stored = self._stored(window.model_version, window.is_reference, window.start)
-        old = self._read(stored.path) if stored else None
+        old = self._read(stored) if stored else None
         if old is not None and not window.is_reference and adds_nothing(old, window.rows):
             return
         # A reference replaces the stored one; a day's rows merge with the stored ones.
@@ -100,7 +102,8 @@ class WindowWriter:
         self.new_files.append(target)
         window_id = self._save_window(window, stored, rows, relative.as_posix(), digest)
         if stored is not None and stored.path != relative.as_posix():
-            self.replaced.append(self.data_dir / stored.path)
+            if not is_lake_path(stored.path):  # a lake's files are never Tandem's to delete
+                self.replaced.append(self.data_dir / stored.path)
         self._save_measures(window_id, window, rows)
         self.changed.append((window_id, window.is_reference))
         if window.is_reference:
@@ -127,8 +130,10 @@ class WindowWriter:
             _Stored(row.id, row.path, row.content_hash, list(row.feature_columns)) if row else None
         )
 
-    def _read(self, relative: str) -> pd.DataFrame | None:
-        path = self.data_dir / relative
+    def _read(self, stored: _Stored) -> pd.DataFrame | None:
+        if stored.id in self._lake:  # a lake window (a reference this file replaces)
+            return read_lake_window(self._lake[stored.id])
+        path = self.data_dir / stored.path
         if not path.exists():
             logger.warning("window file %s is missing; its rows are replaced by the new ones", path)
             return None
@@ -149,6 +154,7 @@ class WindowWriter:
             "labelled_rows": int(rows["label"].notna().sum()),
             "path": path,
             "content_hash": digest,
+            "source_files": None,  # a file in the data dir (it may replace a lake window)
             "feature_columns": feature_columns(rows),
             "segment_columns": segment_columns(rows),
             "updated_at": utc_now(),
@@ -165,7 +171,7 @@ class WindowWriter:
         """The profile of the version's stored reference (read once per ingest)."""
         if model_version not in self._references:
             stored = self._stored(model_version, True, pd.Timestamp(0, tz="UTC"))
-            rows = self._read(stored.path) if stored else None
+            rows = self._read(stored) if stored else None
             profile = None
             if stored is not None and rows is not None:
                 profile = profile_reference(rows, stored.feature_columns)

@@ -132,11 +132,17 @@ def series_figure(
 def burn_down_figure(
     frame: pd.DataFrame, target: float, threshold: ThresholdSpec | None = None
 ) -> go.Figure:
-    """Error budget left over the 28 days (percent), the even-spend line and its thresholds."""
+    """Error budget left over the 28 days (percent), the even-spend line and its thresholds.
+
+    The even spend is a straight line, so it is sent as its two ends, not a point per bucket.
+    """
     fig = go.Figure()
     x = as_x(frame["bucket"])
-    fig.add_trace(go.Scatter(x=x, y=as_y(frame["ideal"] * 100), name="even spend",
-                             mode="lines", line={"color": "#9ca3af", "dash": "dot"}))  # fmt: skip
+    ends = [0, len(frame) - 1]
+    ideal = [float(frame["ideal"].iloc[i]) * 100 for i in ends]
+    fig.add_trace(go.Scatter(x=x[ends], y=as_y(ideal),
+                             name="even spend", mode="lines",
+                             line={"color": "#9ca3af", "dash": "dot"}))  # fmt: skip
     left = go.Scatter(x=x, y=as_y(frame["remaining"] * 100), name="budget left",
                       mode="lines", line={"color": SERIES[0], "width": 2},
                       fill="tozeroy", fillcolor="rgba(37,99,235,0.08)")  # fmt: skip

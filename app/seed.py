@@ -166,6 +166,9 @@ def seed_database(
         path = source / str(entry["path"])
         logger.info("seeding %s", entry["path"])
         try:
+            if entry["kind"] == "budgets":
+                written += _seed_budgets(engine, path)
+                continue
             summary = ingest_file(
                 str(entry["kind"]),
                 path,
@@ -179,6 +182,34 @@ def seed_database(
             raise SeedInterrupted(path, done, len(to_load) - done, error) from error
         written += summary.rows_written
     return SeedResult(source, len(to_load), written, shift, resumed=resumed)
+
+
+def _seed_budgets(engine: Engine, path: Path) -> int:
+    """Save the sample budgets as a user would (validated, audited); never over a stored one.
+
+    Logged as an ingest of kind ``budgets`` so that a finished seed does not read it again.
+    """
+    import csv
+
+    from app.health.budgets import BudgetSpec, budgets_for, save_budget
+    from app.ingest.importers import file_sha256
+    from app.roles import EDITOR
+
+    saved = 0
+    stored = {b.system for b in budgets_for(engine)}
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["system"] not in stored:
+            spec = BudgetSpec(row["system"], float(row["amount"]), row["currency"])
+            save_budget(engine, spec, 0, "tandem seed", EDITOR, "sample data")
+            saved += 1
+    with session_scope(engine) as session:
+        session.add(
+            IngestRecord(kind="budgets", source=str(path.resolve()), content_hash=file_sha256(path),
+                         rows_read=len(rows), rows_written=saved)
+        )  # fmt: skip
+    return saved
 
 
 def _entries(manifest: dict[str, object]) -> list[dict[str, object]]:

@@ -14,12 +14,15 @@ from typing import Any
 
 import pandas as pd
 
-from . import health, kpis, models, production, services, writer
+from . import costs, health, kpis, models, production, services, writer
 from .story import ENDS_AT, ML_SYSTEMS, SEED, SYSTEMS
 
 __all__ = ["ENDS_AT", "SEED", "build_tables", "generate"]
 
-CSV_KINDS = ("datasets", "pipelines", "runs", "models", "deployments", "incidents", "kpis")
+CSV_KINDS = (
+    "datasets", "pipelines", "runs", "models", "deployments", "incidents", "kpis", "costs",
+    "budgets",
+)  # fmt: skip
 
 
 def build_tables() -> dict[str, pd.DataFrame]:
@@ -32,6 +35,7 @@ def build_tables() -> dict[str, pd.DataFrame]:
     plans = {system: services.plan_service_deploys(system) for system in SYSTEMS}
     pipelines = services.build_pipelines(plans)
     runs, metrics, registry = models.build_training(pipelines)
+    runs = costs.with_run_costs(runs)
     deployments = services.build_deployments(plans, runs, registry)
     return {
         "datasets": models.build_datasets(),
@@ -43,6 +47,8 @@ def build_tables() -> dict[str, pd.DataFrame]:
         "incidents": services.build_incidents(deployments),
         "health": health.build_health(deployments),
         "kpis": kpis.build_kpis(),
+        "costs": costs.build_costs(),
+        "budgets": costs.build_budgets(),  # saved by ``tandem seed``, not ingested
     }
 
 

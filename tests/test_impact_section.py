@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pandas as pd
 import pytest
 
 from app.health import LaneStatus, SignalValue, StageStatus, Status, SystemStatus, Window
+from app.health.kpis import KpiTrend
 from app.ui import impact
 from app.ui.impact import ImpactData, format_kpi, impact_html, kpi_card_html, sparkline_svg
 
@@ -15,17 +15,8 @@ START = datetime(2025, 3, 1, tzinfo=UTC)
 WINDOW = Window(START + timedelta(days=4), START + timedelta(days=8))
 
 
-def _series(name: str, values: list[float], unit: str, direction: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "system": "shop",
-            "name": name,
-            "timestamp": [START + timedelta(days=i) for i in range(len(values))],
-            "value": values,
-            "unit": unit,
-            "direction": direction,
-        }
-    )
+def _kpi(name: str, unit: str = "EUR", change: float | None = -0.2) -> KpiTrend:
+    return KpiTrend(name, unit, "lower_is_better", 120.0, 100.0, change, (100.0, 120.0, 140.0))
 
 
 def _system() -> SystemStatus:
@@ -58,18 +49,18 @@ def test_sparkline_scales_every_point_into_its_box() -> None:
     assert "<polyline" not in sparkline_svg([1.0], "#000")
 
 
-def test_card_compares_the_window_with_the_period_before() -> None:
-    losses = _series("losses", [100, 100, 100, 100, 100, 120, 140, 120], "EUR", "lower_is_better")
-    html = kpi_card_html(losses, WINDOW)
+def test_card_shows_the_mean_the_change_and_the_trend() -> None:
+    html = kpi_card_html(_kpi("losses"))
     assert '<div class="value">120 EUR</div>' in html  # the window's mean
     assert "-20.0 % vs the period before" in html  # losses up: worse, below 0
     assert "lower is better" in html
+    assert html.count("<polyline") == 1
+    assert "no period before to compare" in kpi_card_html(_kpi("new", change=None))
 
 
 def test_data_strings_are_escaped() -> None:
-    hostile = "<img src=x onerror=alert(1)>"
-    series = _series(hostile, [1, 1, 1, 1, 2, 2, 2, 2], '"><b>u', "higher_is_better")
-    html = impact_html(_system(), ImpactData(window=WINDOW, kpis={"shop": series}))
+    hostile = _kpi("<img src=x onerror=alert(1)>", unit='"><b>u')
+    html = impact_html(_system(), ImpactData(window=WINDOW, kpis={"shop": [hostile]}))
     assert "<img" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert '"><b>' not in html
@@ -78,8 +69,7 @@ def test_data_strings_are_escaped() -> None:
 def test_every_part_is_drawn_in_order_and_a_new_part_joins_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    data = ImpactData(window=WINDOW, kpis={"shop": _series("conversion", [1.0] * 8, "ratio",
-                                                           "higher_is_better")})  # fmt: skip
+    data = ImpactData(window=WINDOW, kpis={"shop": [_kpi("conversion", "ratio")]})
     html = impact_html(_system(), data)
     assert html.index("Business impact") < html.index("conversion")
     monkeypatch.setattr(impact, "PARTS", [*impact.PARTS, lambda s, d: "<i>cost trend</i>"])

@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from app.health import SystemStatus, Window
-from app.health.impact import relative_change
+from app.health.kpis import KpiTrend, kpi_trends
 from app.store.db import get_engine, session_scope
-from app.store.queries.kpis import kpi_series
 from app.ui.data import DataKey, data_key
 from app.ui.text import html_text
 from app.ui.tiles import STATUS_COLOURS, lane_html, status_pill_html
@@ -34,12 +32,12 @@ from app.ui.tiles import STATUS_COLOURS, lane_html, status_pill_html
 class ImpactData:
     """What the parts draw beyond the status, for every system on the page.
 
-    ``kpis``: by system name, the KPI points of the window and of the
-    same-length period before it (:data:`app.store.queries.kpis.SERIES_COLUMNS`).
+    ``kpis``: by system name, each KPI's change and trend over ``window``
+    (:func:`app.health.kpis.kpi_trends`).
     """
 
     window: Window | None = None
-    kpis: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    kpis: Mapping[str, Sequence[KpiTrend]] = field(default_factory=dict)
 
 
 ImpactPart = Callable[[SystemStatus, ImpactData], str | None]
@@ -85,51 +83,32 @@ def lane_part(system: SystemStatus, data: ImpactData) -> str | None:
     return lane_html("impact", system.lanes["impact"])
 
 
-def kpi_card_html(series: pd.DataFrame, window: Window) -> str:
-    """One KPI: its name and unit, its window mean, the change against the period before."""
-    newest = series.iloc[-1]
-    unit, direction = str(newest["unit"]), str(newest["direction"])
-    stamps = series["timestamp"]
-    now = series[stamps >= window.since]
-    before = series[stamps < window.since]
-    current = float(now["value"].mean()) if len(now) else float("nan")
-    change = (
-        relative_change(current, float(before["value"].mean()), direction)
-        if len(now) and len(before)
-        else None
-    )
-    if change is None:
+def kpi_card_html(kpi: KpiTrend) -> str:
+    """One KPI: its name, its mean over the window, the change against the period before."""
+    if kpi.change is None:
         status, change_text = "unknown", "no period before to compare"
     else:
-        status = "ok" if change >= 0 else "warn"
-        change_text = f"{change * 100:+.1f} % vs the period before"
+        status = "ok" if kpi.change >= 0 else "warn"
+        change_text = f"{kpi.change * 100:+.1f} % vs the period before"
     fg, bg = STATUS_COLOURS[status]
-    better = "higher is better" if direction == "higher_is_better" else "lower is better"
-    tooltip = (
-        f"{newest['name']} ({unit}, {better}): mean {format_kpi(current, unit)} over the window; "
-        f"{change_text}"
-    )
+    better = "higher is better" if kpi.direction == "higher_is_better" else "lower is better"
+    value = format_kpi(kpi.mean, kpi.unit)
+    tooltip = f"{kpi.name} ({kpi.unit}, {better}): mean {value} over the window; {change_text}"
     return (
         f'<div class="tandem-tile" style="--fg:{fg};--bg:{bg};flex:1.4 1 0" '
         f'title="{html_text(tooltip)}">'
-        f'<div class="stage">{html_text(newest["name"])}</div>'
+        f'<div class="stage">{html_text(kpi.name)}</div>'
         f'<div style="display:flex;align-items:center;gap:6px">'
-        f'<div class="value">{html_text(format_kpi(current, unit))}</div>'
-        f"{sparkline_svg(now['value'].tolist(), fg)}</div>"
+        f'<div class="value">{html_text(value)}</div>'
+        f"{sparkline_svg(kpi.trend, fg)}</div>"
         f'<div class="signal">{html_text(change_text)}</div></div>'
     )
 
 
 def kpi_part(system: SystemStatus, data: ImpactData) -> str | None:
     """One card per business KPI of the system: window mean, change, sparkline."""
-    series = data.kpis.get(system.system)
-    if series is None or series.empty or data.window is None:
-        return None
-    cards = [
-        kpi_card_html(kpi.reset_index(drop=True), data.window)
-        for _, kpi in series.groupby("name", sort=True)
-    ]
-    return "".join(cards)
+    cards = data.kpis.get(system.system, ())
+    return "".join(kpi_card_html(kpi) for kpi in cards) or None
 
 
 PARTS: list[ImpactPart] = [lane_part, kpi_part]
@@ -155,14 +134,13 @@ def render_impact(system: SystemStatus, data: ImpactData) -> None:
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def _kpis(
     key: DataKey, since: datetime, until: datetime, systems: tuple[str, ...]
-) -> dict[str, pd.DataFrame]:
+) -> dict[str, list[KpiTrend]]:
     with session_scope(get_engine(key[0])) as session:
-        frame = kpi_series(session, systems, since - (until - since), until)
-    return {str(name): group.reset_index(drop=True) for name, group in frame.groupby("system")}
+        return kpi_trends(session, systems, Window(since, until))
 
 
 def load_impact_data(window: Window, systems: Sequence[str]) -> ImpactData:
-    """Everything the parts need for ``systems`` over ``window``, in one query per kind."""
+    """Everything the parts need for ``systems`` over ``window``, aggregated in the database."""
     kpis = _kpis(data_key(), window.since, window.until, tuple(sorted(systems)))
     return ImpactData(window=window, kpis=kpis)
 

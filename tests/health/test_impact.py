@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 
 from app.health import Window, build_status
 from app.health.impact import kpi_change_series, relative_change
+from app.health.kpis import kpi_trends
 from app.ingest import ingest_file
 from app.store.db import session_scope
 from app.store.models import System
@@ -82,3 +83,27 @@ def test_replay_reads_each_day_as_status_would_have(engine: Engine, tmp_path: Pa
     assert values[:4] == [0.0] * 4
     assert values[4] == pytest.approx(-0.1)  # days 6-10 (one at 150) against days 1-5
     assert values[-1] == 0.0
+
+
+def test_overview_trends_agree_with_the_signal(engine: Engine, tmp_path: Path) -> None:
+    hourly = [
+        f"shop,{(START + timedelta(hours=h)).isoformat()},orders,{h % 24},count,higher_is_better"
+        for h in range(24 * 20)
+    ]
+    losses = _series("shop", "losses", [100.0] * 10 + [120.0] * 10, "EUR", "lower_is_better")
+    rows = "\n".join([HEADER, *hourly, *losses]) + "\n"
+    ingest_file("kpis", write(tmp_path, "kpis.csv", rows), engine=engine)
+    window = Window(START + timedelta(days=10), START + timedelta(days=20))
+    with session_scope(engine) as session:
+        trends = kpi_trends(session, ["shop", "nobody"], window)
+    assert list(trends) == ["shop"]
+    by_name = {t.name: t for t in trends["shop"]}
+    assert by_name["losses"].change == pytest.approx(-0.2)
+    assert by_name["losses"].mean == pytest.approx(120.0)
+    signal = build_status(engine, since=window.since, until=window.until).system("shop")
+    assert signal.signal("impact.kpi_change").value == pytest.approx(-0.2)
+    # 240 hourly points come back as at most 40 buckets (6 h each), averaged in the database
+    orders = by_name["orders"].trend
+    assert len(orders) == 40
+    assert orders[:4] == pytest.approx((2.5, 8.5, 14.5, 20.5))
+    assert by_name["orders"].change == pytest.approx(0.0)

@@ -24,6 +24,9 @@ status) under the old and the new bounds:
 * ``cost.month_to_date_vs_budget`` and ``cost.serving_per_1k_predictions`` —
   one bucket per UTC day; ``cost.training_per_retrain`` — one bucket per
   production version registered in the range (:func:`app.health.cost.cost_series`).
+* ``impact.kpi_change`` — one bucket per UTC day: the signal as ``tandem
+  status`` would have read it that day over its default 30 days
+  (:func:`app.health.impact.kpi_change_series`).
 * ``impact.value_ratio`` — one bucket per valued window (any version): its
   value per prediction over its version's reference's (:mod:`app.health.value`).
 
@@ -47,6 +50,8 @@ from sqlalchemy.orm import Session
 from app.health.champion import champions, relative_to_baseline
 from app.health.cost import BUDGET, SERVING, TRAINING, cost_series
 from app.health.golden import golden_signals
+from app.health.impact import SIGNAL as KPI_CHANGE
+from app.health.impact import kpi_change_series
 from app.health.mlops import QUALITY_CHECKS
 from app.health.monitoring import segment_gap, window_drifts
 from app.health.slo_store import primary_slos
@@ -74,7 +79,7 @@ PER_WINDOW: Final = (
     "impact.value_ratio",
 )
 COSTS: Final = (TRAINING, SERVING, BUDGET)
-REPLAYABLE: Final = (*HOURLY, *PER_WINDOW, *COSTS)
+REPLAYABLE: Final = (*HOURLY, *PER_WINDOW, *COSTS, KPI_CHANGE)
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,9 @@ def signal_series(engine: Engine, system: str, signal: str, window: Window) -> S
             frame = _frame([at for at, _ in points], [auc for _, auc in points])
         elif signal == "monitor.fairness_gap":
             frame = _fairness(session, system_id, window)
+        elif signal == KPI_CHANGE:
+            bucket = "day"
+            frame = _frame(*kpi_change_series(session, system_id, window))
         elif signal == "impact.value_ratio":
             frame = _frame(*window_ratios(session, system_id, window))
         else:

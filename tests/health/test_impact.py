@@ -11,6 +11,8 @@ from sqlalchemy import Engine, select
 from app.health import Window, build_status
 from app.health.impact import kpi_change_series, relative_change
 from app.health.kpis import kpi_trends
+from app.health.thresholds import ThresholdSpec
+from app.health.what_if import replay, signal_series
 from app.ingest import ingest_file
 from app.store.db import session_scope
 from app.store.models import System
@@ -107,3 +109,22 @@ def test_overview_trends_agree_with_the_signal(engine: Engine, tmp_path: Path) -
     assert len(orders) == 40
     assert orders[:4] == pytest.approx((2.5, 8.5, 14.5, 20.5))
     assert by_name["orders"].change == pytest.approx(0.0)
+
+
+def test_what_if_replays_the_kpi_change_per_day(engine: Engine, tmp_path: Path) -> None:
+    losses = _series("shop", "losses", [100.0] * 40 + [130.0] * 20, "EUR", "lower_is_better")
+    ingest_file("kpis", write(tmp_path, "kpis.csv", "\n".join([HEADER, *losses]) + "\n"),
+                engine=engine)  # fmt: skip
+    window = Window(START + timedelta(days=50), START + timedelta(days=60))
+    series = signal_series(engine, "shop", "impact.kpi_change", window)
+    assert series is not None
+    assert series.bucket == "day"
+    assert len(series.frame) == 10
+    # each day: the 30 days to its end (10 to 20 of them at 130) against 30 days at 100
+    expected = [-(100 * (20 - k) + 130 * (10 + k)) / 3000 + 1 for k in range(1, 11)]
+    assert list(series.frame["value"]) == pytest.approx(expected)
+    default = ThresholdSpec("impact.kpi_change", "higher_is_better", -0.05, -0.15, "ratio", None, 0)
+    looser = ThresholdSpec("impact.kpi_change", "higher_is_better", -0.2, -0.3, "ratio", None, 0)
+    result = replay(series, default, looser)
+    assert (result.buckets, result.old_warn, result.old_critical) == (10, 5, 5)  # -0.15: warn
+    assert (result.new_warn, result.new_critical) == (0, 0)

@@ -13,6 +13,7 @@ per system. Every string from data goes through ``html_text``.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,8 +22,10 @@ import numpy as np
 import streamlit as st
 
 from app.health import SystemStatus, Window
+from app.health.cost_views import CostTrend
 from app.health.kpis import KpiTrend, kpi_trends
 from app.store.db import get_engine, session_scope
+from app.ui.cost_view import cost_part, load_cost_trends
 from app.ui.data import DataKey, data_key
 from app.ui.text import html_text
 from app.ui.tiles import STATUS_COLOURS, lane_html, status_pill_html
@@ -38,6 +41,7 @@ class ImpactData:
 
     window: Window | None = None
     kpis: Mapping[str, Sequence[KpiTrend]] = field(default_factory=dict)
+    costs: Mapping[str, CostTrend] = field(default_factory=dict)  # by system (app.ui.cost_view)
 
 
 ImpactPart = Callable[[SystemStatus, ImpactData], str | None]
@@ -78,6 +82,22 @@ def sparkline_svg(values: Sequence[float], colour: str, width: int = 120, height
     )
 
 
+def sparkline_img(values: Sequence[float], colour: str, width: int = 120, height: int = 28) -> str:
+    """:func:`sparkline_svg` as an ``<img>`` with a data URI.
+
+    ``st.html`` sanitises with DOMPurify's HTML profile, which drops inline
+    ``<svg>``; an image's ``data:`` source is kept, and an SVG image runs no script.
+    """
+    svg = sparkline_svg(values, colour, width, height).replace(
+        "<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1
+    )
+    data = base64.b64encode(svg.encode()).decode()
+    return (
+        f'<img src="data:image/svg+xml;base64,{data}" width="{width}" height="{height}" '
+        'alt="trend over the window">'
+    )
+
+
 def lane_part(system: SystemStatus, data: ImpactData) -> str | None:
     """The Impact lane's stage tiles (hover one for every signal and its bounds)."""
     return lane_html("impact", system.lanes["impact"])
@@ -100,7 +120,7 @@ def kpi_card_html(kpi: KpiTrend) -> str:
         f'<div class="stage">{html_text(kpi.name)}</div>'
         f'<div style="display:flex;align-items:center;gap:6px">'
         f'<div class="value">{html_text(value)}</div>'
-        f"{sparkline_svg(kpi.trend, fg)}</div>"
+        f"{sparkline_img(kpi.trend, fg)}</div>"
         f'<div class="signal">{html_text(change_text)}</div></div>'
     )
 
@@ -111,7 +131,12 @@ def kpi_part(system: SystemStatus, data: ImpactData) -> str | None:
     return "".join(kpi_card_html(kpi) for kpi in cards) or None
 
 
-PARTS: list[ImpactPart] = [lane_part, kpi_part]
+def cost_trend_part(system: SystemStatus, data: ImpactData) -> str | None:
+    """The system's spend over the window, daily, against its monthly budget."""
+    return cost_part(system, data, sparkline_svg)
+
+
+PARTS: list[ImpactPart] = [lane_part, kpi_part, cost_trend_part]
 
 
 def impact_html(system: SystemStatus, data: ImpactData) -> str:
@@ -142,7 +167,7 @@ def _kpis(
 def load_impact_data(window: Window, systems: Sequence[str]) -> ImpactData:
     """Everything the parts need for ``systems`` over ``window``, aggregated in the database."""
     kpis = _kpis(data_key(), window.since, window.until, tuple(sorted(systems)))
-    return ImpactData(window=window, kpis=kpis)
+    return ImpactData(window=window, kpis=kpis, costs=load_cost_trends(window, systems))
 
 
 __all__ = [
@@ -153,5 +178,6 @@ __all__ = [
     "impact_html",
     "load_impact_data",
     "render_impact",
+    "sparkline_img",
     "sparkline_svg",
 ]

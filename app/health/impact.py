@@ -133,7 +133,7 @@ def kpi_change_series(
     Each day's value is ``impact.kpi_change`` as ``tandem status`` would have
     read it that day with its default window: the ``days`` days ending at the
     day's end against the ``days`` before (each KPI's direction: its newest
-    point's), the worst KPI deciding. Days with no KPI change are None.
+    point's), the worst KPI deciding. A day with no KPI change is no bucket.
     """
     first = pd.Timestamp(window.since).floor("D") + pd.Timedelta(days=1)
     ends = pd.date_range(first, pd.Timestamp(window.until).ceil("D"), freq="D")
@@ -152,5 +152,5 @@ def kpi_change_series(
         with np.errstate(invalid="ignore", divide="ignore"):
             change = np.where(before != 0, sign * (now - before) / np.abs(before), np.nan)
         worst = np.fmin(worst, change)
-    values = [None if np.isnan(v) else float(v) for v in worst]
-    return [end.to_pydatetime() for end in ends], values
+    kept = ~np.isnan(worst)
+    return [end.to_pydatetime() for end in ends[kept]], [float(v) for v in worst[kept]]

@@ -9,6 +9,7 @@ import streamlit as st
 from app.experiments.filters import parse_condition
 from app.experiments.table import KEY_METRICS
 from app.ui import experiments as ui
+from app.ui.cost_view import render_version_costs
 from app.ui.filters import current_selection
 from app.ui.text import md_text
 
@@ -81,6 +82,8 @@ st.dataframe(
 )
 if page.rows.empty:
     st.info("No run matches these filters.")
+render_version_costs(selection.system)
+if page.rows.empty:
     st.stop()
 
 run_ids = page.rows["run_id"].tolist()

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app.ui import data
 from app.ui import threshold_editor as editor
+from app.ui.budget_editor import render_budget_editor, render_budget_history
 from app.ui.filters import current_selection
 from app.ui.identity import current_identity
 from app.ui.what_if_view import render_what_if
@@ -52,6 +53,10 @@ if edits:
     if discard.button("Discard edits", key="threshold_discard"):
         editor.reset_snapshot(scope)
         st.rerun()
+
+if scope:
+    render_budget_editor(scope, identity)
+    render_budget_history(scope)
 
 st.subheader("Change history")
 editor.render_history(identity)

@@ -86,6 +86,8 @@ RUN_COLUMNS = [
     "status",
     "started_at",
     "duration_min",
+    "cost",
+    "currency",
     "trigger",
     "code_commit",
     "train_dataset",
@@ -126,6 +128,8 @@ def runs_page(
                 "duration_min": (
                     (r.finished_at - r.started_at).total_seconds() / 60 if r.finished_at else None
                 ),
+                "cost": r.cost,
+                "currency": r.currency,
                 "trigger": r.trigger,
                 "code_commit": (r.code_commit or "")[:8] or None,
                 "train_dataset": r.train_dataset,

@@ -57,6 +57,8 @@ def runs_columns(metrics: Sequence[str]) -> dict[str, object]:
         "status": "Status",
         "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm"),
         "duration_min": st.column_config.NumberColumn("Duration (min)", format="%.1f"),
+        "cost": st.column_config.NumberColumn("Cost", format="%.2f", help="What the run cost"),
+        "currency": st.column_config.TextColumn("Currency", width="small"),
         "trigger": "Trigger",
         "code_commit": "Commit",
         "train_dataset": "Training data",

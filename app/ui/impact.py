@@ -133,7 +133,7 @@ def kpi_part(system: SystemStatus, data: ImpactData) -> str | None:
 
 def cost_trend_part(system: SystemStatus, data: ImpactData) -> str | None:
     """The system's spend over the window, daily, against its monthly budget."""
-    return cost_part(system, data, sparkline_svg)
+    return cost_part(system, data, sparkline_img)  # an <img>: st.html drops inline <svg>
 
 
 PARTS: list[ImpactPart] = [lane_part, kpi_part, cost_trend_part]

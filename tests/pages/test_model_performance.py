@@ -36,8 +36,14 @@ def test_seeded_shows_champion_metric_band_and_label_delay(seeded_engine: Engine
     assert any("v4" in w.value for w in app.warning)  # the bad release is outside the band
     assert app.selectbox(key="perf_thresholds_signal").value == "monitor.performance_ratio"
     assert app.subheader[-1].value == "Champion vs challenger on the same days"
-    assert len(app.dataframe) == 4  # segment table, fairness groups and figures, every window
     assert app.query_params["metric"] == "roc_auc"
+    sent = len(app.dataframe)  # segment table, fairness groups and figures, value ratios
+    assert not [d for d in app.dataframe if "window_id" in d.value.columns]  # not yet
+    app.session_state["perf_every_window"] = True  # "Every window" is sent once opened
+    app.run()
+    assert len(app.dataframe) == sent + 1
+    (every,) = [d.value for d in app.dataframe if "window_id" in d.value.columns]
+    assert len(every) == every["window_id"].nunique() >= 28
 
 
 def test_metric_window_and_segment_picks_change_what_is_shown(seeded_engine: Engine) -> None:

@@ -61,6 +61,7 @@ def value_figure(frame: pd.DataFrame, unit: str) -> go.Figure:
                                      line={"color": "#6b7280", "dash": "dash", "width": 1},
                                      legendgroup=f"v{version}"))  # fmt: skip
     label = f"value per prediction ({plot_text(unit)})" if unit else "value per prediction"
+    _clip_outliers(fig, frame, per_row)
     fig.update_layout(
         title={"text": "Business value per window", "font": {"size": 14}},
         height=320,
@@ -71,6 +72,30 @@ def value_figure(frame: pd.DataFrame, unit: str) -> go.Figure:
         xaxis_type="date",
     )
     return fig
+
+
+def _clip_outliers(fig: go.Figure, frame: pd.DataFrame, per_row: pd.Series) -> None:
+    """Keep the y axis to the bulk of the values (up to 1.3 x their 98th percentile): one
+    over-confident estimate (a bad release's, ~30x its realised value) would flatten the rest.
+    The values left above are named in an annotation."""
+    realised, estimated = frame["realised"] / per_row, frame["estimated"] / per_row
+    drawn = pd.concat([realised, estimated, frame["reference_per_prediction"]]).dropna()
+    if drawn.empty:
+        return
+    low, high = min(float(drawn.min()), 0.0), float(drawn.quantile(0.98)) * 1.3
+    above = frame[(estimated > high) | (realised > high)]
+    if above.empty:
+        return
+    fig.update_yaxes(range=[low * 1.1, high])
+    top = (above[["realised", "estimated"]].max(axis=1) / per_row[above.index]).sort_values()
+    text = ", ".join(
+        f"v{above.at[i, 'model_version']} {above.at[i, 'window_start']:%d %b} {value:.1f}"
+        for i, value in top.iloc[::-1].head(3).items()
+    )
+    fig.add_annotation(
+        x=1, y=1, xref="paper", yref="paper", xanchor="right", yanchor="top", showarrow=False,
+        text=f"off the chart: {text}", font={"size": 11, "color": "#b91c1c"},
+    )  # fmt: skip
 
 
 def section(key: DataKey, system: str, days: int) -> None:

@@ -47,6 +47,10 @@ def test_check_gates_on_the_fairness_gap(seeded_engine: Engine) -> None:
     loosen = ["--warn", "0.5", "--critical", "0.6", "--system", "fraud-scoring"]
     result = runner.invoke(cli, ["thresholds", "set", "deploy.model_change_fail_rate", *loosen])
     assert result.exit_code == 0, result.output
+    # the bad release's lost value (impact.value_ratio, higher is better) gates too
+    lower = ["--warn", "0.04", "--critical", "0.02", "--system", "fraud-scoring"]
+    result = runner.invoke(cli, ["thresholds", "set", "impact.value_ratio", *lower])
+    assert result.exit_code == 0, result.output
     failed = runner.invoke(cli, ["check", "--system", "fraud-scoring"])
     assert failed.exit_code == 1
     assert "monitor.fairness_gap" in failed.output

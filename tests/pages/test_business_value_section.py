@@ -24,6 +24,7 @@ def test_fraud_scoring_draws_realised_and_estimated_value(seeded_engine: Engine)
     assert "v3 realised" in spec
     assert "v3 estimated" in spec  # the days whose labels have not arrived
     assert "EUR" in spec
+    assert "off the chart: v4" in spec  # the bad release's over-confident estimate, named
     versions = next(d.value for d in app.dataframe if "ratio" in d.value.columns)
     by_version = versions.set_index("version")
     assert by_version.loc["v4", "ratio"] < 0.5  # the bad release

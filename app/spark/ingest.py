@@ -8,7 +8,10 @@ one transaction under the system's write lock, check that the system's
 windows are still what the job was planned on, and write the windows (their
 location and file identities, no copy of the rows), their quality,
 performance and drift results and the ingest record, into the same tables
-the local engine writes.
+the local engine writes. In that transaction the local engine's own passes
+that fit a model in one process (the multivariate pass and importances,
+fairness, business value) run on the driver, on the windows' rows the job
+collected, at most ``DRIVER_ROWS`` a window (:mod:`app.spark.driver_frames`).
 
 A lake window owns its (version, day): rows of that day already stored from a
 file ingested locally, or from another location, are refused rather than
@@ -40,10 +43,12 @@ from app.ingest.system_names import SYSTEM_NAME_RULE, system_name_problem
 from app.production.dle import RESULT_COLUMNS as BANDED_COLUMNS
 from app.production.drift import DRIFT_KEY
 from app.production.files import PRODUCTION, delete_files, unreferenced
+from app.production.multivariate_pass import refresh_multivariate
 from app.production.performance import RESULT_COLUMNS, replace_performance
 from app.production.quality import replace_window_checks, save_reference_checks
 from app.production.summaries import COLUMN_KINDS, CONFUSION, RESIDUALS
 from app.production.summary_store import replace_summaries
+from app.production.version_results import refresh_version_results
 from app.spark.lake import LakeRows, location_url, read_lake
 from app.spark.measures import Measures, Plan, Target, measure
 from app.spark.stored import StoredWindow, stored_windows, version_tasks
@@ -244,6 +249,19 @@ def _write(
     )
     replace_summaries(
         session, (CONFUSION, RESIDUALS), {ids[t]: found for t, found in measures.outcomes.items()}
+    )
+    # Fitted on the driver, by the local engine's own passes, on the rows the job collected
+    # (bounded: app.spark.driver_frames); windows of the data dir are read from there.
+    frames = {ids[t]: frame for t, frame in measures.frames.items()}
+    written = [(ids[key_text(w.model_version, w.day)], w.is_reference) for w in changed]
+    refresh_multivariate(session, system_id, written, data_dir, frames=frames)
+    refresh_version_results(  # fairness and business value, as the local pipeline
+        session,
+        system_id,
+        data_dir,
+        windows=[window_id for window_id, _ in written],
+        value_versions={w.model_version for w in changed if w.is_reference},
+        frames=frames,
     )
     return sum(w.rows for w in changed)
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -34,6 +35,7 @@ from app.production.tasks import BINARY_TASK, REGRESSION_TASK, Task
 from app.production.windows import PREDICTION
 from app.spark import dle, performance, quality, summaries
 from app.spark.drift import spark_drift
+from app.spark.driver_frames import driver_frame
 from app.spark.lake import LakeRows
 from app.spark.stored import StoredWindow, window_rows
 from app.spark.tasks import version_task, window_tasks
@@ -56,6 +58,8 @@ class Measures:
     reference_of: dict[Target, Target] = field(default_factory=dict)
     columns: dict[Target, summaries.Summaries] = field(default_factory=dict)  # column counts
     outcomes: dict[Target, summaries.Summaries] = field(default_factory=dict)  # confusion etc.
+    # rows on the driver (bounded) for the measures fitted there: multivariate, fairness
+    frames: dict[Target, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ def measure(spark: SparkSession, plan: Plan) -> Measures:
     try:
         _own_measures(spark, plan, rows, result)
         _drift_measures(spark, plan, rows, result)
+        _driver_frames(spark, plan, rows, result)
     finally:
         rows.unpersist()
     return result
@@ -182,6 +187,36 @@ def _rescore_stored(
     for key, banded in dle.estimated(union, nannies).items():
         found[key] += banded
     result.performance.update((int(k), v) for k, v in found.items())
+
+
+def _driver_frames(spark: SparkSession, plan: Plan, rows: DataFrame, result: Measures) -> None:
+    """The rows the driver-side measures read (:mod:`app.spark.driver_frames`): every written
+    window, and the lake windows the multivariate pass pairs with them (their reference, or,
+    for a written reference, the windows that now resolve to it). A window stored as a file of
+    the data dir is read from there, as locally."""
+    for window in plan.changed:
+        key = key_text(window.model_version, window.day)
+        result.frames[key] = driver_frame(rows.where(F.col("_window") == key))
+    references: dict[int, Target] = {w.model_version: w.id for w in plan.stored if w.is_reference}
+    new = {w.model_version for w in plan.changed} if plan.reference else set()
+    references |= {v: key_text(v, None) for v in new}
+    wanted: set[Target] = set()
+    if plan.reference:
+        wanted = {
+            w.id
+            for w in plan.stored
+            if not w.is_reference
+            and (ref := _resolve(references, w.model_version)) is not None
+            and isinstance(ref, str)
+        }
+    else:
+        for written in plan.changed:
+            ref = _resolve(references, written.model_version)
+            if ref is not None:
+                wanted.add(ref)
+    for stored in plan.stored:
+        if stored.id in wanted and stored.source_files is not None:
+            result.frames[stored.id] = driver_frame(window_rows(spark, stored, plan.data_dir).frame)
 
 
 def _resolve(references: Mapping[int, Target], version: int) -> Target | None:

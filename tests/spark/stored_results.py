@@ -15,7 +15,11 @@ from sqlalchemy import Engine, select
 
 from app.store.db import session_scope
 from app.store.models import (
+    BusinessValue,
     DriftResult,
+    FairnessResult,
+    FeatureImportance,
+    MultivariateDriftResult,
     PerformanceResult,
     ProductionWindow,
     QualityResult,
@@ -27,7 +31,9 @@ Results = dict[str, dict[tuple[Any, ...], tuple[Any, ...]]]
 
 
 def stored_results(engine: Engine) -> Results:
-    """Windows, drift, quality and performance rows (estimates and segments among them)."""
+    """Windows, drift, quality and performance rows (estimates and segments among them),
+    the multivariate pass's rows (its drift measures, the references' importances),
+    fairness and business value."""
     with session_scope(engine) as session:
         windows = {
             r.id: (r.name, r.model_version, bool(r.is_reference), r.window_start.isoformat())
@@ -79,12 +85,44 @@ def stored_results(engine: Engine) -> Results:
             (windows[r.window_id], r.kind, r.column): (r.payload,)
             for r in session.scalars(select(WindowSummary))
         }
+        multivariate = {
+            (windows[r.window_id], windows[r.reference_window_id], r.method): (
+                r.value,
+                r.lower,
+                r.upper,
+                r.rows,
+            )
+            for r in session.scalars(select(MultivariateDriftResult))
+        }
+        importances = {
+            (windows[r.reference_window_id], r.column): (r.importance, r.importance_std)
+            for r in session.scalars(select(FeatureImportance))
+        }
+        fairness = {
+            (windows[r.window_id], r.attribute, r.group_value, r.metric): (r.value, r.rows)
+            for r in session.scalars(select(FairnessResult))
+        }
+        value = {
+            (windows[r.window_id],): (
+                r.realised,
+                r.realised_rows,
+                r.estimated,
+                r.lower,
+                r.upper,
+                r.estimated_rows,
+            )
+            for r in session.scalars(select(BusinessValue))
+        }
     return {
         "windows": meta,
         "drift": drift,
         "quality": quality,
         "performance": performance,
         "summaries": summaries,
+        "multivariate": multivariate,
+        "importances": importances,
+        "fairness": fairness,
+        "business_value": value,
     }
 
 

@@ -13,7 +13,7 @@ from app.health import StatusReport, build_status
 from app.health.catalog import SIGNALS
 from tests.health import scenario
 
-EXPECTED_SHOP: dict[str, float] = {
+EXPECTED_SHOP: dict[str, float | None] = {
     "ci.pass_rate": 2 / 3,  # p1, p2 succeeded; p3 failed; p4 cancelled, p5 before window
     "ci.duration_p50_min": 20.0,  # median(10, 20, 30)
     "release.deployment_frequency_per_day": 3 / 30,  # d1, d2, d5 over 30 days
@@ -48,6 +48,13 @@ EXPECTED_SHOP: dict[str, float] = {
     "monitor.fairness_gap": 0.20,  # w2: sex's equalized odds difference > age's 0.12
     "monitor.multivariate_drift": 0.58,  # w2's domain classifier AUC, the latest window's
     "retrain.retrain_lag_d": 15.0,  # alert at w1's end (Mar 11) -> m3 (Mar 26)
+    # the scenario has no KPI, value matrix, bill or run cost: unknown (tests/health/test_cost.py,
+    # test_impact.py and test_value_signal.py compute these by hand)
+    "impact.kpi_change": None,
+    "impact.value_ratio": None,
+    "cost.training_per_retrain": None,
+    "cost.serving_per_1k_predictions": None,
+    "cost.month_to_date_vs_budget": None,
 }
 
 

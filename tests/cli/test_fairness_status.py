@@ -47,13 +47,13 @@ def test_check_gates_on_the_fairness_gap(seeded_engine: Engine) -> None:
     loosen = ["--warn", "0.5", "--critical", "0.6", "--system", "fraud-scoring"]
     result = runner.invoke(cli, ["thresholds", "set", "deploy.model_change_fail_rate", *loosen])
     assert result.exit_code == 0, result.output
-    # the bad release's lost value (impact.value_ratio, higher is better) gates too
-    lower = ["--warn", "0.04", "--critical", "0.02", "--system", "fraud-scoring"]
-    result = runner.invoke(cli, ["thresholds", "set", "impact.value_ratio", *lower])
-    assert result.exit_code == 0, result.output
     failed = runner.invoke(cli, ["check", "--system", "fraud-scoring"])
     assert failed.exit_code == 1
     assert "monitor.fairness_gap" in failed.output
     result = runner.invoke(cli, ["thresholds", "set", "monitor.fairness_gap", *loosen])
     assert result.exit_code == 0, result.output
-    assert runner.invoke(cli, ["check", "--system", "fraud-scoring"]).exit_code == 0
+    # Other planted regressions (the bad release's value ratio, the blown budget) still gate;
+    # the fairness gap no longer does.
+    again = runner.invoke(cli, ["check", "--system", "fraud-scoring"])
+    assert "monitor.fairness_gap" not in again.output
+    assert "impact.value_ratio" in again.output

@@ -23,7 +23,7 @@ def test_overview_draws_the_impact_section_of_every_system(seeded_server: Server
     for kpi in ("conversion_rate", "fraud_losses", "stockouts"):
         assert page.get_by_text(kpi, exact=True).count() == 1, kpi
     sparklines = page.locator("img[src^='data:image/svg+xml']")
-    assert sparklines.count() == 3  # one per KPI, kept by st.html's sanitiser
+    assert sparklines.count() == 6  # one per KPI and spend card, kept by st.html's sanitiser
     assert sparklines.first.evaluate("i => i.complete && i.naturalWidth > 0")
     screenshot(page, "overview_impact")
 

@@ -22,7 +22,7 @@ def test_overview_draws_each_systems_impact_section(seeded_engine: Engine) -> No
     for kpi in ("conversion_rate", "fraud_losses", "stockouts"):
         assert kpi in html
     assert "vs the period before" in html
-    assert html.count("data:image/svg+xml;base64,") == 3  # the sparklines
+    assert html.count("data:image/svg+xml;base64,") == 6  # KPI and spend sparklines
 
 
 def test_model_performance_draws_the_kpi_beside_the_metric(seeded_engine: Engine) -> None:

@@ -1,0 +1,38 @@
+"""Costs in a real browser: the Overview's spend cards, the Experiments page's costs,
+the Thresholds page's budget editor; no exception, screenshots."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import Server, assert_no_exception, open_and_wait, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_overview_shows_the_blown_budget(seeded_server: Server, page) -> None:
+    open_and_wait(page, f"{seeded_server.url}/?system=fraud-scoring")
+    assert_no_exception(page)
+    card = page.get_by_text("226 % of the monthly budget")
+    card.first.wait_for()
+    card.first.scroll_into_view_if_needed()
+    screenshot(page, "overview_cost")
+
+
+def test_experiments_show_costs(seeded_server: Server, page) -> None:
+    open_and_wait(page, f"{seeded_server.url}/experiments?system=fraud-scoring&range=90d")
+    assert_no_exception(page)
+    heading = page.get_by_text("Cost per model version")
+    heading.first.wait_for()
+    heading.first.scroll_into_view_if_needed()
+    screenshot(page, "experiments_cost")
+
+
+def test_thresholds_page_shows_the_budget_editor(seeded_server: Server, page) -> None:
+    open_and_wait(page, f"{seeded_server.url}/thresholds?system=fraud-scoring")
+    assert_no_exception(page)
+    heading = page.get_by_text("Monthly budget")
+    heading.first.wait_for()
+    heading.first.scroll_into_view_if_needed()
+    assert page.get_by_text("250.00 EUR a month").count() >= 1
+    screenshot(page, "thresholds_budget")

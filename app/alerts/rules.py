@@ -84,7 +84,7 @@ def _value_text(signal: SignalDef, expr: str) -> str:
     """A Go template printing ``expr``'s value in the signal's unit."""
     if signal.unit == "ratio":
         return "{{ " + expr + " | humanizePercentage }}"
-    unit = {"per_day": " /day", "count": ""}.get(signal.unit, f" {signal.unit}")
+    unit = {"per_day": " /day", "count": "", "amount": ""}.get(signal.unit, f" {signal.unit}")
     return '{{ printf "%.4g" ' + expr + " }}" + unit
 
 

@@ -6,10 +6,10 @@ Here ``tandem seed --now 23:55`` (the day's last minutes, where rounding the shi
 of flooring it would move the data a day into the future) runs in a subprocess, and its
 database must hold the same judged windows (relative to the seed day), the same
 performance verdicts and the same ``tandem status`` as a copy of the session's seed at
-13:20 (``seeded_template``, the hour the bad release was once judged "ok"). Both seeds
-run at once. One seed, not one per clock time: the seed reads the clock only through
-``shift_to_now``, whose whole-day result at 00:05, 06:00, 13:20, 23:55 and 23:59:59.999999
-tests/test_seed.py checks; a seed costs minutes.
+13:20 (``seeded_template``, the hour the bad release was once judged "ok"; made while the
+subprocess seeds if no earlier test made it). One seed, not one per clock time: the seed
+reads the clock only through ``shift_to_now``, whose whole-day result at 00:05, 06:00,
+13:20, 23:55 and 23:59:59.999999 tests/test_seed.py checks; a seed costs minutes.
 """
 
 from __future__ import annotations

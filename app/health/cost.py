@@ -195,6 +195,10 @@ def cost_signals(
         serving, note = _one_currency(in_window.groupby("currency")["amount"].sum())
         if serving is not None and rows.get(system_id):
             values[system_id][SERVING] = serving / rows[system_id] * 1000
+            currency = str(in_window["currency"].iloc[0])
+            notes.setdefault(system_id, {})[SERVING] = (
+                f"{currency}: {serving:,.2f} over {int(rows[system_id]):,} predictions"
+            )
         elif note:
             notes.setdefault(system_id, {})[SERVING] = note
         budget = budgets.get(system_id)

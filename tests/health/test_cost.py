@@ -122,7 +122,9 @@ def test_training_cost_per_retrain_counts_the_runs_since_the_last_production_ver
 
 
 def test_serving_cost_per_thousand_predictions(engine: Engine, lab: int) -> None:
-    assert values(engine, lab)[0][SERVING] == pytest.approx((30.0 + 20.0) / 100_000 * 1000)
+    found, notes = values(engine, lab)
+    assert found[SERVING] == pytest.approx((30.0 + 20.0) / 100_000 * 1000)
+    assert notes[SERVING] == "EUR: 50.00 over 100,000 predictions"
 
 
 def test_spend_against_the_monthly_budget(engine: Engine, lab: int) -> None:

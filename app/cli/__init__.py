@@ -20,9 +20,9 @@ def _register_commands() -> None:
     # Imported here, not at module level, so the names of the submodules
     # (app.cli.drift, app.cli.runs, ...) are not shadowed by the commands.
     from app.cli.alerts import alert_rules, exporter
+    from app.cli.budget import budget
     from app.cli.db import db
     from app.cli.drift import drift
-    from app.cli.budget import budget
     from app.cli.gc import gc
     from app.cli.ingest import ingest
     from app.cli.mlflow import import_mlflow

@@ -43,7 +43,7 @@ def with_run_costs(runs: pd.DataFrame) -> pd.DataFrame:
     compute = (hours * nodes).round(2)
     out = runs.copy()
     out["cost"] = (compute * rate).round(2)
-    out["currency"] = np.where(compute.notna(), CURRENCY, None)
+    out["currency"] = compute.notna().map({True: CURRENCY, False: None})
     out["compute_hours"] = compute
     return out
 

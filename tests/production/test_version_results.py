@@ -128,3 +128,23 @@ def test_a_value_matrix_arriving_last_values_every_window(
     assert {v["window_id"]: v for v in stored(engine, "business_values")}.keys() == values.keys()
     ingest_file("models", _models(tmp_path, header, ",,,,,"), engine=engine)
     assert stored(engine, "business_values") == []
+
+
+def test_a_reference_arriving_last_estimates_the_pending_days(
+    engine: Engine, tmp_path: Path, data_dir: Path
+) -> None:
+    pending = _frame(7, 1, labelled=False, ids="u")
+    ingest_file("production", _csv(tmp_path, "p.csv", pending), system="shop", engine=engine)
+    header = ",value_tp,value_fp,value_fn,value_tn,value_unit"
+    ingest_file("models", _models(tmp_path, header, ",120,-20,-15,0,EUR"), engine=engine)
+    assert stored(engine, "business_values") == []  # no labels, no calibration: nothing to say
+    reference = _frame(8, 1, ids="r")
+    path = _csv(tmp_path, "r.csv", reference)
+    ingest_file("production", path, system="shop", reference=True, engine=engine)
+    calibrator = fit_calibrator(reference["label"].to_numpy(), reference["prediction"].to_numpy())
+    expected = window_value(pending, ValueMatrix(120, -20, -15, 0), calibrator)
+    windows = {w["id"]: w for w in stored(engine, "production_windows")}
+    day = next(i for i, w in windows.items() if not w["is_reference"])
+    values = {v["window_id"]: v for v in stored(engine, "business_values")}
+    assert values[day]["realised"] is None
+    assert values[day]["estimated"] == pytest.approx(expected.estimated, rel=1e-12)

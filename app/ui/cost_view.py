@@ -28,6 +28,7 @@ __all__ = [
     "cost_part",
     "load_cost_trends",
     "render_version_costs",
+    "version_cost_table",
     "version_cost_frame",
 ]
 
@@ -105,13 +106,17 @@ def version_cost_frame(system: str | None) -> pd.DataFrame:
 
 
 def render_version_costs(system: str | None) -> None:
-    """The Experiments page's "Cost per model version" table and how runs are attributed."""
+    """The Experiments page's "Cost per model version" table and how runs are attributed.
+
+    A static table (a few rows per model): the page's grids stay the runs' and the
+    comparison's.
+    """
     frame = version_cost_frame(system)
     st.subheader("Cost per model version")
     if frame.empty:
         st.info("No registered model version yet: costs are shown per version once one is.")
         return
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=VERSION_COLUMNS)
+    st.table(version_cost_table(frame))
     st.caption(
         "A version's runs are those of its run's experiment started after the previous "
         "version was registered, failed and killed ones included: what it took to get it. "
@@ -119,16 +124,21 @@ def render_version_costs(system: str | None) -> None:
     )
 
 
-VERSION_COLUMNS = {
-    "system": st.column_config.TextColumn("System"),
-    "model": st.column_config.TextColumn("Model"),
-    "version": st.column_config.NumberColumn("Version", format="v%d"),
-    "registered_at": st.column_config.DatetimeColumn("Registered (UTC)", format="YYYY-MM-DD HH:mm"),
-    "in_production": st.column_config.CheckboxColumn("Served in production"),
-    "runs": st.column_config.NumberColumn("Runs", help="Runs since the previous version"),
-    "failed_runs": st.column_config.NumberColumn("Failed or killed"),
-    "runs_without_cost": st.column_config.NumberColumn("Without cost"),
-    "cost": st.column_config.NumberColumn("Cost", format="%.2f"),
-    "currency": st.column_config.TextColumn("Currency"),
-    "compute_hours": st.column_config.NumberColumn("Compute (h)", format="%.1f"),
-}
+def version_cost_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``version_costs``' rows as the page shows them: labelled columns, values as text."""
+    shown = pd.DataFrame(
+        {
+            "System": frame["system"],
+            "Model": frame["model"],
+            "Version": "v" + frame["version"].astype(str),
+            "Registered (UTC)": frame["registered_at"].dt.strftime("%Y-%m-%d %H:%M"),
+            "In production": frame["in_production"].map({True: "yes", False: "no"}),
+            "Runs": frame["runs"],
+            "Failed or killed": frame["failed_runs"],
+            "Without cost": frame["runs_without_cost"],
+            "Cost": frame["cost"].map(lambda v: "—" if pd.isna(v) else f"{v:,.2f}"),
+            "Currency": frame["currency"].fillna("—"),
+            "Compute (h)": frame["compute_hours"].map(lambda v: f"{v:,.1f}"),
+        }
+    )
+    return shown.reset_index(drop=True)

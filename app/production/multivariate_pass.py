@@ -10,7 +10,6 @@ changed. A changed reference also gets its feature importances
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -26,8 +25,12 @@ from app.production.multivariate_store import save_importances, save_measures
 from app.production.native_threads import one_openmp_thread, one_openmp_thread_pool
 from app.production.reference import WindowRef, resolve_reference
 
-# The classifier's trees run in native code that releases the GIL.
-WORKERS = min(4, os.cpu_count() or 1)
+# One worker: the classifier's fits are mostly Python (per-tree and preprocessing
+# overhead) under the GIL. 30 fraud windows, each worker on one OpenMP thread, load < 2
+# on 2 cores: 3.6-4.5 s serially, 5.2-5.4 s with two workers; and two threads in
+# scikit-learn's Parallel at once race on the process-wide warning filters (hundreds of
+# 'sklearn.utils.parallel.delayed should be used with ... Parallel' UserWarnings a seed).
+WORKERS = 1
 
 
 def refresh_multivariate(

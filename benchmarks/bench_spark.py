@@ -96,7 +96,7 @@ def run(args: list[str], event_log: Path | None = None) -> tuple[float, float, f
         event_log.mkdir(parents=True, exist_ok=True)
         env["PYSPARK_SUBMIT_ARGS"] = (
             f"--conf spark.eventLog.enabled=true --conf spark.eventLog.dir=file://{event_log} "
-            "pyspark-shell"
+            "--conf spark.eventLog.compress=false pyspark-shell"  # Spark 4 compresses by default
         )
     start = time.perf_counter()
     process = subprocess.Popen(
@@ -123,7 +123,7 @@ def run(args: list[str], event_log: Path | None = None) -> tuple[float, float, f
 def task_totals(event_log: Path) -> tuple[float, int]:
     """Executor run seconds and shuffle bytes written, summed over every task of the run."""
     seconds, shuffled = 0.0, 0
-    for path in event_log.iterdir():
+    for path in sorted(p for p in event_log.rglob("*") if p.is_file()):  # Spark 4: a folder
         for line in path.read_text().splitlines():
             if '"SparkListenerTaskEnd"' not in line:
                 continue
@@ -175,6 +175,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000000,10000000")
     parser.add_argument("--local-max", type=int, default=10_000_000)
+    parser.add_argument("--reference-rows", type=int, default=REFERENCE_ROWS)
     parser.add_argument("--no-write", action="store_true", help="print, do not touch RESULTS.md")
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",")]
@@ -182,7 +183,7 @@ def main() -> None:
     measured: list[tuple[int, float, float, int]] = []  # local[2]: rows, wall, task s, shuffle
     with tempfile.TemporaryDirectory(prefix="bench_spark_") as tmp:
         reference = Path(tmp) / "reference.parquet"
-        write_parquet(reference, REFERENCE_ROWS, shifted=False, seed=1)
+        write_parquet(reference, options.reference_rows, shifted=False, seed=1)
         for size in sizes:
             current = Path(tmp) / f"current_{size}.parquet"
             write_parquet(current, size, shifted=True, seed=size)
@@ -206,7 +207,7 @@ def main() -> None:
     lines = [
         "## Spark drift engine: `tandem drift --engine spark` vs the local engine",
         "",
-        f"Reference {REFERENCE_ROWS:,} rows; current data of each size; {FEATURES} float "
+        f"Reference {options.reference_rows:,} rows; current data of each size; {FEATURES} float "
         "features (5 shifted), rounded to 4 decimals (ties). Each cell is one run of "
         "`tandem drift --format json` as a subprocess: process start, Spark session start, "
         "reading Parquet and output included. RSS is the peak resident memory, polled every "
@@ -227,7 +228,8 @@ def main() -> None:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; load average at the end {load[0]:.1f} "
         "(the machine is shared: figures measured under load are upper bounds). "
-        f"Command: `python benchmarks/bench_spark.py --sizes {options.sizes}`.",
+        f"Command: `python benchmarks/bench_spark.py --sizes {options.sizes} "
+        f"--reference-rows {options.reference_rows}`.",
     ]
     text = "\n".join(lines)
     print(text)  # noqa: T201

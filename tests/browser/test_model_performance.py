@@ -27,9 +27,10 @@ def test_bad_release_shows_as_a_drop(seeded_server: Server, page) -> None:
     assert_no_exception(page)
     page.get_by_text("Champion vs challenger on the same days").wait_for()
     charts = page.locator(".js-plotly-plot")
-    # trend, confusion matrix, fairness gap, champion vs challenger
-    charts.nth(3).wait_for(timeout=60_000)
-    assert charts.count() == 4
+    # trend, KPI beside the model, business value, confusion matrix, fairness gap,
+    # champion vs challenger
+    charts.nth(5).wait_for(timeout=60_000)
+    assert charts.count() == 6
     warning = page.locator("[data-testid='stAlert']").filter(has_text="outside the band")
     assert "v4" in warning.inner_text()  # the rolled-back release
     assert page.get_by_text("labels pending").count() >= 1

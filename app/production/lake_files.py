@@ -18,12 +18,13 @@ PyArrow's filesystems (``s3a://`` as ``s3://``), when it has one for them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -77,6 +78,23 @@ def lake_windows(session: Session, system_id: int) -> dict[int, LakeWindowFiles]
     }
 
 
+def lake_window(session: Session, window_id: int) -> LakeWindowFiles | None:
+    """The window's lake files; None when its rows are a file in the data dir."""
+    table = table_of(ProductionWindow)
+    query = select(
+        table.c.model_version,
+        table.c.is_reference,
+        table.c.window_start,
+        table.c.path,
+        table.c.source_files,
+    ).where(table.c.id == window_id)
+    r = session.execute(query).one_or_none()
+    if r is None or r.source_files is None or not is_lake_path(str(r.path)):
+        return None
+    files = tuple(str(f[0]) for f in r.source_files)
+    return LakeWindowFiles(int(r.model_version), bool(r.is_reference), r.window_start, files)
+
+
 def window_reader(
     session: Session,
     system_id: int,
@@ -106,7 +124,40 @@ def read_lake_window(window: LakeWindowFiles) -> pd.DataFrame:
     """The window's rows from its files, canonical (see the module docstring)."""
     tables = [_read_file(f) for f in window.files]
     table = pa.concat_tables(tables, promote_options="permissive")
-    frame = table.to_pandas()
+    return _canonical(_own_rows(window, table.to_pandas()))
+
+
+def sample_lake_window(
+    window: LakeWindowFiles, rows: int, seed: int = 0
+) -> tuple[pd.DataFrame, int]:
+    """A uniform sample of at most ``rows`` of the window's rows, and how many it has.
+
+    For the one view that needs rows (Evidently's HTML report): the files are
+    read a batch at a time and every row of the window gets a seeded random
+    key; the ``rows`` smallest keys are kept (bottom-k sampling, uniform
+    without replacement), so memory stays at ``rows`` plus one batch however
+    large the lake's day is. Below ``rows`` it is every row, in file order
+    (as :func:`read_lake_window` gives them).
+    """
+    rng = np.random.default_rng(seed)
+    kept: pd.DataFrame | None = None
+    total = 0
+    for url in window.files:
+        for batch in _batches(url):
+            own = _own_rows(window, batch.to_pandas())
+            if own.empty:
+                continue
+            total += len(own)
+            own["__key"] = rng.random(len(own))
+            merged = own if kept is None else pd.concat([kept, own], ignore_index=True)
+            kept = merged.nsmallest(rows, "__key", keep="first") if len(merged) > rows else merged
+    if kept is None:  # files without a batch: no row at all
+        return pd.DataFrame(), 0
+    return _canonical(kept.drop(columns="__key").reset_index(drop=True)), total
+
+
+def _own_rows(window: LakeWindowFiles, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` that are the window's: its version (and UTC day), in UTC."""
     if isinstance(frame["timestamp"].dtype, pd.DatetimeTZDtype):
         stamps = frame["timestamp"].dt.tz_convert("UTC")
     else:  # a zone-less timestamp is UTC, as the Spark engine reads it
@@ -117,7 +168,11 @@ def read_lake_window(window: LakeWindowFiles) -> pd.DataFrame:
         start = pd.Timestamp(window.start)
         start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
         keep &= (stamps >= start) & (stamps < start + timedelta(days=1))
-    frame = frame[keep.to_numpy()].reset_index(drop=True)
+    return frame[keep.to_numpy()].reset_index(drop=True)
+
+
+def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    """The window's rows in the local pipeline's canonical form (``production_rows``)."""
     if "label" not in frame.columns:
         frame["label"] = float("nan")
     if "prediction_id" not in frame.columns:
@@ -130,6 +185,17 @@ def read_lake_window(window: LakeWindowFiles) -> pd.DataFrame:
     prefixes = (SEGMENT_PREFIX, SENSITIVE_PREFIX, SCORE_PREFIX)
     features = [c for c in names if c not in fixed and not c.startswith(prefixes)]
     return production_rows(frame, segments, features, sensitive, scores)
+
+
+def _batches(url: str) -> Iterator[pa.RecordBatch]:
+    parsed = urlparse(url)
+    if parsed.scheme in ("", "file"):
+        parquet = pq.ParquetFile(unquote(parsed.path) if parsed.scheme else url)
+    else:
+        scheme = "s3" if parsed.scheme in ("s3a", "s3n") else parsed.scheme
+        filesystem, path = pafs.FileSystem.from_uri(f"{scheme}://{parsed.netloc}{parsed.path}")
+        parquet = pq.ParquetFile(filesystem.open_input_file(path))
+    yield from parquet.iter_batches(batch_size=65_536)
 
 
 def _read_file(url: str) -> pa.Table:

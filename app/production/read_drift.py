@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select
 from app.config import load_settings
 from app.drift.columns import infer_kind
 from app.drift.engine import compute_drift
+from app.production.lake_files import lake_window, sample_lake_window
 from app.production.read import PREDICTION
 from app.production.read_summaries import window_file
 from app.production.reference import WindowRef, resolve_reference
@@ -83,6 +84,22 @@ def read_window(path: str, columns: list[str] | None = None) -> pd.DataFrame:
     ``columns`` reads only those (Parquet is columnar: the others are not decoded).
     """
     return pd.read_parquet(load_settings().data_dir / path, columns=columns)
+
+
+def report_rows(engine: Engine, window_id: int, path: str, cap: int) -> tuple[pd.DataFrame, str]:
+    """A window's rows for Evidently's report, and a note saying which rows they are.
+
+    A window in the data dir gives its file; a lake window (stored by the Spark
+    engine) a uniform sample of at most ``cap`` rows read from its lake files,
+    so the page never holds a lake's whole day.
+    """
+    with session_scope(engine) as session:
+        lake = lake_window(session, window_id)
+    if lake is None:
+        frame = read_window(path)
+        return frame, f"{len(frame):,} rows from Tandem's data dir"
+    frame, total = sample_lake_window(lake, cap)
+    return frame, f"{len(frame):,} of its {total:,} rows, sampled from the lake's files"
 
 
 @dataclass(frozen=True)

@@ -96,16 +96,27 @@ def rows_are_local(*paths: str) -> bool:
     return all(summaries.window_file(p) is not None for p in paths)
 
 
-@st.cache_data(ttl=3600, max_entries=4, show_spinner="Rendering Evidently's report...")
-def report_html(key: DataKey, reference_path: str, current_path: str) -> tuple[str, bool]:
-    """Evidently's full report of two local windows; (html, sampled) — sampled when a side
-    exceeds the cap. The one view that reads rows."""
-    ref, cur = views.read_window(reference_path), views.read_window(current_path)
+@st.cache_data(
+    ttl=3600, max_entries=4, show_spinner="Reading rows and rendering Evidently's report..."
+)
+def report_html(
+    key: DataKey, reference: tuple[int, str], current: tuple[int, str]
+) -> tuple[str, list[str]]:
+    """Evidently's full report of two windows ``(id, path)``, and a note per side saying
+    which rows it read (a lake window's: a sample of at most ``HTML_SAMPLE_ROWS``; a side
+    over that cap is sampled to it). The one view that reads rows."""
+    engine = get_engine(key[0])
+    (ref, ref_note), (cur, cur_note) = (
+        views.report_rows(engine, window_id, path, HTML_SAMPLE_ROWS)
+        for window_id, path in (reference, current)
+    )
     drop = ["timestamp", "model_version", "label", "prediction_id"]
     ref = ref.drop(columns=[c for c in drop if c in ref.columns])
     cur = cur.drop(columns=[c for c in drop if c in cur.columns])
-    sampled = max(len(ref), len(cur)) > HTML_SAMPLE_ROWS
-    return evidently_html(ref, cur, sample_rows=HTML_SAMPLE_ROWS), sampled
+    notes = [f"reference: {ref_note}", f"current: {cur_note}"]
+    if max(len(ref), len(cur)) > HTML_SAMPLE_ROWS:
+        notes.append(f"sides over {HTML_SAMPLE_ROWS:,} rows sampled to it for this report")
+    return evidently_html(ref, cur, sample_rows=HTML_SAMPLE_ROWS), notes
 
 
 def dataset_drift_signal(key: DataKey, system: str, days: int) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from streamlit.testing.v1 import AppTest
 
 from app.health.status import evaluate
@@ -14,7 +16,7 @@ from app.production import read_drift as views
 from app.production.read import window_drift
 from app.production.stored import drift_matrix
 from app.store.db import session_scope
-from app.store.models import System
+from app.store.models import ProductionWindow, System
 from tests.pages.conftest import metric_values, run_app
 
 PAGE = "app_pages/drift.py"
@@ -154,3 +156,39 @@ def test_headline_status_is_the_overview_verdict_not_evidently_s(seeded_engine: 
     assert shown["Drift share status"] == evaluate(drift.share, spec).upper()
     assert shown["Drift share status"] in {"WARN", "CRITICAL"}
     assert shown["Evidently's dataset drift"] == "No drift"
+
+
+def _references_in_the_lake(engine: Engine, system: str) -> None:
+    """Make the system's references lake windows, as the Spark engine stores them (their
+    rows stay where they are: the path is the files' URL, ``source_files`` lists them)."""
+    root = Path(os.environ["TANDEM_DATA_DIR"])
+    with session_scope(engine) as session:
+        system_id = session.scalar(select(System.id).where(System.name == system))
+        references = session.execute(
+            select(ProductionWindow.id, ProductionWindow.path).where(
+                ProductionWindow.system_id == system_id, ProductionWindow.is_reference.is_(True)
+            )
+        ).all()
+        for window_id, path in references:
+            url, stat = (root / path).as_uri(), (root / path).stat()
+            session.execute(
+                update(ProductionWindow)
+                .where(ProductionWindow.id == window_id)
+                .values(path=url, source_files=[[url, stat.st_size, int(stat.st_mtime * 1000)]])
+            )
+
+
+def test_evidently_report_of_a_lake_window_runs_on_a_stated_sample(seeded_engine: Engine) -> None:
+    _references_in_the_lake(seeded_engine, "fraud-scoring")
+    app = open_page({"system": "fraud-scoring", "range": "90d"})
+    assert not app.exception
+    assert any("stay in the lake" in c.value for c in app.caption)
+    assert not app.get("iframe")
+    app.button(key="drift_render").click().run()
+    assert not app.exception
+    (frame,) = app.get("iframe")
+    assert len(frame.proto.srcdoc) > 100_000  # Evidently's whole report
+    (note,) = [c.value for c in app.caption if c.value.startswith("Rows in this report")]
+    assert "reference: 5,000 of its " in note
+    assert "rows, sampled from the lake's files" in note
+    assert "rows from Tandem's data dir" in note  # the current window is a local one

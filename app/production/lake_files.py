@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import numpy as np
@@ -29,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
-from sqlalchemy import select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
 from app.production.tasks import SCORE_PREFIX
@@ -58,41 +59,34 @@ class LakeWindowFiles:
 def lake_windows(session: Session, system_id: int) -> dict[int, LakeWindowFiles]:
     """The system's lake windows by id (one query)."""
     table = table_of(ProductionWindow)
-    query = select(
+    query = _lake_rows().where(table.c.system_id == system_id)
+    return {int(r.id): files for r in session.execute(query) if (files := _files(r)) is not None}
+
+
+def lake_window(session: Session, window_id: int) -> LakeWindowFiles | None:
+    """The window's lake files; None when its rows are a file in the data dir."""
+    table = table_of(ProductionWindow)
+    row = session.execute(_lake_rows().where(table.c.id == window_id)).one_or_none()
+    return None if row is None else _files(row)
+
+
+def _lake_rows() -> Select[Any]:
+    table = table_of(ProductionWindow)
+    return select(
         table.c.id,
         table.c.model_version,
         table.c.is_reference,
         table.c.window_start,
         table.c.path,
         table.c.source_files,
-    ).where(table.c.system_id == system_id, table.c.source_files.is_not(None))
-    return {
-        int(r.id): LakeWindowFiles(
-            int(r.model_version),
-            bool(r.is_reference),
-            r.window_start,
-            tuple(str(f[0]) for f in r.source_files),
-        )
-        for r in session.execute(query)
-        if is_lake_path(str(r.path))
-    }
+    ).where(table.c.source_files.is_not(None))
 
 
-def lake_window(session: Session, window_id: int) -> LakeWindowFiles | None:
-    """The window's lake files; None when its rows are a file in the data dir."""
-    table = table_of(ProductionWindow)
-    query = select(
-        table.c.model_version,
-        table.c.is_reference,
-        table.c.window_start,
-        table.c.path,
-        table.c.source_files,
-    ).where(table.c.id == window_id)
-    r = session.execute(query).one_or_none()
-    if r is None or r.source_files is None or not is_lake_path(str(r.path)):
+def _files(row: Row[Any]) -> LakeWindowFiles | None:
+    if not is_lake_path(str(row.path)):
         return None
-    files = tuple(str(f[0]) for f in r.source_files)
-    return LakeWindowFiles(int(r.model_version), bool(r.is_reference), r.window_start, files)
+    files = tuple(str(f[0]) for f in row.source_files)
+    return LakeWindowFiles(int(row.model_version), bool(row.is_reference), row.window_start, files)
 
 
 def window_reader(

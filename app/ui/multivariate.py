@@ -42,6 +42,9 @@ def importances(key: DataKey, reference_id: int) -> pd.DataFrame:
     return views.importances(get_engine(key[0]), reference_id)
 
 
+LOG_SPREAD = 20.0  # max / min of the errors above which the axis is logarithmic
+
+
 def pca_figure(frame: pd.DataFrame) -> go.Figure:
     """Mean reconstruction error per window, the reference band shaded, alerts in red."""
     pca = frame[frame["method"] == PCA]
@@ -62,7 +65,20 @@ def pca_figure(frame: pd.DataFrame) -> go.Figure:
          "name": "outside the band", "marker": {"color": ALERT_COLOUR, "size": 9},
          "hoverinfo": "skip"},
     ]  # fmt: skip
-    return _figure(traces, "PCA reconstruction error", "mean error")
+    fig = _figure(traces, "PCA reconstruction error", "mean error")
+    if _spans_orders_of_magnitude(value):
+        # One burst (fraud-scoring's: 200 against a band near 1) would flatten the band and
+        # every other alert onto the axis; on a log axis both stay readable. The band's
+        # lower edge (mean - 3 std, often below 0) is cut at half the smallest value.
+        floor = float(np.nanmin(value[value > 0])) / 2
+        fig.data[1].y = np.maximum(lower, floor)
+        fig.update_layout(yaxis={"type": "log", "title": {"text": "mean error (log scale)"}})
+    return fig
+
+
+def _spans_orders_of_magnitude(value: np.ndarray) -> bool:
+    positive = value[np.isfinite(value) & (value > 0)]
+    return len(positive) > 1 and float(positive.max() / positive.min()) > LOG_SPREAD
 
 
 def domain_classifier_figure(frame: pd.DataFrame, spec: ThresholdSpec) -> go.Figure:

@@ -82,6 +82,7 @@ _UNIT_DOMAINS: Final[dict[str, tuple[float, float]]] = {
     "d": (0.0, math.inf),
     "ms": (0.0, math.inf),
     "per_day": (0.0, math.inf),
+    "amount": (0.0, math.inf),  # money, in the system's own currency
 }
 _SIGNAL_DOMAINS: Final[dict[str, tuple[float, float]]] = {
     # Values go negative once the budget is overspent; a bound below -1 (twice the
@@ -96,6 +97,8 @@ _SIGNAL_DOMAINS: Final[dict[str, tuple[float, float]]] = {
     "impact.kpi_change": (-1.0, 1.0),
     # value per prediction / the reference's: above 1 brings in more than promised.
     "impact.value_ratio": (0.0, 2.0),
+    # spend / budget: a bound above 1 (alert only once overspent by a margin) is a choice.
+    "cost.month_to_date_vs_budget": (0.0, 10.0),
 }
 
 

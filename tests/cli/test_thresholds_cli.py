@@ -27,10 +27,16 @@ def _tile_critical(app, stage_label: str) -> bool:
 
 def _healthy_fraud_scoring() -> None:
     """Loosen the sample data's planted criticals of fraud-scoring (its rolled-back model, the
-    fairness gap its v3 retrain reopened)."""
-    for signal in ("deploy.model_change_fail_rate", "monitor.fairness_gap"):
+    fairness gap its v3 retrain reopened, the business value v4 lost, the retraining spree that
+    blew the monthly budget)."""
+    for signal, warn, critical in (
+        ("deploy.model_change_fail_rate", "0.5", "0.6"),
+        ("monitor.fairness_gap", "0.5", "0.6"),
+        ("impact.value_ratio", "0.03", "0.02"),
+        ("cost.month_to_date_vs_budget", "5", "6"),
+    ):
         result = _invoke(
-            "thresholds", "set", signal, "--warn", "0.5", "--critical", "0.6", "--system", SYSTEM
+            "thresholds", "set", signal, "--warn", warn, "--critical", critical, "--system", SYSTEM
         )
         assert result.exit_code == 0, result.output
     assert _invoke("check", "--system", SYSTEM).exit_code == 0
@@ -97,8 +103,10 @@ def test_list_json_has_every_signal_and_overrides(seeded_engine: Engine) -> None
     assert len(global_rows) == len(SIGNALS)
     assert {r["source"] for r in global_rows} == {"default"}
     override = [r for r in rows if r["scope"] == SYSTEM]
-    assert [(r["signal"], r["warn"], r["version"]) for r in override] == [
+    assert sorted((r["signal"], r["warn"], r["version"]) for r in override) == [
+        ("cost.month_to_date_vs_budget", 5.0, 1),
         ("deploy.model_change_fail_rate", 0.5, 1),
+        ("impact.value_ratio", 0.03, 1),
         ("monitor.fairness_gap", 0.5, 1),
     ]
     mine = json.loads(_invoke("thresholds", "list", "--system", SYSTEM, "--format", "json").stdout)

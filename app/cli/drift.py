@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from app.cli.group import BadInput, text_table
-from app.cli.options import finite_positive
+from app.cli.options import positive_threshold
 from app.cli.output import json_text
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def _table(report: DriftReport) -> str:
 @click.option(
     "--threshold",
     type=float,
-    callback=finite_positive,
+    callback=positive_threshold,
     help="Threshold for every column (default: the method's).",
 )
 @click.option(

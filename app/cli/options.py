@@ -21,18 +21,19 @@ def checked_system(ctx: click.Context, param: click.Parameter, value: str | None
     return value
 
 
-def finite_positive(
+def positive_threshold(
     ctx: click.Context, param: click.Parameter, value: float | None
 ) -> float | None:
-    """A threshold callback: ``inf``, ``nan``, zero or a negative number is bad input (exit 2).
+    """A threshold callback: ``nan``, zero or a negative number is bad input (exit 2).
 
-    ``float`` parses ``inf`` and ``nan``; a drift threshold of either would make
-    every column drift or none, silently.
+    ``float`` parses ``nan``, with which no comparison holds: every column would
+    silently not drift. ``inf`` stays allowed: a distance test that never
+    drifts, printed as ``null`` in JSON.
     """
     if value is None:
         return None
     import math
 
-    if not math.isfinite(value) or value <= 0:
-        raise click.BadParameter(f"expected a finite number above 0, got {value:g}")
+    if math.isnan(value) or value <= 0:
+        raise click.BadParameter(f"expected a number above 0, got {value:g}")
     return value

@@ -108,10 +108,9 @@ def test_column_types_file(files: tuple[Path, Path], tmp_path: Path) -> None:
         (["--categorical", "n", "--column-types", "{bad_kind}"], "not both"),
         (["--categorical", "zzz"], "not in both files: zzz"),
         (["--method", "ks", "--categorical", "x"], "does not apply to categorical column 'x'"),
-        (["--threshold", "inf"], "expected a finite number above 0, got inf"),
-        (["--threshold", "nan"], "expected a finite number above 0, got nan"),
-        (["--threshold", "0"], "expected a finite number above 0, got 0"),
-        (["--threshold", "-0.1"], "expected a finite number above 0, got -0.1"),
+        (["--threshold", "nan"], "expected a number above 0, got nan"),
+        (["--threshold", "0"], "expected a number above 0, got 0"),
+        (["--threshold", "-0.1"], "expected a number above 0, got -0.1"),
     ],
 )
 def test_bad_input_exits_2(

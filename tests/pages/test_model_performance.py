@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
@@ -46,6 +47,12 @@ def test_seeded_shows_champion_metric_band_and_label_delay(seeded_engine: Engine
     assert len(every) == every["window_id"].nunique() >= 28
 
 
+def _segment_table(app: AppTest) -> pd.DataFrame:
+    """The one window's segment table (the business value section's table comes first)."""
+    (table,) = [d.value for d in app.dataframe if "segment" in d.value.columns]
+    return table
+
+
 def test_metric_window_and_segment_picks_change_what_is_shown(seeded_engine: Engine) -> None:
     app = open_page({"system": "fraud-scoring", "range": "30d"})
     before = metric_values(app)["Latest realised ROC AUC"]
@@ -55,10 +62,9 @@ def test_metric_window_and_segment_picks_change_what_is_shown(seeded_engine: Eng
     assert metric_values(app)["Latest realised Accuracy"] != before
     assert app.query_params["metric"] == "accuracy"
 
-    segments = app.dataframe[0].value
-    assert set(segments["segment"]) == {"app", "web"}  # channel, the first segment column
+    assert set(_segment_table(app)["segment"]) == {"app", "web"}  # channel, the first column
     app.selectbox(key="perf_segment").set_value("region").run()
-    assert set(app.dataframe[0].value["segment"]) == {"US", "EU", "APAC"}
+    assert set(_segment_table(app)["segment"]) == {"US", "EU", "APAC"}
     assert app.query_params["segment"] == "region"
 
     data = views.load(seeded_engine, "fraud-scoring")

@@ -209,14 +209,21 @@ if multivariate.open:
 
 with st.expander("Evidently's full report for this selection"):
     wanted_pair = (reference_id, window_id)
-    if not ui.rows_are_local(ref_path, cur_path):
-        st.caption(
-            "This pair's rows stay in the lake: the report runs on a uniform sample of at most "
-            f"{ui.HTML_SAMPLE_ROWS:,} rows per side, read from the lake's files when you ask "
-            "for it. Everything above is drawn from the counts stored at ingest, over every row."
+    if not ui.rows_are_readable(ref_path, cur_path):
+        st.info(
+            "Evidently's report reads rows, and this pair's rows are no longer in Tandem's data "
+            "dir, so it is not offered here. Everything above is drawn from the counts stored "
+            "at ingest."
         )
-    if st.button("Render Evidently report", key="drift_render"):
-        st.session_state["drift_report_for"] = wanted_pair
+    else:
+        if not ui.rows_are_local(ref_path, cur_path):
+            st.caption(
+                "This pair's rows stay in the lake: the report runs on a uniform sample of at "
+                f"most {ui.HTML_SAMPLE_ROWS:,} rows per side, read from the lake's files when "
+                "you ask for it. Everything above is drawn from the counts stored at ingest."
+            )
+        if st.button("Render Evidently report", key="drift_render"):
+            st.session_state["drift_report_for"] = wanted_pair
     if st.session_state.get("drift_report_for") == wanted_pair:
         html, notes = ui.report_html(key, (reference_id, ref_path), (window_id, cur_path))
         st.caption("Rows in this report: " + "; ".join(notes) + ".")

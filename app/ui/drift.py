@@ -21,6 +21,7 @@ from app.health.status import Status, evaluate
 from app.health.thresholds import ThresholdSpec
 from app.production import read_drift as views
 from app.production import read_summaries as summaries
+from app.production.lake_files import is_lake_path
 from app.production.read import drift_share
 from app.production.stored import drift_matrix
 from app.store.db import get_engine
@@ -94,6 +95,12 @@ def distribution(
 def rows_are_local(*paths: str) -> bool:
     """Whether every window's rows are a Parquet file in the data dir (not a lake's)."""
     return all(summaries.window_file(p) is not None for p in paths)
+
+
+def rows_are_readable(*paths: str) -> bool:
+    """Whether every window's rows can be read: its file in the data dir, or its lake's files
+    (a local window whose file is gone, e.g. removed to save space, has only its summaries)."""
+    return all(is_lake_path(p) or summaries.window_file(p) is not None for p in paths)
 
 
 @st.cache_data(

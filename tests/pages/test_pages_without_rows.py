@@ -110,7 +110,8 @@ def test_drift_distribution_is_drawn_without_the_rows(
     assert not again.exception
     assert _drawn_shares(again, kind) == drawn
     assert [m.value for m in again.metric] == [m.value for m in app.metric]
-    assert any("stay in the lake" in i.value for i in again.info)  # no Evidently report offered
+    assert any("so it is not offered here" in i.value for i in again.info)  # no rows to report
+    assert "drift_render" not in [b.key for b in again.button]
 
 
 def test_an_upgraded_store_draws_from_the_files_until_summaries_are_stored(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import Server, assert_no_exception, open_and_wait, screenshot
 
@@ -18,12 +19,12 @@ def test_overview_draws_the_impact_section_of_every_system(seeded_server: Server
     open_and_wait(page, seeded_server.url)
     assert_no_exception(page)
     tiles = page.locator(".tandem-tile .stage", has_text="Business impact")
-    tiles.first.wait_for()
-    assert tiles.count() == 3  # one Impact lane per system
+    # The lanes stream in one after another; the page can look idle before the last one lands.
+    expect(tiles).to_have_count(3, timeout=60_000)  # one Impact lane per system
     for kpi in ("conversion_rate", "fraud_losses", "stockouts"):
-        assert page.get_by_text(kpi, exact=True).count() == 1, kpi
+        expect(page.get_by_text(kpi, exact=True)).to_have_count(1)
     sparklines = page.locator("img[src^='data:image/svg+xml']")
-    assert sparklines.count() == 6  # one per KPI and spend card, kept by st.html's sanitiser
+    expect(sparklines).to_have_count(6, timeout=60_000)  # one per KPI and spend card, kept by st.html's sanitiser
     assert sparklines.first.evaluate("i => i.complete && i.naturalWidth > 0")
     screenshot(page, "overview_impact")
 

@@ -24,7 +24,8 @@ def test_overview_draws_the_impact_section_of_every_system(seeded_server: Server
     for kpi in ("conversion_rate", "fraud_losses", "stockouts"):
         expect(page.get_by_text(kpi, exact=True)).to_have_count(1)
     sparklines = page.locator("img[src^='data:image/svg+xml']")
-    expect(sparklines).to_have_count(6, timeout=60_000)  # one per KPI and spend card, kept by st.html's sanitiser
+    # One per KPI and spend card, kept by st.html's sanitiser.
+    expect(sparklines).to_have_count(6, timeout=60_000)
     assert sparklines.first.evaluate("i => i.complete && i.naturalWidth > 0")
     screenshot(page, "overview_impact")
 

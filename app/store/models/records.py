@@ -70,6 +70,8 @@ class IngestRecord(Base):
     rows_read: Mapped[int] = mapped_column(BigInteger)
     rows_written: Mapped[int] = mapped_column(BigInteger)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    # A production ingest: file, options and the system's windows after it (app.ingest.replay).
+    state_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class SeedRecord(Base):

@@ -19,30 +19,30 @@ Usage: ``python benchmarks/bench_pages.py [--repeat 3] [--out PATH]``
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.page_visits import (  # noqa: E402
+    FLOOR,
+    FLOOR_PARTS,
+    QUERY,
+    SYSTEM,
+    WARM_QUERY,
+    Visit,
+    browser_times,
+)
 from benchmarks.results import RESULTS, write_section  # noqa: E402
 
-SYSTEM = "fraud-scoring"
-QUERY = {"system": SYSTEM, "range": "90d"}
-#: Each page's warm-up visit: another range, so the server pays its first-run
-#: costs (Python imports, Plotly's templates) while the measured key's caches stay cold.
-WARM_QUERY = {"system": SYSTEM, "range": "30d"}
-DEFAULT_PAGE = "overview"  # st.Page(..., default=True) in streamlit_app.py
 RATIO = 1.5  # a page's first visit within 1.5x the floor's time
 
 
@@ -78,162 +78,65 @@ def _server_times(pages: list[str], repeat: int) -> dict[str, tuple[float, float
     return results
 
 
-FLOOR = "floor"
-#: What the browser holds once a page is idle: Plotly charts, their traces and
-#: points (x values summed over traces), dataframes, and DOM elements.
-_COUNT_JS = """() => {
-  const plots = [...document.querySelectorAll('.js-plotly-plot')];
-  const traces = plots.reduce((n, p) => n + (p.data ? p.data.length : 0), 0);
-  const points = plots.reduce((n, p) => n + (p.data || []).reduce(
-    (m, t) => m + (t.x ? t.x.length : (t.values ? t.values.length : 0)), 0), 0);
-  return {charts: plots.length, traces: traces, points: points,
-          frames: document.querySelectorAll("[data-testid='stDataFrame']").length,
-          nodes: document.getElementsByTagName('*').length};
-}"""
+def _median(values: list[float]) -> float:
+    values = [v for v in values if v == v]
+    return statistics.median(values) if values else float("nan")
 
 
-_DRAWN_JS = """() => document.querySelectorAll('.js-plotly-plot').length >=
-  document.querySelectorAll("[data-testid='stPlotlyChart']").length"""
+def _sent(visit: Visit | None) -> list[str]:
+    """What a first visit sent: Plotly charts / traces / points, grids, mounted, KB."""
+    if visit is None:
+        return ["–"] * 4
+    charts, grids = visit.sent["plotly_chart"], visit.sent["dataframe"]
+    mounted = f"{visit.mounted[0]}/{charts} · {visit.mounted[1]}/{grids}"
+    return [f"{charts} / {visit.traces} / {visit.points}", str(grids), mounted,
+            f"{visit.received_kb:.0f}"]  # fmt: skip
 
 
-@dataclass
-class Visit:
-    """One page opened in a fresh context: seconds to idle, what was sent and drawn."""
+def table(
+    targets: list[str],
+    browser: dict[str, list[Visit]],
+    warm: dict[str, Visit],
+    server: dict[str, tuple[float, float]],
+) -> tuple[str, float, dict[str, float]]:
+    """The markdown rows, the floor's median and every target's median ratio to it."""
+    floors = browser.get(FLOOR, [])
+    floor = _median([v.seconds for v in floors])
 
-    seconds: float
-    received_kb: float
-    counts: dict[str, int]
+    def seconds(value: float, target: float | None = None) -> str:
+        if value != value:  # NaN: not measured
+            return "–"
+        over = target is not None and value >= target
+        return f"**{value:.2f}** (over {target:g} s)" if over else f"{value:.2f}"
 
+    def ratio(value: float) -> str:
+        if value != value or floor != floor:
+            return "–"
+        share = value / floor
+        return f"{share:.2f}×" if share <= RATIO else f"**{share:.2f}×**"
 
-def page_url(base: str, page: str, query: str) -> str:
-    """The URL ``st.navigation`` serves ``page`` at: the default page (Overview) is ``/``.
-
-    ``/overview`` is no page URL: the server answers ``page_not_found`` and runs
-    the default page, so the Overview was timed with a warning round trip.
-    """
-    return f"{base}/{'' if page == DEFAULT_PAGE else page}?{query}"
-
-
-def _serve_floor(data_dir: Path) -> Iterator[str]:
-    """``streamlit run benchmarks/floor_page.py`` on a loopback port of its own."""
-    from tests.support.http import wait_until_ok
-    from tests.support.ports import free_port
-
-    port = free_port()
-    log = data_dir / "floor.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "benchmarks" / "floor_page.py"),
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ok(f"{url}/_stcore/health", process, log, "streamlit (floor)")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _visit(browser: Any, url: str) -> Visit:
-    """Open ``url`` in a new context; time navigation -> ``notRunning``."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    from tests.browser.conftest import IDLE
-
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    received = [0]
-
-    def on_socket(socket: Any) -> None:
-        socket.on(
-            "framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload))
-        )
-
-    page.on("websocket", on_socket)
-    start = time.perf_counter()
-    page.goto(url)
-    page.wait_for_selector("[data-testid='stApp']", timeout=120_000)
-    page.wait_for_selector(IDLE, timeout=120_000)
-    seconds = time.perf_counter() - start
-    assert page.locator("[data-testid='stException']").count() == 0, url
-    # Charts mount after the script finishes: count once every chart sent has been drawn
-    # (untimed; a chart that never draws within 20 s is counted as not drawn).
-    try:
-        page.wait_for_function(_DRAWN_JS, timeout=20_000)
-    except PlaywrightTimeout:
-        pass
-    counts = page.evaluate(_COUNT_JS)
-    context.close()
-    return Visit(seconds, received[0] / 1024, counts)
-
-
-def _new_data_version(url: str) -> None:
-    """Move the data version on (``queries.data_version``): every page's next visit is cold.
-
-    As after an ingest: each cached loader is keyed on the data version, so
-    the server computes the page again while its imports stay paid.
-    """
-    from sqlalchemy import func, select, update
-
-    from app.store.db import get_engine, session_scope
-    from app.store.models import IngestRecord
-
-    with session_scope(get_engine(url)) as session:
-        newest = session.scalar(select(func.max(IngestRecord.id)))
-        session.execute(update(IngestRecord).where(IngestRecord.id == newest).values(id=newest + 1))
-
-
-def _browser_times(
-    data_dir: Path, pages: list[str], rounds: int
-) -> tuple[dict[str, list[Visit]], dict[str, Visit]]:
-    """Page -> its first visits, one a round; ``FLOOR`` -> every floor visit; page -> warm visit.
-
-    Every round starts with a new data version, so each round's visit of a page
-    is a first visit (cold server caches); in the first round each page is
-    visited a second time, warm. Each page visit follows a visit of the floor,
-    so whatever load the shared machine carries at that moment weighs on both
-    alike. Both servers' first sessions are not timed: the floor's, and one
-    visit of each page with ``WARM_QUERY`` (the page's first run imports its
-    modules, which no later visitor pays; the first page in the list paid them
-    all before).
-    """
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import CHROMIUM_ARGS, _serve
-
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    query = "&".join(f"{k}={v}" for k, v in QUERY.items())
-    visits: dict[str, list[Visit]] = {page: [] for page in [FLOOR, *pages]}
-    warm_visits: dict[str, Visit] = {}
-    server = _serve(data_dir)
-    served = next(server)
-    floor = _serve_floor(data_dir)
-    floor_url = next(floor)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                args=CHROMIUM_ARGS, headless=True, executable_path=executable
-            )
-            _visit(browser, f"{floor_url}/")  # the floor server's own first session
-            warm = "&".join(f"{k}={v}" for k, v in WARM_QUERY.items())
-            for page_name in pages:  # ...and the app server's first run of each page
-                _visit(browser, page_url(served.url, page_name, warm))
-            for round_ in range(rounds):
-                _new_data_version(f"sqlite:///{data_dir / 'tandem.db'}")
-                for page_name in pages:
-                    url = page_url(served.url, page_name, query)
-                    visits[FLOOR].append(_visit(browser, f"{floor_url}/"))
-                    visits[page_name].append(_visit(browser, url))
-                    if round_ == 0:
-                        warm_visits[page_name] = _visit(browser, url)
-            browser.close()
-    finally:
-        floor.close()
-        server.close()
-    return visits, warm_visits
+    spread = f"{min(v.seconds for v in floors):.2f}–{max(v.seconds for v in floors):.2f}"
+    rows = ["| " + " | ".join([f"*floor* ({len(floors)} visits, median)", "–", "–",
+                               seconds(floor, 3), "1.00×", f"range {spread if floors else '–'}",
+                               seconds(_median([v.drawn for v in floors])), "–",
+                               *_sent(floors[0] if floors else None)]) + " |"]  # fmt: skip
+    ratios: dict[str, float] = {}
+    for at, name in enumerate(targets):
+        cold, warm_run = server.get(name, (float("nan"), float("nan")))
+        visits = browser.get(name, [])
+        first = _median([v.seconds for v in visits])
+        ratios[name] = first / floor
+        paired = [  # each round's first visit / the floor visit right before it
+            v.seconds / floors[r * len(targets) + at].seconds for r, v in enumerate(visits)
+        ]
+        second = warm[name].seconds if name in warm else float("nan")
+        label = f"*{name}*" if name in FLOOR_PARTS else name
+        cells = [label, seconds(cold, 1), seconds(warm_run), seconds(first, 3), ratio(first),
+                 " ".join(f"{r:.2f}" for r in paired) or "–",
+                 seconds(_median([v.drawn for v in visits])), seconds(second, 3),
+                 *_sent(visits[0] if visits else None)]  # fmt: skip
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows), floor, ratios
 
 
 def main() -> None:
@@ -244,12 +147,24 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--no-server", action="store_true", help="skip the AppTest timings")
     parser.add_argument("--pages", nargs="*", help="only these pages (printed, not written)")
+    parser.add_argument("--no-parts", action="store_true", help="only the bare floor")
     parser.add_argument(
         "--seeded",
         type=Path,
         help="copy this data dir (filled by `tandem seed`) instead of seeding",
     )
+    parser.add_argument(
+        "--app-root",
+        type=Path,
+        default=ROOT,
+        help="serve the app of another checkout (with --seeded from its own seed; "
+        "implies --no-server --no-parts; printed and --json only)",
+    )
+    parser.add_argument("--json", type=Path, help="also write each target's visits here")
     args = parser.parse_args()
+    other_tree = args.app_root.resolve() != ROOT
+    if other_tree and not args.seeded:
+        parser.error("--app-root needs --seeded: a data dir that tree's `tandem seed` filled")
     load_start = os.getloadavg()
     data_dir = Path(tempfile.mkdtemp(prefix="tandem-bench-pages-"))
     url = f"sqlite:///{data_dir / 'tandem.db'}"
@@ -263,75 +178,37 @@ def main() -> None:
     started = time.perf_counter()
     if args.seeded:  # a data dir `tandem seed` filled: no reseeding between runs
         shutil.copytree(args.seeded, data_dir, dirs_exist_ok=True)
-        upgrade(get_engine(url))
+        if not other_tree:  # that tree's schema is its own
+            upgrade(get_engine(url))
     else:
         upgrade(get_engine(url))
         seed_database(engine=get_engine(url))
     seed_s = time.perf_counter() - started
     pages = args.pages or _pages()
-    server = {} if args.no_server else _server_times(pages, args.repeat)
+    run_server = not (args.no_server or other_tree)
+    server = _server_times(pages, args.repeat) if run_server else {}
     dispose_engines()
-    browser, warm = ({}, {}) if args.no_browser else _browser_times(data_dir, pages, args.rounds)
+    parts = not (args.no_parts or other_tree)
+    browser, warm = (
+        ({}, {})
+        if args.no_browser
+        else browser_times(data_dir, pages, args.rounds, args.app_root.resolve(), parts)
+    )
     load_end = os.getloadavg()
-    floor_visits = [v.seconds for v in browser.get(FLOOR, [])]
-    floor = statistics.median(floor_visits) if floor_visits else float("nan")
-
-    def seconds(value: float, target: float) -> str:
-        if value != value:  # NaN: not measured
-            return "–"
-        return f"{value:.2f}" if value < target else f"**{value:.2f}** (over {target:g} s)"
-
-    def ratio(value: float) -> str:
-        if value != value or floor != floor:
-            return "–"
-        share = value / floor
-        return f"{share:.2f}×" if share <= RATIO else f"**{share:.2f}×**"
-
-    def drawn(visit: Visit | None) -> list[str]:
-        if visit is None:
-            return ["–", "–", "–"]
-        c = visit.counts
-        return [f"{c['charts']} / {c['traces']} / {c['points']}", str(c["frames"]),
-                f"{visit.received_kb:.0f}"]  # fmt: skip
-
-    nan = float("nan")
-    floor_first = browser[FLOOR][0] if browser else None
-    spread = f"{min(floor_visits):.2f}–{max(floor_visits):.2f}" if floor_visits else "–"
-    rows = [
-        "| " + " | ".join([f"*floor* ({len(floor_visits)} visits, median)", "–", "–",
-                           seconds(floor, 3), "1.00×", "–",
-                           spread,
-                           *drawn(floor_first)]) + " |"
-    ]  # fmt: skip
-    floors = browser.get(FLOOR, [])
-
-    def paired(page: str) -> list[float]:
-        """Each round's first visit ÷ the floor visit right before it."""
-        at = pages.index(page)
-        return [
-            v.seconds / floors[r * len(pages) + at].seconds
-            for r, v in enumerate(browser.get(page, []))
-        ]
-
-    medians: dict[str, float] = {}
-    for page in pages:
-        cold, warm_run = server.get(page, (nan, nan))
-        visits = browser.get(page, [])
-        first = statistics.median(v.seconds for v in visits) if visits else nan
-        medians[page] = first
-        second = warm[page].seconds if page in warm else nan
-        rounds = " ".join(f"{r:.2f}" for r in paired(page)) or "–"
-        cells = [page, seconds(cold, 1), "–" if warm_run != warm_run else f"{warm_run:.2f}",
-                 seconds(first, 3), ratio(first), rounds, seconds(second, 3),
-                 *drawn(visits[0] if visits else None)]  # fmt: skip
-        rows.append("| " + " | ".join(cells) + " |")
-    table = "\n".join(rows)
-    over = [p for p in pages if medians[p] > RATIO * floor]
+    targets = [*(FLOOR_PARTS if parts and browser else []), *pages]
+    rows, floor, ratios = table(targets, browser, warm, server)
+    over = [p for p in pages if ratios[p] > RATIO]
     verdict = (
         f"Every page's first visit is within {RATIO:g}× the floor (medians)."
         if not over
         else f"Over {RATIO:g}× the floor on the first visit (medians): {', '.join(over)}."
     )
+    if args.json:
+        args.json.write_text(json.dumps({
+            "floor": floor, "load": [load_start[0], load_end[0]],
+            "pages": {p: {"first": [v.seconds for v in browser.get(p, [])],
+                          "ratio": ratios[p]} for p in targets},
+        }, indent=1))  # fmt: skip
     seeding = (
         f"copied from a data dir `tandem seed` filled (`--seeded`, {seed_s:.1f} s)"
         if args.seeded
@@ -353,15 +230,23 @@ opened at `/`. Before the timed visits each page is opened once for another rang
 Plotly's templates), not the measured range's caches.
 
 **Floor**: `benchmarks/floor_page.py` (a title and a line of text) served by its own
-`streamlit run`, visited right before every page visit so that the shared machine's load
+`streamlit run`, visited right before every other visit so that the shared machine's load
 weighs on both alike; its median is the floor, and the median of each page's first visits
 is shown as a multiple of it (target ≤ {RATIO:g}×); *each round* is every first visit
-divided by the floor visit right before it. Drawn: Plotly charts / traces / points (x values)
-and dataframes in the page once idle; KB: websocket bytes the browser received. Times in s.
+divided by the floor visit right before it. The *floor+…* rows are the same page with one
+part added (`?part=`): *shell* = Tandem's navigation and sidebar (`app/ui/shell.py`: schema
+check, filters, identity), *grid* = one 5-row `st.dataframe`, *editor* = one 5-row
+`st.data_editor`, *plotly* = one 3-point Plotly chart; each one's excess over 1.00× is what
+that part costs any page that has it. *All drawn*: median seconds until every Plotly chart
+and grid sent is in the page (Streamlit mounts them from lazily loaded chunks after
+`notRunning`). Sent (read from the websocket's messages): Plotly charts / traces / points,
+grids (`st.dataframe`/`st.data_editor`); *mounted*: charts · grids in the page at the end,
+of those sent (a chart in a tab not shown is never mounted); KB: websocket bytes received.
 
-| page | server cold | warm | Chromium 1st | 1st ÷ floor | each round | 2nd | drawn | frames | KB |
-|---|---|---|---|---|---|---|---|---|---|
-{table}
+| page | server cold | warm | Chromium 1st | 1st ÷ floor | each round | all drawn | 2nd | sent \
+| grids | mounted | KB |
+|---|---|---|---|---|---|---|---|---|---|---|---|
+{rows}
 
 {verdict} Targets (DESIGN.md): < 1 s server side, < 3 s to idle in Chromium.
 
@@ -369,7 +254,7 @@ Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical 
 Python {platform.python_version()}; load average at start {load_start[0]:.2f}, at end
 {load_end[0]:.2f} (above the core count means other work competed for the CPU).
 """
-    if args.pages is None:
+    if args.pages is None and not other_tree and not args.json:
         write_section("bench_pages", markdown, args.out)
     print(markdown)  # noqa: T201
     shutil.rmtree(data_dir, ignore_errors=True)

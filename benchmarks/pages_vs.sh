@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# bench_pages before and after (issue 14: "no page slower than before by more than 10 %").
+#
+# Builds a git worktree of BEFORE (default b96293a, the tree just before issue 14's first
+# commits: migrations 0007-0011, DLE, multivariate drift, importances) under $WORK, seeds
+# each tree's own sample data with its own code (the schemas differ), then runs
+# `bench_pages.py --app-root TREE --no-parts` against BEFORE and HEAD alternately, PAIRS
+# times (the order flips every pair, so a load trend weighs on both), and prints a table per
+# page: first visit in seconds and as a multiple of the floor page measured in the same run,
+# before / after / change %. Only the app's code differs: the floor, the browser and the
+# timing code are this tree's for both.
+#
+# Usage: benchmarks/pages_vs.sh [--before COMMIT] [--pairs N] [--rounds N] [--pages "a b"]
+# Environment: WORK (default /tmp/tandem-pages-vs), KEEP=1 to keep the worktree and seeds.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PY=$ROOT/.venv/bin/python
+BEFORE=b96293a PAIRS=2 ROUNDS=2 PAGES=""
+WORK=${WORK:-/tmp/tandem-pages-vs}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --before) BEFORE=$2; shift 2 ;;
+    --pairs) PAIRS=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --pages) PAGES=$2; shift 2 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$WORK"
+TREE=$WORK/before
+cleanup() {
+  if [ "${KEEP:-0}" != 1 ]; then
+    git -C "$ROOT" worktree remove --force "$TREE" 2>/dev/null || true
+    rm -rf "$WORK/seed-before" "$WORK/seed-after"
+  fi
+}
+trap cleanup EXIT
+[ -d "$TREE" ] || git -C "$ROOT" worktree add --detach "$TREE" "$BEFORE" >/dev/null
+
+seed() {  # seed <tree> <dir>: that tree's `tandem seed` into a data dir of its own
+  if [ ! -f "$2/tandem.db" ]; then
+    mkdir -p "$2"
+    (cd "$1" && PYTHONPATH=$1 TANDEM_DATA_DIR=$2 TANDEM_DATABASE_URL=sqlite:///$2/tandem.db \
+      "$PY" -c 'import sys; from app.cli import main; sys.argv[0] = "tandem"; main()' seed \
+      >"$2.log" 2>&1) || { echo "seeding $1 failed, see $2.log" >&2; exit 1; }
+  fi
+}
+echo "seeding $BEFORE and HEAD ($(git -C "$ROOT" rev-parse --short HEAD)) ..." >&2
+seed "$TREE" "$WORK/seed-before"
+seed "$ROOT" "$WORK/seed-after"
+
+run() {  # run <side> <pair>
+  local tree=$ROOT
+  [ "$1" = before ] && tree=$TREE
+  echo "pair $2: $1 (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+  # shellcheck disable=SC2086
+  "$PY" "$ROOT/benchmarks/bench_pages.py" --no-server --no-parts --rounds "$ROUNDS" \
+    --seeded "$WORK/seed-$1" --app-root "$tree" --json "$WORK/$1-$2.json" \
+    ${PAGES:+--pages $PAGES} >"$WORK/$1-$2.log" 2>&1 \
+    || { echo "bench_pages failed, see $WORK/$1-$2.log" >&2; exit 1; }
+}
+for pair in $(seq 1 "$PAIRS"); do
+  if [ $((pair % 2)) = 1 ]; then run before "$pair"; run after "$pair"
+  else run after "$pair"; run before "$pair"; fi
+done
+"$PY" "$ROOT/benchmarks/pages_vs.py" "$WORK" "$PAIRS" "$BEFORE"

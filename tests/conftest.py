@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,11 +21,34 @@ from sqlalchemy import Engine, create_engine, text
 from app.store.db import dispose_engines, get_engine
 from app.store.migrate import upgrade
 from tests.support.postgres import postgres_bin_dir, throwaway_cluster
+from tests.support.workers import GROUPS, GroupScheduling, publish_groups, shared_dir, worker_id
 
 # Chromium fixtures (``browser``, ``page``), defined once for every package that drives a page.
 pytest_plugins = ["tests.support.browser"]
 
 _counter = itertools.count()
+
+
+# Which tests share an xdist worker under `--dist loadgroup`: see tests/support/workers.py.
+def pytest_configure(config: pytest.Config) -> None:
+    if worker_id() == "master" and config.getoption("dist", "no") == "loadgroup":
+        os.environ[GROUPS] = tempfile.mkdtemp(prefix="tandem-xdist-groups-")  # workers inherit
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if worker_id() == "master" and GROUPS in os.environ:
+        shutil.rmtree(os.environ.pop(GROUPS), ignore_errors=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    publish_groups(items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> GroupScheduling | None:
+    if GROUPS not in os.environ:
+        return None
+    return GroupScheduling(config, log, Path(os.environ[GROUPS]))
 
 
 @pytest.fixture(scope="session")
@@ -36,9 +60,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# The migrated template database on the PostgreSQL server. Each xdist worker starts a
+# cluster of its own, but a server named by TANDEM_TEST_POSTGRES_URL is shared by the workers.
+TEMPLATE = f"tandem_template_{worker_id()}"
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """URL of a server with a migrated ``tandem_template`` database."""
+    """URL of a server with a migrated ``TEMPLATE`` database."""
     url = os.environ.get("TANDEM_TEST_POSTGRES_URL")
     if url:
         yield from _with_template(url)
@@ -54,9 +83,9 @@ def postgres_url() -> Iterator[str]:
 def _with_template(server_url: str) -> Iterator[str]:
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS tandem_template"))
-        conn.execute(text("CREATE DATABASE tandem_template"))
-    template = create_engine(server_url.rsplit("/", 1)[0] + "/tandem_template")
+        conn.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE}"))
+        conn.execute(text(f"CREATE DATABASE {TEMPLATE}"))
+    template = create_engine(server_url.rsplit("/", 1)[0] + f"/{TEMPLATE}")
     upgrade(template)
     template.dispose()
     yield server_url
@@ -93,7 +122,7 @@ def postgres_engine(
     name = f"tandem_test_{os.getpid()}_{next(_counter)}"
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE tandem_template'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE}'))
     url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
     monkeypatch.setenv("TANDEM_DATABASE_URL", url)
     yield get_engine(url)
@@ -116,10 +145,14 @@ SEED_NOW = datetime(2026, 12, 1, 13, 20, tzinfo=UTC)
 
 @pytest.fixture(scope="session")
 def seeded_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir (SQLite file + production Parquet) seeded from sample_data/ once, at SEED_NOW."""
+    """A data dir (SQLite file + production Parquet) seeded from sample_data/ at SEED_NOW,
+    once for all xdist workers. Tests copy it and never write to it."""
+    return shared_dir(tmp_path_factory, "seeded", lambda root: _seed(sqlite_template, root))
+
+
+def _seed(sqlite_template: Path, root: Path) -> None:
     from app.seed import seed_database
 
-    root = tmp_path_factory.mktemp("seeded")
     shutil.copy(sqlite_template, root / "tandem.db")
     previous = os.environ.get("TANDEM_DATA_DIR")
     os.environ["TANDEM_DATA_DIR"] = str(root)
@@ -132,7 +165,6 @@ def seeded_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFact
             os.environ.pop("TANDEM_DATA_DIR")
         else:
             os.environ["TANDEM_DATA_DIR"] = previous
-    return root
 
 
 @pytest.fixture

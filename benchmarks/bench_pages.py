@@ -236,8 +236,9 @@ is shown as a multiple of it (target ≤ {RATIO:g}×); *each round* is every fir
 divided by the floor visit right before it. The *floor+…* rows are the same page with one
 part added (`?part=`): *shell* = Tandem's navigation and sidebar (`app/ui/shell.py`: schema
 check, filters, identity), *grid* = one 5-row `st.dataframe`, *editor* = one 5-row
-`st.data_editor`, *plotly* = one 3-point Plotly chart; each one's excess over 1.00× is what
-that part costs any page that has it. *All drawn*: median seconds until every Plotly chart
+`st.data_editor`, *plotly* = one 3-point Plotly chart, *vega* = one 2-point Vega-Lite
+chart (`st.vega_lite_chart`, for comparison); each one's excess over 1.00× is what that part
+costs any page that has it. *All drawn*: median seconds until every Plotly chart
 and grid sent is in the page (Streamlit mounts them from lazily loaded chunks after
 `notRunning`). Sent (read from the websocket's messages): Plotly charts / traces / points,
 grids (`st.dataframe`/`st.data_editor`); *mounted*: charts · grids in the page at the end,

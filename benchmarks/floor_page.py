@@ -8,7 +8,8 @@ line of text), comma-separated:
   every page has them: schema check, system and range filters, identity);
 * ``grid``: one ``st.dataframe`` of five rows (Streamlit's glide-data-grid chunk);
 * ``editor``: one ``st.data_editor`` of five rows;
-* ``plotly``: one ``st.plotly_chart`` of three points (Streamlit's Plotly chunk).
+* ``plotly``: one ``st.plotly_chart`` of three points (Streamlit's Plotly chunk);
+* ``vega``: one ``st.vega_lite_chart`` of two points (its Vega-Lite chunk), for comparison.
 
 The bare page's time to idle in a fresh Chromium context is Streamlit's own
 cost on this machine; each part's time above it is what that part costs any
@@ -22,7 +23,7 @@ from pathlib import Path
 import streamlit as st  # noqa: TID251 (a page of its own, outside app/)
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("shell", "grid", "editor", "plotly")
+PARTS = ("shell", "grid", "editor", "plotly", "vega")
 
 
 def _floor() -> None:
@@ -40,6 +41,9 @@ def _floor() -> None:
         import plotly.graph_objects as go
 
         st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 3, 2])))
+    if "vega" in parts:
+        line = {"mark": "line", "encoding": {"x": {"field": "x"}, "y": {"field": "y"}}}
+        st.vega_lite_chart({**line, "data": {"values": [{"x": 1, "y": 1}, {"x": 2, "y": 3}]}})
 
 
 if "shell" in st.query_params.get("part", "").split(","):

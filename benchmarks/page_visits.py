@@ -41,6 +41,7 @@ FLOOR_PARTS = {
     "floor+grid": "grid",
     "floor+editor": "editor",
     "floor+plotly": "plotly",
+    "floor+vega": "vega",
     "floor+shell+grid+plotly": "shell,grid,plotly",
 }
 _DRAWN_JS = """([charts, grids]) =>

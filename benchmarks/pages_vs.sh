@@ -37,12 +37,18 @@ cleanup() {
 trap cleanup EXIT
 [ -d "$TREE" ] || git -C "$ROOT" worktree add --detach "$TREE" "$BEFORE" >/dev/null
 
-seed() {  # seed <tree> <dir>: that tree's `tandem seed` into a data dir of its own
-  if [ ! -f "$2/tandem.db" ]; then
-    mkdir -p "$2"
-    (cd "$1" && PYTHONPATH=$1 TANDEM_DATA_DIR=$2 TANDEM_DATABASE_URL=sqlite:///$2/tandem.db \
-      "$PY" -c 'import sys; from app.cli import main; sys.argv[0] = "tandem"; main()' seed \
-      >"$2.log" 2>&1) || { echo "seeding $1 failed, see $2.log" >&2; exit 1; }
+tandem_in() {  # tandem_in <tree> <data dir> ARGS...: that tree's `tandem` over that data dir
+  local tree=$1 dir=$2
+  shift 2
+  (cd "$tree" && PYTHONPATH=$tree TANDEM_DATA_DIR=$dir TANDEM_DATABASE_URL=sqlite:///$dir/tandem.db \
+    "$PY" -c 'import sys; from app.cli import main; sys.argv[0] = "tandem"; main()' "$@")
+}
+seed() {  # seed <tree> <dir>: that tree's migrations and `tandem seed` into a data dir of its own
+  if [ ! -f "$2/seeded" ]; then
+    rm -rf "$2" && mkdir -p "$2"
+    { tandem_in "$1" "$2" db upgrade && tandem_in "$1" "$2" seed; } >"$2.log" 2>&1 \
+      || { echo "seeding $1 failed, see $2.log" >&2; exit 1; }
+    touch "$2/seeded"
   fi
 }
 echo "seeding $BEFORE and HEAD ($(git -C "$ROOT" rev-parse --short HEAD)) ..." >&2

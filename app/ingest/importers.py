@@ -88,12 +88,20 @@ def ingest_file(
         raise IngestError(path, expected="a system name (--system) for production data", got="none")
     if reference and kind != "production":
         raise IngestError(path, expected="--reference only with production data", got=kind)
+    engine = engine or get_engine()
+    digest = file_sha256(path) if path.is_file() else None
+    if kind == "production" and digest is not None:
+        assert system is not None
+        skipped = _skip_unchanged(path, digest, system, reference, shift, engine)
+        if skipped is not None:
+            return skipped
     source = read_source(path)
     validated = validate(kind, source, system=system, shift=shift)
-    engine = engine or get_engine()
     if kind == "production":
         assert system is not None
-        summary = _ingest_production(validated, source, system, reference, engine, progress)
+        summary = _ingest_production(
+            validated, source, system, reference, engine, progress, shift, digest
+        )
     else:
         with session_scope(engine) as session:
             written, created = _write(kind, validated, source, session, progress)
@@ -109,6 +117,22 @@ def ingest_file(
     return summary
 
 
+def _skip_unchanged(
+    path: Path, digest: str, system: str, reference: bool, shift: timedelta, engine: Engine
+) -> IngestSummary | None:
+    """Record and skip a production ingest repeating a recorded one (:mod:`app.ingest.replay`)."""
+    from app.ingest.replay import unchanged_ingest
+
+    with session_scope(engine) as session:
+        replay = unchanged_ingest(session, system, digest, reference, shift)
+        if replay is None:
+            return None
+        summary = IngestSummary("production", path, replay.rows_read, 0)
+        record(session, summary, content_hash=digest, state_hash=replay.state_hash)
+    logger.info("%s adds nothing: ingested as it is into the same windows before", path.name)
+    return summary
+
+
 def _ingest_production(
     validated: Validated,
     source: Source,
@@ -116,10 +140,13 @@ def _ingest_production(
     reference: bool,
     engine: Engine,
     progress: bool,
+    shift: timedelta,
+    digest: str | None,
 ) -> IngestSummary:
     """Hand the rows to the production pipeline; check ids and record inside its transaction."""
     from app.ingest.lake_days import refuse_lake_days
     from app.ingest.prediction_ids import refuse_ids_stored_elsewhere
+    from app.ingest.replay import state_hash
     from app.production.pipeline import WindowsWritten, ingest_production
 
     data_dir = load_settings().data_dir
@@ -140,7 +167,11 @@ def _ingest_production(
             refuse_ids_stored_elsewhere(session, system_id, validated, source, data_dir)
 
     def record_ingest(session: Session, written: WindowsWritten) -> None:
-        record(session, summary_of(written))
+        state = None
+        if digest is not None:  # what a repeat of this ingest would find (app.ingest.replay)
+            system_id = ensure_systems(session, [system])[0][system]  # exists, locked already
+            state = state_hash(session, system_id, digest, reference, shift)
+        record(session, summary_of(written), content_hash=digest, state_hash=state)
 
     written = ingest_production(
         validated.frame,
@@ -158,15 +189,26 @@ def _ingest_production(
     return summary_of(written)
 
 
-def record(session: Session, summary: IngestSummary) -> None:
-    """Log the ingest in ``ingest_records``; its id is the data version caches key on."""
+def record(
+    session: Session,
+    summary: IngestSummary,
+    *,
+    content_hash: str | None = None,
+    state_hash: str | None = None,
+) -> None:
+    """Log the ingest in ``ingest_records``; its id is the data version caches key on.
+
+    ``content_hash`` is the file's sha256 when the caller has it already;
+    ``state_hash`` a production ingest's (:mod:`app.ingest.replay`).
+    """
     session.add(
         IngestRecord(
             kind=summary.kind,
             source=str(summary.path.resolve()),
-            content_hash=file_sha256(summary.path),
+            content_hash=content_hash or file_sha256(summary.path),
             rows_read=summary.rows_read,
             rows_written=summary.rows_written,
+            state_hash=state_hash,
         )
     )
 

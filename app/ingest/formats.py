@@ -8,33 +8,8 @@ the code accepts (a test compares the two).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String
-from sqlalchemy.sql.elements import KeyedColumnElement
-
-from app.store.models import (
-    Base,
-    CostEntry,
-    DatasetVersion,
-    Deployment,
-    DriftResult,
-    FairnessResult,
-    HealthSample,
-    Incident,
-    KpiPoint,
-    MetricPoint,
-    ModelVersion,
-    PerformanceResult,
-    PipelineRun,
-    ProductionWindow,
-    QualityResult,
-    RunMetric,
-    RunParam,
-    RunTag,
-    System,
-    TrainingRun,
-)
+from app.ingest.storage_limits import column_limits, feature_name_length, prefix_name_length
 
 TEXT = "text"
 INTEGER = "integer"
@@ -43,7 +18,6 @@ TIMESTAMP = "timestamp"
 JSON_OBJECT = "JSON object"
 DATASET_REF = "name@version"
 
-INT64_MAX = 2**63 - 1
 # Integers up to this size are exact as float64; beyond it a number column would round them.
 FLOAT_EXACT = 2**53
 # A latency longer than a day is a unit or export error, and sums of such
@@ -62,7 +36,7 @@ class Column:
     empty. ``values``: the allowed values (an enum). ``upper``: any case is
     accepted and stored upper-case. ``max_length`` (characters) and
     ``max_integer`` come from the database column the value is stored in
-    (:func:`_stored`), so the store's schema is their one definition.
+    (:mod:`app.ingest.storage_limits`), so the store's schema is their one definition.
     """
 
     name: str
@@ -339,78 +313,23 @@ _FORMATS = (
 )
 # fmt: on
 
-# Where each kind's columns are stored: the table of its rows, and the tables
-# the names of its open-ended columns go to.
-_TABLES: dict[str, type[Base]] = {
-    "pipelines": PipelineRun,
-    "deployments": Deployment,
-    "incidents": Incident,
-    "health": HealthSample,
-    "datasets": DatasetVersion,
-    "runs": TrainingRun,
-    "metrics": MetricPoint,
-    "models": ModelVersion,
-    "costs": CostEntry,
-    "kpis": KpiPoint,
-    "production": ProductionWindow,
-}
-_ELSEWHERE = {("metrics", "run_id"): TrainingRun.__table__.c.run_id}
-_PREFIX_KEYS = {
-    "param.": RunParam.__table__.c.key,
-    "tag.": RunTag.__table__.c.key,
-    "metric.": RunMetric.__table__.c.key,
-    "segment.": QualityResult.__table__.c.column,
-    "sensitive.": FairnessResult.__table__.c.attribute,
-}
-# A production feature's name is stored as the column of its drift and quality results.
-_FEATURE_NAMES = (DriftResult.__table__.c.column, QualityResult.__table__.c.column)
-
-
-def _length(stored: KeyedColumnElement[Any] | None) -> int | None:
-    return stored.type.length if stored is not None and isinstance(stored.type, String) else None
-
-
-def _integer_max(stored: KeyedColumnElement[Any] | None) -> int | None:
-    """The largest value of the column's SQL integer type (PostgreSQL's sizes)."""
-    if stored is None:
-        return None
-    if isinstance(stored.type, BigInteger):
-        return INT64_MAX
-    if isinstance(stored.type, Integer):
-        return 2**31 - 1
-    return None
-
-
-def _stored(kind: str, column: Column) -> Column:
-    """``column`` with the limits of the database column it is stored in."""
-    if column.name == "system":
-        stored: KeyedColumnElement[Any] | None = System.__table__.c.name
-    else:
-        stored = _ELSEWHERE.get((kind, column.name))
-        table = _TABLES[kind].__table__
-        if stored is None and column.name in table.c:
-            stored = table.c[column.name]
-    integer_max = _integer_max(stored) if column.type == INTEGER else None
-    if column.type == INTEGER and integer_max is None:
-        integer_max = INT64_MAX
-    return replace(column, max_length=_length(stored), max_integer=integer_max)
-
 
 def _with_limits(spec: Format) -> Format:
+    """``spec`` with the limits of the database columns its values are stored in."""
+
+    def stored(column: Column) -> Column:
+        length, integer_max = column_limits(spec.kind, column.name, column.type == INTEGER)
+        return replace(column, max_length=length, max_integer=integer_max)
+
     return replace(
         spec,
-        columns=tuple(_stored(spec.kind, c) for c in spec.columns),
+        columns=tuple(stored(c) for c in spec.columns),
         prefixes=tuple(
-            replace(p, max_name_length=_length(_PREFIX_KEYS.get(p.prefix))) for p in spec.prefixes
+            replace(p, max_name_length=prefix_name_length(p.prefix)) for p in spec.prefixes
         ),
-        max_feature_name=min(_length(c) or 0 for c in _FEATURE_NAMES) if spec.features else None,
+        max_feature_name=feature_name_length() if spec.features else None,
     )
 
-
-# A segment's results are stored under the key ``<name>=<value>``, at most this long.
-SEGMENT_KEY_LENGTH: int = _length(PerformanceResult.__table__.c.segment) or 0
-# A sensitive column's groups are stored as text of at most this length.
-SENSITIVE_GROUP_LENGTH: int = _length(FairnessResult.__table__.c.group_value) or 0
 
 FORMATS: dict[str, Format] = {f.kind: _with_limits(f) for f in _FORMATS}
 KINDS: tuple[str, ...] = tuple(FORMATS)

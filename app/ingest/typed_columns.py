@@ -25,7 +25,6 @@ import pandas as pd
 from app.ingest.formats import (
     DATASET_REF,
     FLOAT_EXACT,
-    INT64_MAX,
     INTEGER,
     JSON_OBJECT,
     NUMBER,
@@ -34,6 +33,7 @@ from app.ingest.formats import (
     bound_text,
 )
 from app.ingest.problems import Problems
+from app.ingest.storage_limits import INT64_MAX
 from app.store.types import EARLIEST, LATEST
 
 # Microseconds, UTC: the precision both databases keep (spelled as text: the stubs

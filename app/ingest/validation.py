@@ -19,14 +19,13 @@ from app.ingest.errors import quote
 from app.ingest.formats import (
     FORMATS,
     LATENCY_BUCKET,
-    SEGMENT_KEY_LENGTH,
-    SENSITIVE_GROUP_LENGTH,
     TIMESTAMP,
     Column,
     Format,
 )
 from app.ingest.problems import Problems
 from app.ingest.source import Source
+from app.ingest.storage_limits import SEGMENT_KEY_LENGTH, SENSITIVE_GROUP_LENGTH
 from app.ingest.system_names import SYSTEM_NAME_RULE, system_name_problem
 from app.ingest.typed_columns import EMPTY, NO_NUL, convert, empty_column, feature_column
 

@@ -16,6 +16,9 @@ from app.ui.on_demand import on_demand
 from app.ui.text import md_text
 from app.ui.threshold_control import inline_threshold_editor
 
+SECTIONS = ["One window", "KPI and business value", "Champion vs challenger"]
+SECTION_KEY = "perf_section"
+
 selection = current_selection()
 key = data_key()
 st.title("Model performance")
@@ -71,91 +74,103 @@ inline_threshold_editor(
     system, ["monitor.performance_ratio", "monitor.segment_gap"], key="perf_thresholds"
 )
 
-kpi_chart.section(key, system, series, metric)
-value_ui.section(key, system, selection.days)
-
-st.subheader("One window")
-ids = list(series["window_id"])
-if st.session_state.get("perf_window") not in ids:
-    labelled = series.loc[series["realised"].notna(), "window_id"]
-    fallback = int(labelled.iloc[-1]) if len(labelled) else ids[-1]
-    wanted_window = query_int("window")
-    st.session_state["perf_window"] = wanted_window if wanted_window in ids else fallback
-by_id = series.set_index("window_id")
-window_id = st.selectbox(
-    "Window",
-    ids,
-    format_func=lambda i: (
-        f"{by_id.loc[i, 'window_start']:%Y-%m-%d} v{by_id.loc[i, 'model_version']}"
-        f" ({by_id.loc[i, 'labelled_rows']} of {by_id.loc[i, 'rows']} labelled)"
-    ),
-    key="perf_window",
-    width=420,
-)
-st.query_params["window"] = str(window_id)
-row = by_id.loc[window_id]
-left, right = st.columns([6, 5])
-with left:
-    columns = views.segment_columns(data)
-    if row["labelled_rows"] == 0:
-        st.info("Labels for this window have not arrived yet: no measured segment performance.")
-    elif not columns:
-        st.info("This system logs no `segment.*` columns.")
-    else:
-        if st.session_state.get("perf_segment") not in columns:
-            wanted_segment = st.query_params.get("segment", columns[0])
-            st.session_state["perf_segment"] = (
-                wanted_segment if wanted_segment in columns else columns[0]
-            )
-        column = st.selectbox("Segment column", columns, key="perf_segment", width=240)
-        st.query_params["segment"] = column
-        gap_spec = ui.spec(key, system, "monitor.segment_gap")
-        table = views.segment_table(data, window_id, metric, column, gap_spec)
-        st.dataframe(
-            table.assign(
-                flagged=[
-                    s.upper() if f else ""
-                    for s, f in zip(table["status"], table["flagged"], strict=True)
-                ]
-            ).drop(columns="status"),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "value": st.column_config.NumberColumn(views.METRIC_LABELS[metric], format="%.3f"),
-                "gap": st.column_config.NumberColumn("gap to overall", format="percent"),
-                "flagged": st.column_config.TextColumn(
-                    f"gap (warn {gap_spec.warn:.0%}, critical {gap_spec.critical:.0%})"
-                ),
-            },
+# Below the trend, one section at a time: only the open tab is computed and sent (issue 15
+# item 7). One window (segments, confusion, fairness) is open first.
+window_tab, value_tab, overlap_tab = st.tabs(SECTIONS, key=SECTION_KEY, on_change="rerun")
+if window_tab.open:
+    with window_tab:
+        ids = list(series["window_id"])
+        if st.session_state.get("perf_window") not in ids:
+            labelled = series.loc[series["realised"].notna(), "window_id"]
+            fallback = int(labelled.iloc[-1]) if len(labelled) else ids[-1]
+            wanted_window = query_int("window")
+            st.session_state["perf_window"] = wanted_window if wanted_window in ids else fallback
+        by_id = series.set_index("window_id")
+        window_id = st.selectbox(
+            "Window",
+            ids,
+            format_func=lambda i: (
+                f"{by_id.loc[i, 'window_start']:%Y-%m-%d} v{by_id.loc[i, 'model_version']}"
+                f" ({by_id.loc[i, 'labelled_rows']} of {by_id.loc[i, 'rows']} labelled)"
+            ),
+            key="perf_window",
+            width=420,
         )
-        st.caption("Segments with fewer than 100 labelled rows are not measured.")
-path = str(data.windows.set_index("id").loc[window_id, "path"])
-with right:
-    if row["labelled_rows"] == 0:
-        st.info("No labels yet: nothing to compare predictions with.")
-    elif data.task == "classification":
-        confusion = ui.confusion(key, window_id, path)
-        if confusion is None:
-            st.info("No stored confusion counts for this window.")
-        else:
-            st.plotly_chart(ui.confusion_figure(confusion), width="stretch")
-    else:
-        cells = ui.residuals(key, window_id, path)
-        if cells is None:
-            st.info("No stored residual counts for this window.")
-        else:
-            st.plotly_chart(ui.residual_figure(cells), width="stretch")
+        st.query_params["window"] = str(window_id)
+        row = by_id.loc[window_id]
+        left, right = st.columns([6, 5])
+        with left:
+            columns = views.segment_columns(data)
+            if row["labelled_rows"] == 0:
+                st.info(
+                    "Labels for this window have not arrived yet: no measured segment performance."
+                )
+            elif not columns:
+                st.info("This system logs no `segment.*` columns.")
+            else:
+                if st.session_state.get("perf_segment") not in columns:
+                    wanted_segment = st.query_params.get("segment", columns[0])
+                    st.session_state["perf_segment"] = (
+                        wanted_segment if wanted_segment in columns else columns[0]
+                    )
+                column = st.selectbox("Segment column", columns, key="perf_segment", width=240)
+                st.query_params["segment"] = column
+                gap_spec = ui.spec(key, system, "monitor.segment_gap")
+                table = views.segment_table(data, window_id, metric, column, gap_spec)
+                st.dataframe(
+                    table.assign(
+                        flagged=[
+                            s.upper() if f else ""
+                            for s, f in zip(table["status"], table["flagged"], strict=True)
+                        ]
+                    ).drop(columns="status"),
+                    hide_index=True,
+                    width="stretch",
+                    column_config={
+                        "value": st.column_config.NumberColumn(
+                            views.METRIC_LABELS[metric], format="%.3f"
+                        ),
+                        "gap": st.column_config.NumberColumn("gap to overall", format="percent"),
+                        "flagged": st.column_config.TextColumn(
+                            f"gap (warn {gap_spec.warn:.0%}, critical {gap_spec.critical:.0%})"
+                        ),
+                    },
+                )
+                st.caption("Segments with fewer than 100 labelled rows are not measured.")
+        path = str(data.windows.set_index("id").loc[window_id, "path"])
+        with right:
+            if row["labelled_rows"] == 0:
+                st.info("No labels yet: nothing to compare predictions with.")
+            elif data.task == "classification":
+                confusion = ui.confusion(key, window_id, path)
+                if confusion is None:
+                    st.info("No stored confusion counts for this window.")
+                else:
+                    st.plotly_chart(ui.confusion_figure(confusion), width="stretch")
+            else:
+                cells = ui.residuals(key, window_id, path)
+                if cells is None:
+                    st.info("No stored residual counts for this window.")
+                else:
+                    st.plotly_chart(ui.residual_figure(cells), width="stretch")
 
-fairness_ui.section(key, system, window_id, selection.days)
-
-st.subheader("Champion vs challenger on the same days")
-overlaps = views.overlapping_versions(series)
-if overlaps.empty:
-    st.info("No two model versions served on the same day in this range, so there is no "
-            "like-for-like comparison to show.")  # fmt: skip
-else:
-    st.caption("Days on which two versions both served traffic (rollouts and rollbacks).")
-    st.plotly_chart(ui.overlap_figure(overlaps, metric), width="stretch", key="perf_overlap")
+        fairness_ui.section(key, system, window_id, selection.days)
+if value_tab.open:
+    with value_tab:
+        kpi_chart.section(key, system, series, metric)
+        value_ui.section(key, system, selection.days)
+if overlap_tab.open:
+    with overlap_tab:
+        st.subheader("Champion vs challenger on the same days")
+        overlaps = views.overlapping_versions(series)
+        if overlaps.empty:
+            st.info("No two model versions served on the same day in this range, so there is no "
+                    "like-for-like comparison to show.")  # fmt: skip
+        else:
+            st.caption("Days on which two versions both served traffic (rollouts and rollbacks).")
+            st.plotly_chart(
+                ui.overlap_figure(overlaps, metric), width="stretch", key="perf_overlap"
+            )
 
 with on_demand("Every window", "perf_every_window") as shown:  # sent when opened
     if shown:

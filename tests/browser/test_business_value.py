@@ -18,7 +18,8 @@ VALUE_CHART = (
 def test_realised_and_estimated_value_are_drawn(seeded_server: Server, page) -> None:
     open_and_wait(page, f"{seeded_server.url}/model_performance?system=fraud-scoring&range=90d")
     assert_no_exception(page)
-    page.get_by_text("Business value", exact=True).wait_for()
+    page.get_by_role("tab", name="KPI and business value").click()  # drawn when opened
+    page.get_by_text("Business value", exact=True).wait_for(timeout=60_000)
     page.wait_for_function(f"() => Boolean(({VALUE_CHART})())", timeout=60_000)
     names = page.evaluate(f"() => ({VALUE_CHART})().data.map(t => t.name)")
     assert {"v3 realised", "v3 estimated", "v3 reference", "v4 realised"} <= set(names)

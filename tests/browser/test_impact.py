@@ -33,7 +33,8 @@ def test_overview_draws_the_impact_section_of_every_system(seeded_server: Server
 def test_model_performance_draws_the_kpi_with_the_timeline(seeded_server: Server, page) -> None:
     open_and_wait(page, f"{seeded_server.url}/model_performance?system=fraud-scoring&range=30d")
     assert_no_exception(page)
-    page.get_by_text("Business KPI beside the model").wait_for()
+    page.get_by_role("tab", name="KPI and business value").click()  # drawn when opened
+    page.get_by_text("Business KPI beside the model").wait_for(timeout=60_000)
     page.wait_for_function(f"() => Boolean(({KPI_CHART})())", timeout=60_000)
     names = page.evaluate(f"() => ({KPI_CHART})().data.map(t => t.name)")
     assert {"Model promotion", "Rollback", "Drift alert"} <= set(names), names

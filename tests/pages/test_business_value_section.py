@@ -5,13 +5,19 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import run_app
+from tests.pages.conftest import ENTRY
 
 PAGE = "app_pages/model_performance.py"
 
 
 def open_page(query: dict[str, str]) -> AppTest:
-    return run_app(query, timeout=120, page=PAGE)
+    """The page with its "KPI and business value" tab open (One window is open first)."""
+    app = AppTest.from_file(ENTRY, default_timeout=120)
+    for name, value in query.items():
+        app.query_params[name] = value
+    app.switch_page(PAGE)
+    app.session_state["perf_section"] = "KPI and business value"
+    return app.run()
 
 
 def test_fraud_scoring_draws_realised_and_estimated_value(seeded_engine: Engine) -> None:

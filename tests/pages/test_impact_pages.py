@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import run_app
+from tests.pages.conftest import ENTRY, run_app
 
 PERFORMANCE = "app_pages/model_performance.py"
 
@@ -26,7 +27,11 @@ def test_overview_draws_each_systems_impact_section(seeded_engine: Engine) -> No
 
 
 def test_model_performance_draws_the_kpi_beside_the_metric(seeded_engine: Engine) -> None:
-    app = run_app({"system": "fraud-scoring", "range": "30d"}, timeout=120, page=PERFORMANCE)
+    app = AppTest.from_file(ENTRY, default_timeout=120)
+    app.query_params["system"], app.query_params["range"] = "fraud-scoring", "30d"
+    app.switch_page(PERFORMANCE)
+    app.session_state["perf_section"] = "KPI and business value"  # One window is open first
+    app.run()
     assert not app.exception
     assert "Business KPI beside the model" in [s.value for s in app.subheader]
     charts = [c.proto.spec for c in app.get("plotly_chart") if "fraud_losses" in c.proto.spec]

@@ -36,15 +36,43 @@ def test_seeded_shows_champion_metric_band_and_label_delay(seeded_engine: Engine
     assert shown["Windows waiting for labels"].split(" of ")[0] != "0"
     assert any("v4" in w.value for w in app.warning)  # the bad release is outside the band
     assert app.selectbox(key="perf_thresholds_signal").value == "monitor.performance_ratio"
-    assert app.subheader[-1].value == "Champion vs challenger on the same days"
     assert app.query_params["metric"] == "roc_auc"
-    sent = len(app.dataframe)  # segment table, fairness groups and figures, value ratios
+    sent = len(app.dataframe)  # segment table, fairness groups and figures
     assert not [d for d in app.dataframe if "window_id" in d.value.columns]  # not yet
     app.session_state["perf_every_window"] = True  # "Every window" is sent once opened
     app.run()
     assert len(app.dataframe) == sent + 1
     (every,) = [d.value for d in app.dataframe if "window_id" in d.value.columns]
     assert len(every) == every["window_id"].nunique() >= 28
+
+
+def test_sections_below_the_trend_are_sent_when_their_tab_is_opened(
+    seeded_engine: Engine,
+) -> None:
+    """One window is open first; KPI, business value and champion vs challenger wait."""
+
+    def titles(app: AppTest) -> str:
+        return " ".join(c.proto.spec for c in app.get("plotly_chart"))
+
+    app = open_page({"system": "fraud-scoring", "range": "30d"})
+    assert not app.exception
+    first = titles(app)
+    assert "Fairness gap" in first  # One window: segments, confusion matrix, fairness
+    assert "fraud_losses" not in first
+    assert "Business value per window" not in first
+    headings = [s.value for s in app.subheader]
+    assert "Champion vs challenger on the same days" not in headings
+    app.session_state["perf_section"] = "KPI and business value"
+    app.run()
+    assert not app.exception
+    opened = titles(app)
+    assert "fraud_losses" in opened
+    assert "Business value per window" in opened
+    assert "Fairness gap" not in opened
+    app.session_state["perf_section"] = "Champion vs challenger"
+    app.run()
+    assert not app.exception
+    assert app.subheader[-1].value == "Champion vs challenger on the same days"
 
 
 def _segment_table(app: AppTest) -> pd.DataFrame:

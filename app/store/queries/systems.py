@@ -19,9 +19,10 @@ def data_version(engine: Engine | None = None) -> tuple[int, int]:
     The cache key of pages: (newest ingest, newest threshold change + newest SLO
     change + newest budget change); audit ids only grow, so the sum grows with any.
     """
-    with session_scope(engine or get_engine()) as session:
-        ingests = session.scalar(select(func.max(IngestRecord.id))) or 0
-        changes = session.scalar(select(func.max(ThresholdChange.id))) or 0
-        slo_changes = session.scalar(select(func.max(SloChange.id))) or 0
-        budget_changes = session.scalar(select(func.max(BudgetChange.id))) or 0
+    newest = [
+        select(func.coalesce(func.max(model.id), 0)).scalar_subquery()
+        for model in (IngestRecord, ThresholdChange, SloChange, BudgetChange)
+    ]
+    with (engine or get_engine()).connect() as connection:  # one round trip: every page run asks
+        ingests, changes, slo_changes, budget_changes = connection.execute(select(*newest)).one()
     return int(ingests), int(changes) + int(slo_changes) + int(budget_changes)

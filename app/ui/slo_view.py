@@ -108,7 +108,10 @@ def _render_one(health: ServiceHealth, report: SloReport) -> None:
     )
     first = report.burn_down["bucket"].iloc[0]
     if slo.created_at is not None and slo.created_at > first:
-        figure.add_vline(x=slo.created_at, line={"color": "#6b7280", "dash": "dash", "width": 1})
+        figure.add_shape(  # what add_vline adds, without its ~25-50 ms of revalidation
+            type="line", xref="x", x0=slo.created_at, x1=slo.created_at, yref="y domain",
+            y0=0, y1=1, line={"color": "#6b7280", "dash": "dash", "width": 1},
+        )  # fmt: skip
         figure.add_annotation(x=slo.created_at, y=100, text="SLO saved", showarrow=False,
                               yanchor="bottom", font={"size": 10})  # fmt: skip
     st.plotly_chart(figure, config=_NO_PLOTLY_BAR)

@@ -260,7 +260,10 @@ def residual_figure(cells: ResidualCounts) -> go.Figure:
                    hovertemplate="prediction %{x:.3g}, residual %{y:.3g}: %{z:,} rows"
                                  "<extra></extra>")
     )  # fmt: skip
-    fig.add_hline(y=0, line={"color": "#6b7280", "dash": "dash"})
+    fig.add_shape(  # what add_hline(y=0) adds, without its revalidation of the figure
+        type="line", xref="x domain", x0=0, x1=1, yref="y", y0=0, y1=0,
+        line={"color": "#6b7280", "dash": "dash"},
+    )  # fmt: skip
     fig.update_layout(
         height=300,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},

@@ -30,13 +30,17 @@ run: install
 	$(BIN)/tandem serve
 
 # The architecture (import-linter contracts in pyproject.toml) and the types are
-# checked on every run, before the tests.
+# checked on every run, before the tests. The tests run on TEST_WORKERS pytest-xdist
+# workers (tests/support/workers.py says which tests share one). Two, not `-n auto`:
+# each worker starts its own PostgreSQL, Streamlit servers and Chromium, and the
+# concurrency tests start several processes each; more workers only pay on more cores.
+TEST_WORKERS ?= 2
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Performance lives here, never in timed tests; figures go to benchmarks/RESULTS.md.
 bench: install-dev

@@ -3,9 +3,10 @@
 Tests go to the workers one at a time, except where a fixture costs more than the tests
 that share it: every test of a module with a module-scoped fixture runs on one worker (the
 fixture is built once, as in a serial run), and every test that uses the Spark session runs
-on one worker (a session takes ~1.5 GB and 10-15 s to start). Session fixtures that are
-cheap to repeat (a PostgreSQL cluster, a Streamlit server, Chromium) are per worker; the
-seeded data dir, which takes about a minute, is built once for all workers (``shared_dir``).
+on one worker, as does every test under tests/spark/ (a session takes ~1.5 GB and 10-15 s
+to start). Session fixtures that are cheap to repeat (a PostgreSQL cluster, a Streamlit
+server, Chromium) are per worker; the seeded data dir, which takes about a minute, is built
+once for all workers (``shared_dir``).
 
 The groups travel from the workers (which collect, so they know each test's fixtures) to the
 controller (which schedules) in a JSON file per worker. xdist's own ``--dist loadgroup``
@@ -42,10 +43,10 @@ def group_of(item: pytest.Item) -> str | None:
     if mark is not None:
         return str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
     info = getattr(item, "_fixtureinfo", None)
+    if item.nodeid.startswith("tests/spark/") or (info and SPARK in info.names_closure):
+        return SPARK  # also the Spark tests that start Spark in a `tandem` subprocess
     if info is None:
         return None
-    if SPARK in info.names_closure:
-        return SPARK
     for name in info.names_closure:
         if any(d.scope in SHARED_SCOPES for d in info.name2fixturedefs.get(name, ())):
             return item.nodeid.split("::")[0]

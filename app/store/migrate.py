@@ -6,6 +6,7 @@ installed Tandem can upgrade any database it is pointed at.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -28,7 +29,9 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+@cache  # the package's migrations cannot change under a running process
 def head_revision() -> str:
+    """The newest revision this Tandem ships (reading every migration script: ~50 ms)."""
     script = ScriptDirectory.from_config(alembic_config(get_engine("sqlite://")))
     head = script.get_current_head()
     assert head is not None, "the package ships no migrations"

@@ -72,6 +72,8 @@ import numpy as np
 import pandas as pd
 
 from app.drift import is_numerical
+from app.production.domain_classifier import BINS, FOLDS, SEED, cross_validated_auc
+from app.production.native_threads import one_openmp_thread
 
 PCA = "pca_reconstruction"
 DOMAIN_CLASSIFIER = "domain_classifier"
@@ -81,14 +83,13 @@ VARIANCE_KEPT = 0.65
 REFERENCE_CHUNKS = 10
 BAND_STDS = 3.0
 DC_MAX_ROWS = 500
-DC_FOLDS = 5
+DC_FOLDS = FOLDS
 DC_UPPER = 0.65
 MIN_ROWS = 2 * DC_FOLDS
-DC_BINS = 64
+DC_BINS = BINS
 # HistGradientBoosting takes a categorical feature's codes only below max_bins: the
 # reference's DC_BINS most frequent values get a code, the rest count as missing.
 MAX_CATEGORIES = DC_BINS
-SEED = 13
 
 
 @dataclass(frozen=True)
@@ -212,34 +213,24 @@ def _sample(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return frame.iloc[np.sort(rng.choice(len(frame), DC_MAX_ROWS, replace=False))]
 
 
-def domain_classifier_auc(
+def domain_sample(
     encoder: Encoder, reference: pd.DataFrame, current: pd.DataFrame
-) -> float:
-    """Cross-validated ROC AUC of a classifier telling ``current``'s rows from ``reference``'s."""
-    from sklearn.ensemble import HistGradientBoostingClassifier  # seconds to import: ingest only
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
-
+) -> tuple[np.ndarray, np.ndarray, list[bool]]:
+    """The classifier's inputs: both sides sampled and encoded, class 0 = reference rows."""
     rng = np.random.default_rng(SEED)
     ref = encoder.code_matrix(_sample(reference, rng))
     cur = encoder.code_matrix(_sample(current, rng))
     x = np.vstack([ref, cur])
     y = np.concatenate([np.zeros(len(ref)), np.ones(len(cur))])
     categorical = [False] * len(encoder.numerical) + [True] * len(encoder.categorical)
-    scores = np.zeros(len(y))
-    folds = StratifiedKFold(n_splits=DC_FOLDS, shuffle=True, random_state=SEED)
-    for train, test in folds.split(x, y):
-        model = HistGradientBoostingClassifier(
-            max_iter=30,
-            max_leaf_nodes=8,
-            max_bins=DC_BINS,
-            early_stopping=False,
-            categorical_features=categorical if any(categorical) else None,
-            random_state=SEED,
-        )
-        model.fit(x[train], y[train])
-        scores[test] = model.predict_proba(x[test])[:, 1]
-    return float(roc_auc_score(y, scores))
+    return x, y, categorical
+
+
+def domain_classifier_auc(
+    encoder: Encoder, reference: pd.DataFrame, current: pd.DataFrame
+) -> float:
+    """Cross-validated ROC AUC of a classifier telling ``current``'s rows from ``reference``'s."""
+    return cross_validated_auc(*domain_sample(encoder, reference, current))
 
 
 @dataclass(frozen=True)
@@ -263,7 +254,8 @@ class Measure:
 class Detectors:
     """Both detectors fitted on one reference, refitted per set of features a window varies in.
 
-    Safe to share between threads (the ingest measures windows in a pool).
+    Safe to share between threads. The ingest calls :meth:`prepare` and runs
+    the classifier's fits in a worker process (:mod:`app.production.domain_classifier`).
     """
 
     reference: pd.DataFrame
@@ -279,19 +271,44 @@ class Detectors:
 
     def measure(self, current: pd.DataFrame) -> list[Measure]:
         """Both detectors on ``current``, without the features it has one value of."""
-        varying = tuple(
-            f for f in self.features if f in current.columns and current[f].nunique() > 1
-        )
-        return measure_window(self.pca(varying), self.reference, current)
+        return measure_window(self.pca(self._varying(current)), self.reference, current)
+
+    def prepare(self, current: pd.DataFrame) -> PreparedWindow | None:
+        """:meth:`measure` but the classifier's fits (:func:`prepare_window`)."""
+        return prepare_window(self.pca(self._varying(current)), self.reference, current)
+
+    def _varying(self, current: pd.DataFrame) -> tuple[str, ...]:
+        return tuple(f for f in self.features if f in current.columns and current[f].nunique() > 1)
 
 
 def measure_window(
     pca: PcaModel | None, reference: pd.DataFrame, current: pd.DataFrame
 ) -> list[Measure]:
     """Both detectors on one window (``pca`` fitted on ``reference``); [] when too small."""
-    if pca is None or len(current) < MIN_ROWS:
+    prepared = prepare_window(pca, reference, current)
+    if prepared is None:
         return []
-    measures = [Measure(PCA, pca.error(current), pca.lower, pca.upper, len(current))]
-    auc = domain_classifier_auc(pca.encoder, reference, current)
-    measures.append(Measure(DOMAIN_CLASSIFIER, auc, None, DC_UPPER, len(current)))
-    return measures
+    with one_openmp_thread():  # the fits' OpenMP spin costs more than it gains here
+        return prepared.measures(cross_validated_auc(*prepared.domain))
+
+
+@dataclass(frozen=True)
+class PreparedWindow:
+    """A window's PCA measure, and the domain classifier's inputs (its fits still to run)."""
+
+    pca: Measure
+    domain: tuple[np.ndarray, np.ndarray, list[bool]]
+
+    def measures(self, auc: float) -> list[Measure]:
+        """Both measures, given the AUC of :func:`cross_validated_auc` on ``domain``."""
+        return [self.pca, Measure(DOMAIN_CLASSIFIER, auc, None, DC_UPPER, self.pca.rows)]
+
+
+def prepare_window(
+    pca: PcaModel | None, reference: pd.DataFrame, current: pd.DataFrame
+) -> PreparedWindow | None:
+    """Everything of :func:`measure_window` but the classifier's fits; None when too small."""
+    if pca is None or len(current) < MIN_ROWS:
+        return None
+    error = Measure(PCA, pca.error(current), pca.lower, pca.upper, len(current))
+    return PreparedWindow(error, domain_sample(pca.encoder, reference, current))

@@ -1,36 +1,36 @@
 """The ingest's multivariate pass: detectors per changed window, importance per changed reference.
 
-Runs in the ingest's session right after the per-column drift pass
-(:func:`app.production.drift.refresh_window_results`) and recomputes the same
-windows: every changed production window, and every production window whose
-resolved reference (:func:`app.production.reference.resolve_reference`)
+Runs in the ingest's session and recomputes the windows the per-column
+drift pass (:func:`app.production.drift.refresh_window_results`) does: every
+changed production window, and every production window whose resolved
+reference (:func:`app.production.reference.resolve_reference`)
 changed. A changed reference also gets its feature importances
 (:mod:`app.production.importance`). Detectors: :mod:`app.production.multivariate`.
+
+The ingest starts the pass (:func:`start_multivariate`: importances and PCA
+errors computed, the domain classifier's fits handed to a worker process,
+:mod:`app.production.domain_classifier`), measures performance, drift,
+fairness and value meanwhile, then saves it (:meth:`PendingMultivariate.save`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import partial
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from app.production import domain_classifier
 from app.production.drift import window_refs
 from app.production.importance import Importance, permutation_importances
 from app.production.lake_files import window_reader
-from app.production.multivariate import Detectors, Measure
+from app.production.multivariate import Detectors, Measure, PreparedWindow
 from app.production.multivariate_store import save_importances, save_measures
-from app.production.native_threads import one_openmp_thread, one_openmp_thread_pool
+from app.production.native_threads import one_openmp_thread
 from app.production.reference import WindowRef, resolve_reference
-
-# One worker: the classifier's fits are mostly Python (per-tree and preprocessing
-# overhead) under the GIL. 30 fraud windows, each worker on one OpenMP thread, load < 2
-# on 2 cores: 3.6-4.5 s serially, 5.2-5.4 s with two workers; and two threads in
-# scikit-learn's Parallel at once race on the process-wide warning filters (hundreds of
-# 'sklearn.utils.parallel.delayed should be used with ... Parallel' UserWarnings a seed).
-WORKERS = 1
 
 
 def refresh_multivariate(
@@ -41,9 +41,43 @@ def refresh_multivariate(
     frames: Mapping[int, pd.DataFrame] | None = None,
 ) -> int:
     """Recompute the multivariate rows the ingest's ``changed`` windows touch; windows measured."""
+    return start_multivariate(session, system_id, changed, data_dir, frames).save(session)
+
+
+@dataclass
+class PendingMultivariate:
+    """A pass whose domain-classifier fits run in the worker process; :meth:`save` waits."""
+
+    importances: dict[int, Sequence[Importance]] = field(default_factory=dict)
+    windows: list[tuple[int, int, PreparedWindow, Future[float]]] = field(default_factory=list)
+
+    def save(self, session: Session) -> int:
+        """Store the importances and every window's measures; how many windows."""
+        measures: dict[int, tuple[int, Sequence[Measure]]] = {}
+        for window_id, ref_id, prepared, future in self.windows:
+            auc = domain_classifier.result(future, *prepared.domain)
+            measures[window_id] = (ref_id, prepared.measures(auc))
+        save_importances(session, self.importances)
+        save_measures(session, measures)
+        return len(measures)
+
+
+def start_multivariate(
+    session: Session,
+    system_id: int,
+    changed: Iterable[tuple[int, bool]],
+    data_dir: Path,
+    frames: Mapping[int, pd.DataFrame] | None = None,
+) -> PendingMultivariate:
+    """Importances and PCA errors now; the domain classifier's fits handed to the worker.
+
+    The caller does other work, then calls :meth:`PendingMultivariate.save`
+    in the same session.
+    """
+    pending = PendingMultivariate()
     changed = list(changed)
     if not changed:
-        return 0
+        return pending
     frames = frames or {}
     windows = window_refs(session, system_id)
     references = [w for w in windows if w.is_reference]
@@ -63,24 +97,17 @@ def refresh_multivariate(
     def rows_of(window: WindowRef) -> pd.DataFrame:
         return read(window.id, window.path)
 
-    importances: dict[int, Sequence[Importance]] = {}
-    measures: dict[int, tuple[int, Sequence[Measure]]] = {}
-    with one_openmp_thread():  # the pool below is the parallelism; OpenMP's spinning cost 5x
-        for ref_id in changed_refs & set(by_id):
-            ref = by_id[ref_id]
-            importances[ref_id] = permutation_importances(rows_of(ref), ref.feature_columns)
-        for ref_id, targets in plan.items():
-            detectors = Detectors(rows_of(by_id[ref_id]), by_id[ref_id].feature_columns)
-            measure = partial(_measure, detectors=detectors, rows_of=rows_of)
-            with one_openmp_thread_pool(WORKERS) as pool:
-                for window, found in zip(targets, pool.map(measure, targets), strict=True):
-                    measures[window.id] = (ref_id, found)
-    save_importances(session, importances)
-    save_measures(session, measures)
-    return len(measures)
-
-
-def _measure(
-    window: WindowRef, *, detectors: Detectors, rows_of: Callable[[WindowRef], pd.DataFrame]
-) -> list[Measure]:
-    return detectors.measure(rows_of(window))
+    if plan:
+        domain_classifier.warm()  # the worker imports scikit-learn while PCA runs here
+    for ref_id in changed_refs & set(by_id):
+        ref = by_id[ref_id]
+        with one_openmp_thread():
+            pending.importances[ref_id] = permutation_importances(rows_of(ref), ref.feature_columns)
+    for ref_id, targets in plan.items():
+        detectors = Detectors(rows_of(by_id[ref_id]), by_id[ref_id].feature_columns)
+        for window in targets:
+            prepared = detectors.prepare(rows_of(window))
+            if prepared is not None:
+                future = domain_classifier.submit(*prepared.domain)
+                pending.windows.append((window.id, ref_id, prepared, future))
+    return pending

@@ -11,10 +11,12 @@ copy) → remove files an interrupted ingest left → the caller's ``check``
 the file touches → write each changed window as a *new* Parquet file →
 write the database in one transaction (windows, their quality, performance
 — of the windows written and, when a reference came, of its version's other
-windows — and drift; the caller's ``record``) → commit → delete the files the new ones
-replaced. On failure the new files are deleted and the old ones are still
-what the database points at; a process killed before its commit leaves
-files that the next ingest into the system (or ``tandem gc``) removes.
+windows — drift, fairness, value and multivariate drift, whose classifier
+fits run in a worker process meanwhile; the caller's ``record``) → commit →
+delete the files the new ones replaced. On failure the new files are
+deleted and the old ones are still what the database points at; a process
+killed before its commit leaves files that the next ingest into the system
+(or ``tandem gc``) removes.
 
 Quality results compare a window with its model version's reference window
 as it is at ingest time (:mod:`app.production.quality`).
@@ -32,9 +34,10 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from app.config import load_settings
-from app.production.drift import refresh_window_results
+from app.production.domain_classifier import warm
+from app.production.drift import refresh_window_results, window_refs
 from app.production.files import delete_files, sweep_system, unreferenced
-from app.production.multivariate_pass import refresh_multivariate
+from app.production.multivariate_pass import start_multivariate
 from app.production.performance_refresh import refresh_performance
 from app.production.version_results import refresh_version_results
 from app.production.windows import production_rows, split
@@ -90,12 +93,18 @@ def ingest_production(
             sweep_system(session, data_dir, system_id)  # left by an interrupted ingest
             if check is not None:
                 check(session, system_id)
+            if reference or any(w.is_reference for w in window_refs(session, system_id)):
+                warm()  # the multivariate pass's worker: starts while windows are written
             writer = WindowWriter(session, system_id, data_dir, new_files, replaced)
             groups = list(split(rows, reference=reference))
             show = progress and len(rows) >= PROGRESS_MIN_ROWS
             for window in tqdm(groups, desc="windows", unit="window", disable=not show):
                 writer.add(window)
             frames = writer.frames  # drift reads the rows in memory, not the files
+            # The domain classifier's fits go to a worker process and run meanwhile.
+            multivariate = start_multivariate(
+                session, system_id, writer.changed, data_dir, frames=frames
+            )
             refresh_performance(
                 session,
                 system_id,
@@ -105,7 +114,6 @@ def ingest_production(
                 frames=frames,
             )
             refresh_window_results(session, system_id, writer.changed, data_dir, frames=frames)
-            refresh_multivariate(session, system_id, writer.changed, data_dir, frames=frames)
             refresh_version_results(  # fairness and business value
                 session,
                 system_id,
@@ -114,6 +122,7 @@ def ingest_production(
                 value_versions=writer.versions_with_new_reference,
                 frames=frames,
             )
+            multivariate.save(session)  # waits for the worker's fits
             written = WindowsWritten(len(rows), writer.rows_written, writer.windows, created)
             if record is not None:
                 record(session, written)

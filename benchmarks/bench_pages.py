@@ -132,7 +132,8 @@ def table(
         second = warm[name].seconds if name in warm else float("nan")
         label = f"*{name}*" if name in FLOOR_PARTS else name
         cells = [label, seconds(cold, 1), seconds(warm_run), seconds(first, 3), ratio(first),
-                 " ".join(f"{r:.2f}" for r in paired) or "–",
+                 f"median {_median(paired):.2f}: " + " ".join(f"{r:.2f}" for r in paired)
+                 if paired else "–",
                  seconds(_median([v.drawn for v in visits])), seconds(second, 3),
                  *_sent(visits[0] if visits else None)]  # fmt: skip
         rows.append("| " + " | ".join(cells) + " |")
@@ -233,13 +234,14 @@ Plotly's templates), not the measured range's caches.
 `streamlit run`, visited right before every other visit so that the shared machine's load
 weighs on both alike; its median is the floor, and the median of each page's first visits
 is shown as a multiple of it (target ≤ {RATIO:g}×); *each round* is every first visit
-divided by the floor visit right before it. The *floor+…* rows are the same page with one
-part added (`?part=`): *shell* = Tandem's navigation and sidebar (`app/ui/shell.py`: schema
-check, filters, identity), *grid* = one 5-row `st.dataframe`, *editor* = one 5-row
-`st.data_editor`, *plotly* = one 3-point Plotly chart, *vega* = one 2-point Vega-Lite
-chart (`st.vega_lite_chart`, for comparison); each one's excess over 1.00× is what that part
-costs any page that has it. *All drawn*: median seconds until every Plotly chart
-and grid sent is in the page (Streamlit mounts them from lazily loaded chunks after
+divided by the floor visit right before it, and their median (under a varying load, the
+steadier of the two ratios: each pair saw the same moment's load). The *floor+…* rows are
+the same page with one part added (`?part=`): *shell* = Tandem's navigation and sidebar
+(`app/ui/shell.py`: schema check, filters, identity), *grid* = one 5-row `st.dataframe`,
+*editor* = one 5-row `st.data_editor`, *plotly* = one 3-point Plotly chart, *vega* = one
+2-point Vega-Lite chart (`st.vega_lite_chart`, for comparison); each one's excess over
+1.00× is what that part costs any page that has it. *All drawn*: median seconds until every
+Plotly chart and grid sent is in the page (Streamlit mounts them from lazily loaded chunks after
 `notRunning`). Sent (read from the websocket's messages): Plotly charts / traces / points,
 grids (`st.dataframe`/`st.data_editor`); *mounted*: charts · grids in the page at the end,
 of those sent (a chart in a tab not shown is never mounted); KB: websocket bytes received.

@@ -30,10 +30,11 @@ from pyspark.sql import functions as F
 
 from app.drift import METHODS, DriftInputError
 from app.production.dle import Nanny
+from app.production.estimation_multiclass import MulticlassCalibrator
 from app.production.quality import Check
-from app.production.tasks import BINARY_TASK, REGRESSION_TASK, Task
+from app.production.tasks import BINARY_TASK, MULTICLASS, REGRESSION_TASK, Task
 from app.production.windows import PREDICTION
-from app.spark import dle, performance, quality, summaries
+from app.spark import dle, multiclass, performance, quality, summaries
 from app.spark.drift import spark_drift
 from app.spark.driver_frames import driver_frame
 from app.spark.lake import LakeRows
@@ -106,6 +107,7 @@ def _own_measures(spark: SparkSession, plan: Plan, rows: DataFrame, result: Meas
     profiles: dict[int, Mapping[str, quality.SparkProfile] | None] = {}
     version_tasks: dict[int, Task | None] = {}
     calibrators: dict[str, performance.Calibrator] = {}
+    multiclass_estimators: dict[str, MulticlassCalibrator] = {}
     nannies: dict[str, Nanny] = {}
     for version in sorted(set(versions.values())):
         declared = plan.tasks.get(version)
@@ -130,6 +132,9 @@ def _own_measures(spark: SparkSession, plan: Plan, rows: DataFrame, result: Meas
             fitted = performance.calibrator(reference)
             if fitted is not None:
                 calibrators |= {k: fitted for k, v in versions.items() if v == version}
+        multiclass_estimators |= _multiclass_estimators(
+            reference, version_tasks[version], [k for k, v in versions.items() if v == version]
+        )
     tasks = window_tasks(rows, versions, version_tasks, plan.tasks)
     result.quality.update(quality.window_checks(rows, features, profiles, versions).items())
     result.performance.update(performance.measured(rows, plan.lake.segments, tasks).items())
@@ -137,6 +142,8 @@ def _own_measures(spark: SparkSession, plan: Plan, rows: DataFrame, result: Meas
     sizes = {key_text(w.model_version, w.day): w.rows for w in plan.changed}
     for key, found in performance.estimated(rows, calibrators, sizes).items():
         result.performance.setdefault(key, []).extend(found)
+    for key, banded in multiclass.estimated(rows, multiclass_estimators, sizes).items():
+        result.performance.setdefault(key, []).extend(banded)
     for key, banded in dle.estimated(rows, nannies).items():
         result.performance.setdefault(key, []).extend(banded)
     if plan.reference:
@@ -164,6 +171,7 @@ def _rescore_stored(
     assert union is not None
     versions = {str(w.id): w.model_version for w in old}
     calibrators: dict[str, performance.Calibrator] = {}
+    multiclass_estimators: dict[str, MulticlassCalibrator] = {}
     nannies: dict[str, Nanny] = {}
     for version in new:
         reference = rows.where(F.col("model_version") == version)
@@ -176,6 +184,7 @@ def _rescore_stored(
             fitted = performance.calibrator(reference)
             if fitted is not None:
                 calibrators |= dict.fromkeys(mine, fitted)
+        multiclass_estimators |= _multiclass_estimators(reference, version_tasks.get(version), mine)
     tasks = window_tasks(union, versions, version_tasks, plan.tasks)
     segments = sorted({c for lake in frames for c in lake.segments})
     found: dict[str, list[tuple[Any, ...]]] = {k: [] for k in versions}
@@ -184,9 +193,21 @@ def _rescore_stored(
     sizes = {r["_window"]: int(r["count"]) for r in union.groupBy("_window").count().collect()}
     for key, estimates in performance.estimated(union, calibrators, sizes).items():
         found[key] += estimates
+    for key, banded in multiclass.estimated(union, multiclass_estimators, sizes).items():
+        found[key] += banded
     for key, banded in dle.estimated(union, nannies).items():
         found[key] += banded
     result.performance.update((int(k), v) for k, v in found.items())
+
+
+def _multiclass_estimators(
+    reference: DataFrame, task: Task | None, keys: Sequence[str]
+) -> dict[str, MulticlassCalibrator]:
+    """A multiclass version's one-vs-rest calibrators (CBPE) for its windows ``keys``."""
+    if task is None or task.kind != MULTICLASS:
+        return {}
+    fitted = multiclass.multiclass_calibrator(reference, task.classes)
+    return {} if fitted is None else dict.fromkeys(keys, fitted)
 
 
 def _driver_frames(spark: SparkSession, plan: Plan, rows: DataFrame, result: Measures) -> None:

@@ -37,8 +37,9 @@ from app.production.estimation import (
 )
 from app.production.estimation_bands import auc_error, band
 from app.production.performance import MIN_SEGMENT_ROWS, segment_key
-from app.production.tasks import BINARY, REGRESSION, Task
+from app.production.tasks import BINARY, MULTICLASS, REGRESSION, Task
 from app.production.windows import SEGMENT_PREFIX
+from app.spark.multiclass import measured_auc
 
 Result = tuple[Any, ...]  # metric, segment, value, rows, estimated[, lower, upper]
 
@@ -102,6 +103,10 @@ def measured(
     if classified:
         binary = {k for k in classified if kinds[k] == BINARY}
         metrics |= _classification(finite.where(F.col("_window").isin(classified)), binary)
+        several = {k: t for k, t in tasks.items() if t is not None and t.kind == MULTICLASS}
+        for group, area in measured_auc(finite, several).items() if several else ():
+            if group in metrics:
+                metrics[group]["roc_auc"] = area
     regressed = [k for k in keyed if kinds[k] == REGRESSION]
     if regressed:
         metrics |= _regression(finite.where(F.col("_window").isin(regressed)), groups)
@@ -117,8 +122,8 @@ def measured(
 def _classification(rows: DataFrame, binary: set[str]) -> dict[tuple[str, str], dict[str, float]]:
     """Binary (score ≥ 0.5, ROC AUC) or multiclass (rounded class, macro) from confusion counts.
 
-    A multiclass window's ROC AUC needs ``score.<class>`` columns, which the
-    Spark engine does not read yet: it is left out.
+    A multiclass window's ROC AUC (from its ``score.<class>`` columns) is
+    :func:`app.spark.multiclass.measured_auc`'s.
     """
     groups = ["_window", "_segment"]
     predicted_binary = F.when(F.col("prediction") >= 0.5, 1.0).otherwise(0.0)

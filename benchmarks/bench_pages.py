@@ -241,10 +241,11 @@ the same page with one part added (`?part=`): *shell* = Tandem's navigation and 
 *editor* = one 5-row `st.data_editor`, *plotly* = one 3-point Plotly chart, *vega* = one
 2-point Vega-Lite chart (`st.vega_lite_chart`, for comparison); each one's excess over
 1.00× is what that part costs any page that has it. *All drawn*: median seconds until every
-Plotly chart and grid sent is in the page (Streamlit mounts them from lazily loaded chunks after
-`notRunning`). Sent (read from the websocket's messages): Plotly charts / traces / points,
-grids (`st.dataframe`/`st.data_editor`); *mounted*: charts · grids in the page at the end,
-of those sent (a chart in a tab not shown is never mounted); KB: websocket bytes received.
+Plotly chart, grid and Vega-Lite chart sent is in the page (Streamlit mounts them from lazily
+loaded chunks, often after `notRunning`). Sent (read from the websocket's messages): Plotly
+charts / traces / points, grids (`st.dataframe`/`st.data_editor`); *mounted*: Plotly charts ·
+grids in the page at the end, of those sent (a chart in a tab not shown is never mounted);
+KB: websocket bytes received.
 
 | page | server cold | warm | Chromium 1st | 1st ÷ floor | each round | all drawn | 2nd | sent \
 | grids | mounted | KB |

@@ -44,9 +44,10 @@ FLOOR_PARTS = {
     "floor+vega": "vega",
     "floor+shell+grid+plotly": "shell,grid,plotly",
 }
-_DRAWN_JS = """([charts, grids]) =>
+_DRAWN_JS = """([charts, grids, vega]) =>
   document.querySelectorAll('.js-plotly-plot').length >= charts &&
-  document.querySelectorAll("[data-testid='stDataFrame']").length >= grids"""
+  document.querySelectorAll("[data-testid='stDataFrame']").length >= grids &&
+  document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= vega"""
 _MOUNTED_JS = """() => [document.querySelectorAll('.js-plotly-plot').length,
   document.querySelectorAll("[data-testid='stDataFrame']").length]"""
 
@@ -56,7 +57,7 @@ class Visit:
     """One page opened in a fresh context."""
 
     seconds: float  # navigation -> the script finished (notRunning)
-    drawn: float  # navigation -> every chart and grid sent is mounted (nan: not within 20 s)
+    drawn: float  # navigation -> every Plotly/Vega chart and grid sent is drawn (nan: not in 20 s)
     received_kb: float
     sent: Counter[str] = field(default_factory=Counter)  # elements sent, by type
     traces: int = 0
@@ -100,7 +101,7 @@ def visit(browser: Any, url: str) -> Visit:
     page.wait_for_selector(IDLE, timeout=120_000)
     result.seconds = time.perf_counter() - start
     assert page.locator("[data-testid='stException']").count() == 0, url
-    wanted = [result.sent["plotly_chart"], result.sent["dataframe"]]
+    wanted = [result.sent[kind] for kind in ("plotly_chart", "dataframe", "vega_lite_chart")]
     try:
         page.wait_for_function(_DRAWN_JS, arg=wanted, timeout=20_000)
         result.drawn = time.perf_counter() - start

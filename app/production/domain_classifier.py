@@ -24,6 +24,7 @@ import contextlib
 import logging
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import threading
@@ -124,7 +125,9 @@ class _Worker:
         self.next_id = 0
         self.write_lock = threading.Lock()
         self.alive = True
+        self.outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         threading.Thread(target=self._read, name="domain-classifier", daemon=True).start()
+        threading.Thread(target=self._write, name="domain-classifier-in", daemon=True).start()
         atexit.register(self.close)
 
     @classmethod
@@ -146,14 +149,9 @@ class _Worker:
             job = self.next_id
             self.next_id += 1
             self.pending[job] = future
-            stdin = self.process.stdin
-            assert stdin is not None
-            try:
-                pickle.dump((job, x, y, categorical), stdin, protocol=pickle.HIGHEST_PROTOCOL)
-                stdin.flush()
-            except OSError:
-                self.pending.pop(job, None)
-                raise
+        # Written by a thread of its own: a pipe holds 64 KiB, a window's inputs as much,
+        # and the worker reads the next only when the fit before is done.
+        self.outbox.put(pickle.dumps((job, x, y, categorical), protocol=pickle.HIGHEST_PROTOCOL))
         return future
 
     def stop(self) -> None:
@@ -164,13 +162,21 @@ class _Worker:
     def close(self) -> None:
         """End the worker: its stdin closed, it exits after the fit it is in."""
         self.alive = False
-        if self.process.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.process.stdin.close()
+        self.outbox.put(None)  # after the inputs already queued, stdin is closed
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.stop()
+
+    def _write(self) -> None:
+        stdin = self.process.stdin
+        assert stdin is not None
+        with contextlib.suppress(OSError):  # the worker ended: _read fails what is pending
+            while (message := self.outbox.get()) is not None:
+                stdin.write(message)
+                stdin.flush()
+        with contextlib.suppress(OSError):
+            stdin.close()
 
     def _read(self) -> None:
         stdout = self.process.stdout
@@ -189,10 +195,9 @@ class _Worker:
         with self.write_lock:
             self.alive = False
             gone, self.pending = self.pending, {}
-            for pipe in (self.process.stdin, stdout):
-                if pipe is not None:
-                    with contextlib.suppress(OSError):
-                        pipe.close()
+            with contextlib.suppress(OSError):
+                stdout.close()
+        self.outbox.put(None)  # the writer closes stdin
         with contextlib.suppress(OSError):
             self.process.wait()
         for future in gone.values():

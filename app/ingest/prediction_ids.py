@@ -5,8 +5,10 @@ values win, so labels arriving later fill in). A prediction was made once, by
 one model version, on one day; a file row whose id is stored in *another*
 window of the system (another day or version) contradicts it, and merging
 there would count the prediction twice. Such a file is bad input: it is
-refused, naming the row, and nothing is written. References are training
-data, outside this rule: their ids are their own.
+refused, naming the row, and nothing is written. A window's ids are read where
+its rows are: its file in the data dir, or, for a window the Spark engine
+stored, its lake files (:func:`app.production.lake_files.lake_window_ids`).
+References are training data, outside this rule: their ids are their own.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.ingest.errors import quote
 from app.ingest.source import Source
 from app.ingest.validation import Validated
+from app.production.lake_files import lake_window_ids, lake_windows
 from app.store.models import ProductionWindow
 from app.store.rows import table_of
 
@@ -42,9 +45,11 @@ def refuse_ids_stored_elsewhere(
     frame = validated.frame
     if _COLUMN not in frame.columns or not frame[_COLUMN].notna().any():
         return
+    _refuse_ids_in_two_windows(frame, source)
     table = table_of(ProductionWindow)
+    lake = lake_windows(session, system_id)  # their ids are in the lake's files
     windows = session.execute(
-        select(table.c.model_version, table.c.window_start, table.c.path).where(
+        select(table.c.id, table.c.model_version, table.c.window_start, table.c.path).where(
             table.c.system_id == system_id, table.c.is_reference.is_(False)
         )
     ).all()
@@ -59,7 +64,10 @@ def refuse_ids_stored_elsewhere(
     lookup = pa.array(ids.to_numpy(), type=pa.string())
     first: tuple[int, str] | None = None  # (row, where it is stored)
     for window in windows:
-        stored = _stored_ids(data_dir / window.path, low, high)
+        if window.id in lake:
+            stored = pa.array(lake_window_ids(lake[window.id]).to_numpy(), type=pa.string())
+        else:
+            stored = _stored_ids(data_dir / window.path, low, high)
         if stored is None:
             continue
         # Arrow compares the strings without making Python objects of them.
@@ -84,6 +92,35 @@ def refuse_ids_stored_elsewhere(
             "model version and UTC day)",
             got=f"{quote(frame[_COLUMN].iloc[row])}, stored already in the window of {where}",
         )
+
+
+def _refuse_ids_in_two_windows(frame: pd.DataFrame, source: Source) -> None:
+    """Raise the ``IngestError`` of the first row whose id an earlier row gives another window.
+
+    Stored, the file's two rows would be one prediction in two windows, which
+    a later ingest of the same rows would refuse.
+    """
+    rows = frame.loc[frame[_COLUMN].notna(), [_COLUMN, "model_version", "timestamp"]]
+    repeated = rows[rows[_COLUMN].duplicated(keep=False)]
+    if repeated.empty:
+        return
+    day = repeated["timestamp"].dt.floor("D")
+    keys = pd.DataFrame({"id": repeated[_COLUMN], "version": repeated["model_version"], "day": day})
+    first = keys.groupby("id", sort=False).transform("first")
+    other = (keys["version"] != first["version"]) | (keys["day"] != first["day"])
+    if not other.any():
+        return
+    label = other.idxmax()  # the first such row in file order
+    row = int(frame.index.get_loc(label))
+    earlier = keys[(keys["id"] == keys.at[label, "id"])].iloc[0]
+    raise source.error(
+        row=row,
+        column=_COLUMN,
+        expected="a prediction_id unique per system (a re-sent row keeps its "
+        "model version and UTC day)",
+        got=f"{quote(frame[_COLUMN].loc[label])}, given earlier in this file for model version "
+        f"{earlier['version']}, {earlier['day']:%Y-%m-%d}",
+    )
 
 
 def _stored_ids(path: Path, low: str, high: str) -> pa.Array | None:

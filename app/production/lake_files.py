@@ -181,15 +181,32 @@ def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
     return production_rows(frame, segments, features, sensitive, scores)
 
 
-def _batches(url: str) -> Iterator[pa.RecordBatch]:
+def lake_window_ids(window: LakeWindowFiles) -> pd.Series:
+    """The window's ``prediction_id`` values (text, no nulls), reading only the id, version
+    and timestamp columns of its files (for the per-system uniqueness check)."""
+    wanted = ["prediction_id", "model_version", "timestamp"]
+    parts = []
+    for url in window.files:
+        parquet = _parquet_file(url)
+        if "prediction_id" in parquet.schema_arrow.names:
+            parts.append(parquet.read(columns=wanted).to_pandas())
+    if not parts:
+        return pd.Series([], dtype=object)
+    own = _own_rows(window, pd.concat(parts, ignore_index=True))
+    return own["prediction_id"].dropna().astype(str)
+
+
+def _parquet_file(url: str) -> pq.ParquetFile:
     parsed = urlparse(url)
     if parsed.scheme in ("", "file"):
-        parquet = pq.ParquetFile(unquote(parsed.path) if parsed.scheme else url)
-    else:
-        scheme = "s3" if parsed.scheme in ("s3a", "s3n") else parsed.scheme
-        filesystem, path = pafs.FileSystem.from_uri(f"{scheme}://{parsed.netloc}{parsed.path}")
-        parquet = pq.ParquetFile(filesystem.open_input_file(path))
-    yield from parquet.iter_batches(batch_size=65_536)
+        return pq.ParquetFile(unquote(parsed.path) if parsed.scheme else url)
+    scheme = "s3" if parsed.scheme in ("s3a", "s3n") else parsed.scheme
+    filesystem, path = pafs.FileSystem.from_uri(f"{scheme}://{parsed.netloc}{parsed.path}")
+    return pq.ParquetFile(filesystem.open_input_file(path))
+
+
+def _batches(url: str) -> Iterator[pa.RecordBatch]:
+    yield from _parquet_file(url).iter_batches(batch_size=65_536)
 
 
 def _read_file(url: str) -> pa.Table:

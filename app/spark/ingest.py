@@ -3,15 +3,17 @@
 Order of work, so that a failed job writes nothing: read and check the
 location (:mod:`app.spark.lake`) → cut its windows and compare them with the
 stored ones (a window whose files are unchanged is skipped: re-ingesting adds
-nothing) → run the whole job on Spark (:mod:`app.spark.measures`) → then, in
-one transaction under the system's write lock, check that the system's
-windows are still what the job was planned on, and write the windows (their
-location and file identities, no copy of the rows), their quality,
-performance and drift results and the ingest record, into the same tables
-the local engine writes. In that transaction the local engine's own passes
-that fit a model in one process (the multivariate pass and importances,
-fairness, business value) run on the driver, on the windows' rows the job
-collected, at most ``DRIVER_ROWS`` a window (:mod:`app.spark.driver_frames`).
+nothing) → refuse a ``prediction_id`` stored in another window of the system
+(:mod:`app.spark.prediction_ids`) → run the whole job on Spark
+(:mod:`app.spark.measures`) → then, in one transaction under the system's
+write lock, check that the system's windows are still what the job was
+planned on, and write the windows (their location and file identities, no
+copy of the rows), their quality, performance and drift results and the
+ingest record, into the same tables the local engine writes. In that
+transaction the local engine's own passes that fit a model in one process
+(the multivariate pass and importances, fairness, business value) run on the
+driver, on the windows' rows the job collected, at most ``DRIVER_ROWS`` a
+window (:mod:`app.spark.driver_frames`).
 
 A lake window owns its (version, day): rows of that day already stored from a
 file ingested locally, or from another location, are refused rather than
@@ -51,6 +53,7 @@ from app.production.summary_store import replace_summaries
 from app.production.version_results import refresh_version_results
 from app.spark.lake import LakeRows, location_url, read_lake
 from app.spark.measures import Measures, Plan, Target, measure
+from app.spark.prediction_ids import refuse_ids_stored_elsewhere
 from app.spark.stored import StoredWindow, stored_windows, version_tasks
 from app.spark.windows import LakeWindow, cut_windows, key_text
 from app.store.db import get_engine, session_scope
@@ -142,6 +145,7 @@ def _job(
             stored = stored_windows(session, system)
             tasks = version_tasks(session, system)
         changed = _changed(location, lake.location, windows, stored, reference)
+        refuse_ids_stored_elsewhere(spark, lake, changed, stored, data_dir)
         measures = measure(spark, Plan(lake, changed, stored, tasks, reference, data_dir))
     finally:
         frame.unpersist()

@@ -21,13 +21,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from app.ingest.errors import IngestError
+from app.ingest.errors import IngestError, quote
 from app.production.tasks import SCORE_PREFIX
 from app.production.windows import FIXED, SEGMENT_PREFIX, SENSITIVE_PREFIX
 
@@ -192,8 +193,54 @@ def _check_rows(location: str, frame: DataFrame, has_ids: bool) -> None:
         "prediction_id": "prediction ids unique within the data",
     }
     for column, text in expected.items():
+        if column == "prediction_id" and counts[column]:
+            raise _repeated_id(location, frame)
         if counts[column]:
             raise IngestError(location, column=column, expected=text, got=f"{counts[column]} rows")
+
+
+def _repeated_id(location: str, frame: DataFrame) -> IngestError:
+    """A ``prediction_id`` two rows of the location share, named at its later row: the
+    later UTC day's (a re-sent prediction keeps its day), else the later file's, as the
+    local engine names a file row whose id is stored already."""
+    repeated = frame.groupBy("prediction_id").count().where(F.col("count") > 1)
+    ids = [r["prediction_id"] for r in repeated.select("prediction_id").limit(100).collect()]
+    rows = (
+        frame.where(F.col("prediction_id").isin(ids))
+        .select("prediction_id", "_day", "_file")
+        .orderBy("prediction_id", "_day", "_file")
+        .collect()  # two rows (or a few) per repeated id, at most 100 ids
+    )
+    later = [r for r, before in zip(rows[1:], rows[:-1], strict=True) if r[0] == before[0]]
+    file = min(str(r["_file"]) for r in later)
+    row = first_row(frame.sparkSession, file, [str(r[0]) for r in later if r["_file"] == file])
+    return IngestError(
+        shown_path(file),
+        row=row[1],
+        column="prediction_id",
+        expected="prediction ids unique within the data",
+        got=f"{quote(row[0])}, also in another row of {location}",
+    )
+
+
+def first_row(spark: SparkSession, file: str, ids: Sequence[str]) -> tuple[str, int]:
+    """The id of ``ids`` that comes first in ``file`` and its row there (1-based)."""
+    found = (
+        spark.read.parquet(file)
+        .select(F.col("prediction_id").cast("string").alias("id"), F.col("_metadata.row_index"))
+        .where(F.col("id").isin(list(ids)))
+        .orderBy("row_index")
+        .first()
+    )
+    assert found is not None
+    return str(found["id"]), int(found["row_index"]) + 1
+
+
+def shown_path(file: str) -> str:
+    """A file Spark names (``file:///...``) as a path when it is local, else its URL."""
+    if file.startswith("file:"):
+        return unquote(urlparse(file).path)
+    return file
 
 
 def _timestamp(data_type: T.DataType) -> Column:

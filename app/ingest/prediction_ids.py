@@ -45,7 +45,6 @@ def refuse_ids_stored_elsewhere(
     frame = validated.frame
     if _COLUMN not in frame.columns or not frame[_COLUMN].notna().any():
         return
-    _refuse_ids_in_two_windows(frame, source)
     table = table_of(ProductionWindow)
     lake = lake_windows(session, system_id)  # their ids are in the lake's files
     windows = session.execute(
@@ -92,35 +91,6 @@ def refuse_ids_stored_elsewhere(
             "model version and UTC day)",
             got=f"{quote(frame[_COLUMN].iloc[row])}, stored already in the window of {where}",
         )
-
-
-def _refuse_ids_in_two_windows(frame: pd.DataFrame, source: Source) -> None:
-    """Raise the ``IngestError`` of the first row whose id an earlier row gives another window.
-
-    Stored, the file's two rows would be one prediction in two windows, which
-    a later ingest of the same rows would refuse.
-    """
-    rows = frame.loc[frame[_COLUMN].notna(), [_COLUMN, "model_version", "timestamp"]]
-    repeated = rows[rows[_COLUMN].duplicated(keep=False)]
-    if repeated.empty:
-        return
-    day = repeated["timestamp"].dt.floor("D")
-    keys = pd.DataFrame({"id": repeated[_COLUMN], "version": repeated["model_version"], "day": day})
-    first = keys.groupby("id", sort=False).transform("first")
-    other = (keys["version"] != first["version"]) | (keys["day"] != first["day"])
-    if not other.any():
-        return
-    label = other.idxmax()  # the first such row in file order
-    row = int(frame.index.get_loc(label))
-    earlier = keys[(keys["id"] == keys.at[label, "id"])].iloc[0]
-    raise source.error(
-        row=row,
-        column=_COLUMN,
-        expected="a prediction_id unique per system (a re-sent row keeps its "
-        "model version and UTC day)",
-        got=f"{quote(frame[_COLUMN].loc[label])}, given earlier in this file for model version "
-        f"{earlier['version']}, {earlier['day']:%Y-%m-%d}",
-    )
 
 
 def _stored_ids(path: Path, low: str, high: str) -> pa.Array | None:

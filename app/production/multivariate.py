@@ -113,9 +113,12 @@ class Encoder:
             values = frame[name].to_numpy(dtype=float, na_value=np.nan)
             parts.append(np.where(np.isfinite(values), values, self.fill[name]))
         for name in self.categorical:
-            text = frame[name].astype("string").fillna(self.modes[name])
-            shares = text.map(self.frequencies[name]).astype(float).fillna(0.0)
-            parts.append(shares.to_numpy())
+            # Each distinct value looked up once (windows hold many rows, few values).
+            codes, distinct = pd.factorize(frame[name], use_na_sentinel=True)
+            frequencies = self.frequencies[name]
+            shares = np.array([frequencies.get(str(v), 0.0) for v in distinct] + [0.0])
+            missing = frequencies.get(self.modes[name], 0.0)  # imputed as the mode
+            parts.append(np.where(codes >= 0, shares[codes], missing))
         return np.column_stack(parts) if parts else np.empty((len(frame), 0))
 
     def code_matrix(self, frame: pd.DataFrame) -> np.ndarray:

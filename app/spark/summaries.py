@@ -44,6 +44,9 @@ def _finite(column: Column) -> Column:
     return column.isNotNull() & ~F.isnan(column) & (F.abs(column) != F.lit(float("inf")))
 
 
+_MISSING, _BELOW, _ABOVE = -3, -1, -2  # a value's code when it is in no bin
+
+
 def _bin(value: Column, edges: Sequence[float]) -> Column:
     """``min(searchsorted(edges, value, side="right") - 1, len(edges) - 2)``."""
     found = F.size(F.filter(F.array(*(F.lit(float(e)) for e in edges)), lambda e: value >= e))
@@ -93,25 +96,34 @@ def column_summaries(rows: DataFrame, found: Basis) -> dict[str, Summaries]:
     columns = [c for c in found.kinds if c in rows.columns]
     numerical = [c for c in columns if found.kinds[c] == NUMERICAL]
     categorical = [c for c in columns if found.kinds[c] == CATEGORICAL]
-    aggregates: list[Column] = [F.count(F.lit(1)).alias("n")]
+    # Each row's bin once per column (a projection the aggregates only compare): counting
+    # with the bin expression inside every bin's aggregate evaluated it bins x columns times.
+    binned: list[Column] = [F.col("_window")]
     for i, name in enumerate(numerical):
         value, edges = F.col(f"`{name}`").cast("double"), found.edges[name]
-        finite = _finite(value)
-        inside = finite & (value >= edges[0]) & (value <= edges[-1])
-        index = _bin(value, edges)
+        code = (
+            F.when(~_finite(value), F.lit(_MISSING))
+            .when(value < edges[0], F.lit(_BELOW))
+            .when(value > edges[-1], F.lit(_ABOVE))
+            .otherwise(_bin(value, edges))
+        )
+        binned.append(code.alias(f"_b{i}"))
+    binned += [F.col(f"`{name}`").alias(f"_c{i}") for i, name in enumerate(categorical)]
+    aggregates: list[Column] = [F.count(F.lit(1)).alias("n")]
+    for i, name in enumerate(numerical):
+        code = F.col(f"_b{i}")
+        bins = range(len(found.edges[name]) - 1)
+        aggregates += [F.count_if(code == b).alias(f"c{i}_{b}") for b in bins]
         aggregates += [
-            F.count_if(inside & (index == b)).alias(f"c{i}_{b}") for b in range(len(edges) - 1)
+            F.count_if(code == _BELOW).alias(f"below{i}"),
+            F.count_if(code == _ABOVE).alias(f"above{i}"),
+            F.count_if(code != _MISSING).alias(f"finite{i}"),
         ]
-        aggregates += [
-            F.count_if(finite & (value < edges[0])).alias(f"below{i}"),
-            F.count_if(finite & (value > edges[-1])).alias(f"above{i}"),
-            F.count_if(finite).alias(f"finite{i}"),
-        ]
-    for i, name in enumerate(categorical):
-        aggregates.append(F.count(F.col(f"`{name}`")).alias(f"present{i}"))
+    for i in range(len(categorical)):
+        aggregates.append(F.count(F.col(f"_c{i}")).alias(f"present{i}"))
     results: dict[str, Summaries] = {}
     totals = {}
-    for r in rows.groupBy("_window").agg(*aggregates).collect():
+    for r in rows.select(*binned).groupBy("_window").agg(*aggregates).collect():
         key, n = r["_window"], int(r["n"])
         totals[key] = r
         found_here: Summaries = {}

@@ -122,11 +122,14 @@ def _skip_unchanged(
 ) -> IngestSummary | None:
     """Record and skip a production ingest repeating a recorded one (:mod:`app.ingest.replay`)."""
     from app.ingest.replay import unchanged_ingest
+    from app.production.files import sweep_system
 
     with session_scope(engine) as session:
         replay = unchanged_ingest(session, system, digest, reference, shift)
         if replay is None:
             return None
+        # As the pipeline does first: remove what an interrupted ingest left (lock held).
+        sweep_system(session, load_settings().data_dir, replay.system_id)
         summary = IngestSummary("production", path, replay.rows_read, 0)
         record(session, summary, content_hash=digest, state_hash=replay.state_hash)
     logger.info("%s adds nothing: ingested as it is into the same windows before", path.name)

@@ -35,6 +35,7 @@ class Replay:
 
     rows_read: int
     state_hash: str
+    system_id: int
 
 
 def state_hash(
@@ -91,4 +92,4 @@ def unchanged_ingest(
         .order_by(records.c.id.desc())
         .limit(1)
     ).scalar_one_or_none()
-    return None if rows_read is None else Replay(int(rows_read), digest)
+    return None if rows_read is None else Replay(int(rows_read), digest, system_id)

@@ -187,7 +187,10 @@ def lake_window_ids(window: LakeWindowFiles) -> pd.Series:
     wanted = ["prediction_id", "model_version", "timestamp"]
     parts = []
     for url in window.files:
-        parquet = _parquet_file(url)
+        try:
+            parquet = _parquet_file(url)
+        except FileNotFoundError:  # deleted by the lake's retention: its ids went with it
+            continue
         if "prediction_id" in parquet.schema_arrow.names:
             parts.append(parquet.read(columns=wanted).to_pandas())
     if not parts:

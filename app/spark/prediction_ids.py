@@ -7,7 +7,8 @@ nothing is written. Before the job measures anything, the ids of the windows
 it is about to write are joined on Spark with the ids of the system's other
 stored production windows, wherever their rows are: a Parquet file of the data
 dir, or the files of a lake location (this one, on other days, or another).
-Within one location ids are unique already (:mod:`app.spark.lake`). A
+Within one location ids are unique already (:mod:`app.spark.lake`). Files a
+lake no longer holds (deleted by its retention) have no ids to compare. A
 duplicate is named as the local engine names it: the file, the row (1-based,
 the file's own row order) and the column. References are training data,
 outside the rule. Only ids that collide come to the driver.
@@ -92,7 +93,9 @@ def _stored_ids(
         if window.source_files is not None:
             by_location.setdefault(window.path, []).append(window)
     for held in by_location.values():
-        files = sorted({str(f[0]) for w in held for f in w.source_files or ()})
+        files = _existing(spark, sorted({str(f[0]) for w in held for f in w.source_files or ()}))
+        if not files:
+            continue
         rows = _ids(spark.read.option("mergeSchema", "true").parquet(*files))
         keys = spark.createDataFrame(
             [(w.model_version, _day_of(w)) for w in held], "o_version long, o_day long"
@@ -101,6 +104,21 @@ def _stored_ids(
     if not parts:
         return None
     return reduce(DataFrame.unionByName, parts)
+
+
+def _existing(spark: SparkSession, files: Sequence[str]) -> list[str]:
+    """The files still there: a lake's retention may have deleted a stored day's files
+    (its ids went with them), which must not stop every later ingest of the system."""
+    context = spark.sparkContext
+    jvm = context._jvm
+    assert jvm is not None
+    conf = context._jsc.hadoopConfiguration()
+    found = []
+    for file in files:
+        path = jvm.org.apache.hadoop.fs.Path(file)
+        if path.getFileSystem(conf).exists(path):
+            found.append(file)
+    return found
 
 
 def _day_of(window: StoredWindow) -> int:

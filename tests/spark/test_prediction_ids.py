@@ -74,3 +74,8 @@ def test_an_id_of_an_older_lake_day_is_refused_naming_file_row_and_column(
     assert 'part-0.parquet, row 12, column "prediction_id"' in local.output
     assert "stored already in the window of model version" in local.output
     assert row_counts(engine) == before
+
+    # the lake's retention deletes the older day's file: its ids are gone, the id is free
+    (lake / "day-12.parquet").unlink()
+    freed = spark_ingest(str(elsewhere), "--system", FRAUD)
+    assert freed.exit_code == 0, freed.output

@@ -85,8 +85,12 @@ def multiclass_calibrator(
     return MulticlassCalibrator(classes, tuple(calibrators))
 
 
-def _calibrated(knots: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Any:
-    """An Arrow UDF: a row's score calibrated with its window's knots of one class."""
+def calibrated_scores(knots: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Any:
+    """An Arrow UDF of (window key, score): the score calibrated with that window's knots.
+
+    One class's knots for the multiclass estimates, the binary calibrator's for CBPE
+    (:mod:`app.spark.performance`): the same interpolation as the local engine's.
+    """
 
     @F.pandas_udf("double")  # type: ignore[call-overload]
     def calibrate(keys: pd.Series, scores: pd.Series) -> pd.Series:
@@ -121,7 +125,7 @@ def _probabilities(
             key: (e.calibrators[i].scores, e.calibrators[i].probabilities)
             for key, e in estimators.items()
         }
-        raw.append(_calibrated(knots)(F.col("_window"), score))
+        raw.append(calibrated_scores(knots)(F.col("_window"), score))
     frame = usable.select(
         "_window",
         F.rint("prediction").alias("_predicted"),

@@ -25,7 +25,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from pyspark.sql import Column, DataFrame, Row, Window
 from pyspark.sql import functions as F
 
@@ -39,7 +38,7 @@ from app.production.estimation_bands import auc_error, band
 from app.production.performance import MIN_SEGMENT_ROWS, segment_key
 from app.production.tasks import BINARY, MULTICLASS, REGRESSION, Task
 from app.production.windows import SEGMENT_PREFIX
-from app.spark.multiclass import measured_auc
+from app.spark.multiclass import calibrated_scores, measured_auc
 
 Result = tuple[Any, ...]  # metric, segment, value, rows, estimated[, lower, upper]
 
@@ -238,17 +237,7 @@ def estimated(
     if not calibrators:
         return {}
     knots = {k: (c.scores, c.probabilities) for k, c in calibrators.items()}
-
-    @F.pandas_udf("double")  # type: ignore[call-overload]
-    def calibrated(keys: pd.Series, scores: pd.Series) -> pd.Series:
-        values = scores.to_numpy(dtype=float)
-        out = np.empty(values.size)
-        names = keys.to_numpy(dtype=object)
-        for key in pd.unique(names):
-            mask = names == key
-            out[mask] = np.interp(values[mask], *knots[str(key)])
-        return pd.Series(out)
-
+    calibrated = calibrated_scores(knots)
     finite = rows.where(F.col("_window").isin(list(calibrators)) & _finite("prediction"))
     scored = finite.withColumn("_p", calibrated(F.col("_window"), F.col("prediction")))
     positive = F.col("prediction") >= THRESHOLD

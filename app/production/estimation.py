@@ -116,6 +116,19 @@ def fit_calibrator(labels: np.ndarray, scores: np.ndarray) -> Calibrator | None:
     return Calibrator(unique, isotonic(means, weights))
 
 
+def calibrator_from_counts(
+    scores: np.ndarray, weights: np.ndarray, positives: np.ndarray
+) -> Calibrator | None:
+    """The calibrator of per-score counts (distinct scores in ascending order, rows, positives).
+
+    For engines that count rather than hold the rows (Spark); None unless both outcomes
+    occur and every score lies in [0, 1], as :func:`is_binary_scored` asks of rows.
+    """
+    if not 0 < positives.sum() < weights.sum() or scores.min() < 0 or scores.max() > 1:
+        return None
+    return Calibrator(scores, isotonic(positives / weights, weights))
+
+
 def isotonic(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Weighted least-squares non-decreasing fit (pool adjacent violators)."""
     means: list[float] = []

@@ -23,6 +23,7 @@ task comes from, first that applies:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,8 +55,13 @@ BINARY_TASK = Task(BINARY, (0.0, 1.0))
 
 def score_columns(frame: pd.DataFrame) -> dict[float, str]:
     """``score.<class>`` columns by their class (a number), in class order."""
+    return scores_by_class(frame.columns)
+
+
+def scores_by_class(columns: Iterable[str]) -> dict[float, str]:
+    """Of these column names, the ``score.<class>`` ones by their class, in class order."""
     found: dict[float, str] = {}
-    for column in frame.columns:
+    for column in columns:
         if column.startswith(SCORE_PREFIX):
             try:
                 found[float(column.removeprefix(SCORE_PREFIX))] = column

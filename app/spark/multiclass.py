@@ -31,10 +31,10 @@ import pandas as pd
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from app.production.estimation import ESTIMATED_METRICS, Calibrator, isotonic
+from app.production.estimation import ESTIMATED_METRICS, calibrator_from_counts
 from app.production.estimation_bands import auc_error, band, macro_error
 from app.production.estimation_multiclass import MulticlassCalibrator
-from app.production.tasks import SCORE_PREFIX, Task
+from app.production.tasks import Task, scores_by_class
 
 Result = tuple[Any, ...]  # metric, segment, value, rows, estimated, lower, upper
 
@@ -45,14 +45,7 @@ def _finite(column: Column) -> Column:
 
 def score_names(frame: DataFrame) -> dict[float, str]:
     """``score.<class>`` columns by class, as :func:`app.production.tasks.score_columns`."""
-    found: dict[float, str] = {}
-    for name in frame.columns:
-        if name.startswith(SCORE_PREFIX):
-            try:
-                found[float(name.removeprefix(SCORE_PREFIX))] = name
-            except ValueError:
-                continue
-    return dict(sorted(found.items()))
+    return scores_by_class(frame.columns)
 
 
 def multiclass_calibrator(
@@ -75,13 +68,14 @@ def multiclass_calibrator(
         )
         if counts.empty:
             return None
-        scores = counts["s"].to_numpy(dtype=float)
-        weights = counts["n"].to_numpy(dtype=float)
-        positives = counts["positives"].to_numpy(dtype=float)
-        # fit_calibrator's is_binary_scored: both outcomes present, scores in [0, 1]
-        if not 0 < positives.sum() < weights.sum() or scores.min() < 0 or scores.max() > 1:
+        calibrator = calibrator_from_counts(
+            counts["s"].to_numpy(dtype=float),
+            counts["n"].to_numpy(dtype=float),
+            counts["positives"].to_numpy(dtype=float),
+        )
+        if calibrator is None:
             return None
-        calibrators.append(Calibrator(scores, isotonic(positives / weights, weights)))
+        calibrators.append(calibrator)
     return MulticlassCalibrator(classes, tuple(calibrators))
 
 

@@ -32,7 +32,7 @@ from app.production.estimation import (
     ESTIMATED_METRICS,
     THRESHOLD,
     Calibrator,
-    isotonic,
+    calibrator_from_counts,
 )
 from app.production.estimation_bands import auc_error, band
 from app.production.performance import MIN_SEGMENT_ROWS, segment_key
@@ -60,13 +60,11 @@ def calibrator(reference: DataFrame) -> Calibrator | None:
     check = finite.agg(F.count_if(~F.col("label").isin(0.0, 1.0)).alias("other")).first()
     if counts.empty or check is None or check["other"]:
         return None
-    scores = counts["prediction"].to_numpy(dtype=float)
-    weights = counts["n"].to_numpy(dtype=float)
-    positives = counts["positives"].to_numpy(dtype=float)
-    # is_binary_scored: both classes present, every score in [0, 1]
-    if not 0 < positives.sum() < weights.sum() or scores.min() < 0 or scores.max() > 1:
-        return None
-    return Calibrator(scores, isotonic(positives / weights, weights))
+    return calibrator_from_counts(
+        counts["prediction"].to_numpy(dtype=float),
+        counts["n"].to_numpy(dtype=float),
+        counts["positives"].to_numpy(dtype=float),
+    )
 
 
 def _with_segments(rows: DataFrame, segments: Sequence[str]) -> DataFrame:

@@ -95,6 +95,24 @@ def pick_option(page: object, label: str, index: int = 0, attempts: int = 5) -> 
             page.keyboard.press("Escape")  # type: ignore[attr-defined]
 
 
+def scroll_to(page: object, locator: object, attempts: int = 5) -> None:
+    """Scroll ``locator`` into view, again if a rerun re-drew it under the scroll.
+
+    Plotly redraws its SVG (titles are ``tspan``s) and Streamlit re-mounts elements when a
+    rerun lands, so the element found can be detached before the scroll finishes.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(attempts):
+        page.wait_for_selector(IDLE, timeout=60_000)  # type: ignore[attr-defined]
+        try:
+            locator.scroll_into_view_if_needed(timeout=10_000)  # type: ignore[attr-defined]
+            return
+        except PlaywrightError:
+            if attempt == attempts - 1:
+                raise
+
+
 def screenshot(page: object, name: str) -> Path:
     """Save the whole page: Streamlit scrolls inside its main block, so grow the viewport."""
     height = page.evaluate(  # type: ignore[attr-defined]

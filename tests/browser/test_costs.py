@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import Server, assert_no_exception, open_and_wait, screenshot
+from tests.browser.conftest import (
+    Server,
+    assert_no_exception,
+    open_and_wait,
+    screenshot,
+    scroll_to,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +21,7 @@ def test_overview_shows_the_blown_budget(seeded_server: Server, page) -> None:
     assert_no_exception(page)
     card = page.get_by_text("226 % of the monthly budget")
     card.first.wait_for()
-    card.first.scroll_into_view_if_needed()
+    scroll_to(page, card.first)
     screenshot(page, "overview_cost")
 
 
@@ -24,7 +30,7 @@ def test_experiments_show_costs(seeded_server: Server, page) -> None:
     assert_no_exception(page)
     heading = page.get_by_text("Cost per model version")
     heading.first.wait_for()
-    heading.first.scroll_into_view_if_needed()
+    scroll_to(page, heading.first)
     screenshot(page, "experiments_cost")
 
 
@@ -33,6 +39,6 @@ def test_thresholds_page_shows_the_budget_editor(seeded_server: Server, page) ->
     assert_no_exception(page)
     heading = page.get_by_text("Monthly budget")
     heading.first.wait_for()
-    heading.first.scroll_into_view_if_needed()
+    scroll_to(page, heading.first)
     assert page.get_by_text("250.00 EUR a month").count() >= 1
     screenshot(page, "thresholds_budget")

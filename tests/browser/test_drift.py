@@ -15,6 +15,7 @@ from tests.browser.conftest import (
     open_and_wait,
     save_inline_warn,
     screenshot,
+    scroll_to,
 )
 
 pytestmark = pytest.mark.browser
@@ -31,7 +32,7 @@ def test_drift_heatmap_click_opens_that_window(seeded_server: Server, page) -> N
     page.wait_for_selector(".js-plotly-plot", timeout=60_000)
     before = (_param(page, "window"), _param(page, "feature"))
     heatmap = page.locator(".js-plotly-plot").last
-    heatmap.scroll_into_view_if_needed()
+    scroll_to(page, heatmap)
     cells = heatmap.locator(".scatterlayer .trace").first.locator("path.point")
     assert cells.count() > 100  # features × windows
     url = page.url
@@ -59,7 +60,7 @@ def test_evidently_report_renders_in_the_expander(seeded_server: Server, page) -
     # The report draws inside its frame: wait for Evidently's own page to have content.
     report = page.frame_locator("iframe[srcdoc]").locator("body")
     expect(report).not_to_be_empty(timeout=60_000)
-    frame.scroll_into_view_if_needed()
+    scroll_to(page, frame)
     page.wait_for_timeout(2000)  # its plots render after the frame loads
     screenshot(page, "drift_evidently_report")
 
@@ -76,7 +77,7 @@ def test_inline_drift_share_threshold_shows_on_the_thresholds_page(
         "fraud-scoring", "monitor.drift_share", 0.2,
     )  # fmt: skip
     expect(page.get_by_label("Warn (ratio)").nth(editor)).to_have_value("0.2")
-    page.get_by_text("Drifted features per window").first.scroll_into_view_if_needed()
+    scroll_to(page, page.get_by_text("Drifted features per window").first)
     screenshot(page, "drift_inline_threshold")
 
     open_and_wait(page, f"{own_server.url}/thresholds?system=fraud-scoring")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import Server, assert_no_exception, open_and_wait, screenshot
+from tests.browser.conftest import (
+    Server,
+    assert_no_exception,
+    open_and_wait,
+    screenshot,
+    scroll_to,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +22,7 @@ def test_multivariate_charts_are_drawn(seeded_server: Server, page) -> None:
     page.get_by_text("Multivariate drift over time").wait_for()
     for title in ("PCA reconstruction error", "Domain classifier ROC AUC"):
         plot = page.locator(".js-plotly-plot", has=page.locator(".gtitle", has_text=title))
-        plot.scroll_into_view_if_needed()
+        scroll_to(page, plot)
         plot.locator(".scatterlayer path.point").first.wait_for(timeout=60_000)
         points = plot.locator(".scatterlayer .trace").nth(2 if title.startswith("PCA") else 0)
         assert points.locator("path.point").count() > 80  # a point per daily window

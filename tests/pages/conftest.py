@@ -12,7 +12,7 @@ ENTRY = str(PROJECT_ROOT / "streamlit_app.py")
 
 
 def run_app(
-    query: dict[str, str] | None = None, timeout: float = 60, page: str | None = None
+    query: dict[str, str] | None = None, timeout: float = 120, page: str | None = None
 ) -> AppTest:
     """Run the app with ``query`` as the URL's parameters, on ``page`` (default: Overview)."""
     app = AppTest.from_file(ENTRY, default_timeout=timeout)

@@ -12,7 +12,7 @@ PAGE = "app_pages/experiments.py"
 
 def _open(query: dict[str, str] | None = None, tab: str | None = None) -> AppTest:
     """The page with ``tab`` open below the runs picker (only the open tab is sent)."""
-    app = AppTest.from_file(ENTRY, default_timeout=60)
+    app = AppTest.from_file(ENTRY, default_timeout=120)
     for name, value in (query or {}).items():
         app.query_params[name] = value
     app.switch_page(PAGE)

@@ -25,7 +25,7 @@ def open_page(
     query: dict[str, str] | None = None, tab: str | None = None, opened: tuple[str, ...] = ()
 ) -> AppTest:
     """The page with ``tab`` selected below the timeline and the ``opened`` expanders open."""
-    app = AppTest.from_file(ENTRY, default_timeout=60)
+    app = AppTest.from_file(ENTRY, default_timeout=120)
     for name, value in (query or {}).items():
         app.query_params[name] = value
     app.switch_page(PAGE)
@@ -240,7 +240,7 @@ def test_slo_editor_validates(seeded_engine: Engine) -> None:
 
 
 def test_a_viewer_sees_slos_but_no_editor(seeded_engine: Engine) -> None:
-    app = AppTest.from_file(ENTRY, default_timeout=60)
+    app = AppTest.from_file(ENTRY, default_timeout=120)
     app.query_params["system"] = "checkout-api"
     app.secrets.update(AUTH)
     app.user = {"email": "vic@other.org", "is_logged_in": True}

@@ -15,7 +15,7 @@ PAGE = "app_pages/thresholds.py"
 
 
 def open_page() -> AppTest:
-    app = AppTest.from_file(ENTRY, default_timeout=60)
+    app = AppTest.from_file(ENTRY, default_timeout=120)
     app.switch_page(PAGE)
     return app.run()
 

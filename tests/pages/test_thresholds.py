@@ -18,7 +18,7 @@ def open_page(
     secrets: dict | None = None,
     user: dict | None = None,
 ) -> AppTest:
-    app = AppTest.from_file(ENTRY, default_timeout=60)
+    app = AppTest.from_file(ENTRY, default_timeout=120)
     for name, value in (query or {}).items():
         app.query_params[name] = value
     if secrets:

@@ -147,7 +147,7 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, TextStats]]:
     _check_names(path, table.column_names)
     table = _binary_as_text(path, table)
     table = _blanks_to_null(table)
-    frame = table.to_pandas()
+    frame = table.to_pandas(split_blocks=True)  # a block per column: no 2-D copy to consolidate
     for name, column in zip(table.column_names, table.columns, strict=True):
         if column.type in _INTEGERS and column.null_count:
             # An integer column with a gap would become float64, which rounds beyond 2^53.
@@ -225,7 +225,8 @@ def _blanks_to_null(table: pa.Table) -> pa.Table:
     for column in table.columns:
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             blank = pc.equal(pc.utf8_trim_whitespace(column), "")
-            column = pc.if_else(blank, pa.scalar(None, column.type), column)
+            if pc.any(blank).as_py():  # rebuilt only when it has a blank
+                column = pc.if_else(blank, pa.scalar(None, column.type), column)
         columns.append(column)
     return pa.Table.from_arrays(columns, names=table.column_names)
 

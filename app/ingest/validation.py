@@ -64,7 +64,7 @@ def validate(kind: str, source: Source, *, system: str | None, shift: timedelta)
     for name in features:
         typed[name] = feature_column(name, raw[name], problems)
     problems.raise_first()
-    frame = pd.DataFrame(typed, index=raw.index)
+    frame = pd.DataFrame(typed, index=raw.index, copy=False)  # the typed columns are new
     for column in spec.columns:
         if column.type == TIMESTAMP and shift:
             frame[column.name] = frame[column.name] + pd.Timedelta(shift)

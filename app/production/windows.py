@@ -73,34 +73,43 @@ def split(frame: pd.DataFrame, *, reference: bool) -> Iterator[WindowRows]:
 
 def canonical(frame: pd.DataFrame) -> pd.DataFrame:
     """Fixed dtypes and row order: by timestamp, then prediction_id."""
+    # copy=False throughout: a column already of its canonical dtype is not copied, and the
+    # frame is not consolidated into 2-D blocks (each a copy of every column: seconds at 1 M).
     columns: dict[str, pd.Series] = {
-        "timestamp": frame["timestamp"].astype(TIMESTAMP_DTYPE),
-        "model_version": frame["model_version"].astype("int64"),
-        "prediction": frame["prediction"].astype(float),
-        "label": frame["label"].astype(float),
+        "timestamp": frame["timestamp"].astype(TIMESTAMP_DTYPE, copy=False),
+        "model_version": frame["model_version"].astype("int64", copy=False),
+        "prediction": frame["prediction"].astype(float, copy=False),
+        "label": frame["label"].astype(float, copy=False),
     }
     for name in frame.columns[len(FIXED) :]:
         values = frame[name]
         if name != "prediction_id" and pd.api.types.is_numeric_dtype(values):
-            columns[name] = values.astype(float)
+            columns[name] = values.astype(float, copy=False)
             continue
-        text = values.astype(object)
+        text = values.astype(object, copy=False)
         if pd.api.types.infer_dtype(text, skipna=True) not in ("string", "empty"):
             text = text.map(lambda v: v if isinstance(v, str) else str(v))
         missing = values.isna()
         columns[name] = text.where(~missing, _NONE) if missing.any() else text
-    return _sorted(pd.DataFrame(columns, index=frame.index))
+    return _sorted(pd.DataFrame(columns, copy=False))
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows by timestamp; ties by prediction_id, else kept in their order (stable)."""
+    """Rows by timestamp; ties by prediction_id, else kept in their order (stable).
+
+    ``frame`` is :func:`canonical`'s own: its index is replaced in place
+    (``reset_index`` would copy every column once more).
+    """
     timestamps = frame["timestamp"]
     if timestamps.is_monotonic_increasing and timestamps.is_unique:
-        return frame.reset_index(drop=True)  # the common case: sorting is the costly part
-    if timestamps.isna().any() or "prediction_id" not in frame.columns:
+        ordered = frame  # the common case: sorting is the costly part
+    elif timestamps.isna().any() or "prediction_id" not in frame.columns:
         order = ["timestamp"] + (["prediction_id"] if "prediction_id" in frame.columns else [])
-        return frame.sort_values(order, kind="stable", na_position="last").reset_index(drop=True)
-    return frame.take(_timestamp_then_id_order(frame)).reset_index(drop=True)
+        ordered = frame.sort_values(order, kind="stable", na_position="last")
+    else:
+        ordered = frame.take(_timestamp_then_id_order(frame))
+    ordered.index = pd.RangeIndex(len(ordered))
+    return ordered
 
 
 def _timestamp_then_id_order(frame: pd.DataFrame) -> np.ndarray:

@@ -29,7 +29,7 @@ from app.production.importance import Importance, permutation_importances
 from app.production.lake_files import window_reader
 from app.production.multivariate import Detectors, Measure, PreparedWindow
 from app.production.multivariate_store import save_importances, save_measures
-from app.production.native_threads import one_openmp_thread
+from app.production.native_threads import one_blas_thread, one_openmp_thread
 from app.production.reference import WindowRef, resolve_reference
 
 
@@ -106,7 +106,8 @@ def start_multivariate(
     for ref_id, targets in plan.items():
         detectors = Detectors(rows_of(by_id[ref_id]), by_id[ref_id].feature_columns)
         for window in targets:
-            prepared = detectors.prepare(rows_of(window))
+            with one_blas_thread():  # the PCA's small products (native_threads)
+                prepared = detectors.prepare(rows_of(window))
             if prepared is not None:
                 future = domain_classifier.submit(*prepared.domain)
                 pending.windows.append((window.id, ref_id, prepared, future))

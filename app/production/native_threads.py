@@ -35,6 +35,19 @@ def one_openmp_thread() -> Any:
     return threadpool_limits(limits=1, user_api="openmp")
 
 
+def one_blas_thread() -> Any:
+    """A context manager: BLAS (OpenBLAS) limited to one thread, process-wide, while it is open.
+
+    The PCA detector's projections (tens of thousands of rows by a handful of
+    columns) are too small to share: with OpenBLAS's default two threads a
+    window's ``z @ components.T @ components`` took 31 ms of CPU at load 7,
+    with one 1.8 ms (the same product: each thread computes its own rows).
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def one_openmp_thread_pool(workers: int) -> ThreadPoolExecutor:
     """A thread pool whose every worker runs OpenMP on one thread (for the pool's lifetime)."""
     return ThreadPoolExecutor(max_workers=workers, initializer=_limit_this_thread)

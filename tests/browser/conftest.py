@@ -113,6 +113,43 @@ def scroll_to(page: object, locator: object, attempts: int = 5) -> None:
                 raise
 
 
+def open_tab(page: object, name: str, shows: object, attempts: int = 3) -> None:
+    """Click the tab ``name`` and wait for ``shows``, a locator of what its rerun draws.
+
+    A tab's section is computed when it is opened (``on_change="rerun"``); a click that lands
+    while a rerun re-mounts the tabs can be lost, so the click is made again on an idle page
+    (clicking the open tab changes nothing)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    tab = page.get_by_role("tab", name=name)  # type: ignore[attr-defined]
+    for attempt in range(attempts):
+        page.wait_for_selector(IDLE, timeout=60_000)  # type: ignore[attr-defined]
+        tab.click(timeout=10_000)
+        try:
+            shows.first.wait_for(timeout=40_000)  # type: ignore[attr-defined]
+            break
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+    page.wait_for_selector(IDLE, timeout=60_000)  # type: ignore[attr-defined]
+
+
+def chart_value(page: object, chart: str, expression: str, timeout_ms: int = 60_000) -> object:
+    """``expression`` (JavaScript over ``p``, the Plotly chart the function ``chart`` finds).
+
+    Evaluated in one go once the chart is drawn, and again until then: a chart looked up and
+    read in two steps can be replaced by a rerun in between."""
+    found = page.wait_for_function(  # type: ignore[attr-defined]
+        f"""() => {{
+          const p = ({chart})();
+          if (!p || !p.data || !p.layout) return null;
+          try {{ return {{value: {expression}}}; }} catch (e) {{ return null; }}
+        }}""",
+        timeout=timeout_ms,
+    )
+    return found.json_value()["value"]
+
+
 def screenshot(page: object, name: str) -> Path:
     """Save the whole page: Streamlit scrolls inside its main block, so grow the viewport."""
     height = page.evaluate(  # type: ignore[attr-defined]
@@ -133,15 +170,22 @@ def assert_no_exception(page: object) -> None:
     assert errors.count() == 0, errors.first.inner_text()
 
 
+_EDITOR_WITH = """(signal) => {
+  const pickers = [...document.querySelectorAll("[data-testid='stSelectbox']")]
+    .filter(p => p.innerText.includes("Edit a threshold"));
+  const shown = p => p.innerText + " " + ((p.querySelector("input") || {}).value || "");
+  return pickers.findIndex(p => shown(p).includes(`(${signal})`)) + 1;
+}"""
+
+
 def inline_editor(page: object, signal: str) -> int:
-    """Which of the page's inline editors (in page order) has ``signal`` chosen."""
-    pickers = page.locator("[data-testid='stSelectbox']").filter(has_text="Edit a threshold")  # type: ignore[attr-defined]
-    for index in range(pickers.count()):
-        picker = pickers.nth(index)
-        shown = picker.inner_text() + " " + picker.locator("input").input_value()
-        if f"({signal})" in shown:
-            return index
-    raise AssertionError(f"no inline editor has {signal} chosen")
+    """Which of the page's inline editors (in page order) has ``signal`` chosen.
+
+    Asked again until that editor is there: the editors arrive with their sections, and a
+    section can land after the page first looks idle."""
+    page.wait_for_selector(IDLE, timeout=60_000)  # type: ignore[attr-defined]
+    found = page.wait_for_function(_EDITOR_WITH, arg=signal, timeout=60_000)  # type: ignore[attr-defined]
+    return int(found.json_value()) - 1
 
 
 def save_inline_warn(page: object, server: Server, value: str, editor: int = 0) -> ChangeRecord:

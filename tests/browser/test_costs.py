@@ -4,6 +4,7 @@ the Thresholds page's budget editor; no exception, screenshots."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     Server,
@@ -40,5 +41,5 @@ def test_thresholds_page_shows_the_budget_editor(seeded_server: Server, page) ->
     heading = page.get_by_text("Monthly budget")
     heading.first.wait_for()
     scroll_to(page, heading.first)
-    assert page.get_by_text("250.00 EUR a month").count() >= 1
+    expect(page.get_by_text("250.00 EUR a month").first).to_be_attached()
     screenshot(page, "thresholds_budget")

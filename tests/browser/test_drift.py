@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
@@ -29,15 +30,25 @@ def test_drift_heatmap_click_opens_that_window(seeded_server: Server, page) -> N
     open_and_wait(page, f"{seeded_server.url}/drift?system=fraud-scoring&range=90d")
     assert_no_exception(page)
     page.get_by_text("Drift over time", exact=True).wait_for()
-    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
     before = (_param(page, "window"), _param(page, "feature"))
-    heatmap = page.locator(".js-plotly-plot").last
+    # the heatmap by its widget key: the page's last chart is another one until it arrives
+    heatmap = page.locator(".st-key-drift_heatmap .js-plotly-plot")
+    heatmap.wait_for(timeout=60_000)
     scroll_to(page, heatmap)
     cells = heatmap.locator(".scatterlayer .trace").first.locator("path.point")
-    assert cells.count() > 100  # features × windows
+    expect(cells.nth(100)).to_be_attached(timeout=60_000)  # features × windows
     url = page.url
-    cells.nth(300).click(force=True)
-    page.wait_for_function(f"() => window.location.href !== {url!r}", timeout=60_000)
+    for attempt in range(3):  # a click that lands while a rerun re-draws the chart is lost
+        cells.nth(300).click(force=True)
+        try:
+            page.wait_for_function(f"() => window.location.href !== {url!r}", timeout=30_000)
+            break
+        except PlaywrightTimeout:
+            page.wait_for_selector(IDLE, timeout=60_000)
+            if page.url != url:  # the click was taken, its rerun was just slow
+                break
+            if attempt == 2:
+                raise
     page.wait_for_selector(IDLE, timeout=60_000)
     assert_no_exception(page)
     after = (_param(page, "window"), _param(page, "feature"))
@@ -50,8 +61,18 @@ def test_drift_heatmap_click_opens_that_window(seeded_server: Server, page) -> N
 def test_evidently_report_renders_in_the_expander(seeded_server: Server, page) -> None:
     open_and_wait(page, f"{seeded_server.url}/drift?system=fraud-scoring&range=90d")
     assert_no_exception(page)
-    page.get_by_text("Evidently's full report for this selection").click()
-    page.get_by_role("button", name="Render Evidently report").click()
+    render = page.get_by_role("button", name="Render Evidently report")
+    for attempt in range(3):  # an expander toggled while a rerun re-mounts it stays shut
+        page.wait_for_selector(IDLE, timeout=60_000)
+        if not render.is_visible():
+            page.get_by_text("Evidently's full report for this selection").click()
+        try:
+            render.wait_for(timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    render.click()
     frame = page.locator("iframe[srcdoc]")
     frame.wait_for(state="attached", timeout=180_000)  # Evidently is slow on a loaded machine
     page.wait_for_selector(IDLE, timeout=180_000)
@@ -83,7 +104,7 @@ def test_inline_drift_share_threshold_shows_on_the_thresholds_page(
     open_and_wait(page, f"{own_server.url}/thresholds?system=fraud-scoring")
     assert_no_exception(page)
     page.get_by_text("fraud-scoring's own bounds").first.wait_for()
-    assert page.get_by_text("monitor.drift_share: warn 0.2").count() >= 1
+    expect(page.get_by_text("monitor.drift_share: warn 0.2").first).to_be_attached()
     screenshot(page, "thresholds_after_drift_edit")
 
 
@@ -103,4 +124,4 @@ def test_empty_database_explains(empty_server: Server, page) -> None:
     for path in ("drift", "data_quality"):
         open_and_wait(page, f"{empty_server.url}/{path}")
         assert_no_exception(page)
-        assert page.get_by_text("No production data yet").count() >= 1
+        expect(page.get_by_text("No production data yet").first).to_be_attached()

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import Server, assert_no_exception, open_and_wait, screenshot
+from tests.browser.conftest import (
+    Server,
+    assert_no_exception,
+    chart_value,
+    open_and_wait,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -19,13 +26,12 @@ def test_the_reopened_gap_is_drawn_and_said(seeded_server: Server, page) -> None
     open_and_wait(page, f"{seeded_server.url}/model_performance?system=fraud-scoring&range=90d")
     assert_no_exception(page)
     page.get_by_text("Fairness across groups").wait_for()
-    page.wait_for_function(f"() => Boolean(({GAP_CHART})())", timeout=60_000)
-    names = page.evaluate(f"() => ({GAP_CHART})().data.map(t => t.name)")
+    names = chart_value(page, GAP_CHART, "p.data.map(t => t.name)")
     assert {"v1", "v2", "v3"} <= set(names)
-    marks = page.evaluate(f"() => ({GAP_CHART})().layout.annotations.map(a => a.text)")
+    marks = chart_value(page, GAP_CHART, "p.layout.annotations.map(a => a.text)")
     assert {"warn", "critical", "v2", "v3"} <= set(marks)  # bounds and version changes
-    assert page.get_by_text("reopened the fairness gap v2 had closed").count() >= 1
+    expect(page.get_by_text("reopened the fairness gap v2 had closed").first).to_be_attached()
     # segment table, the chosen window's groups and its attribute figures (a grid, not text)
-    assert page.locator("[data-testid='stDataFrame']").count() >= 3
+    expect(page.locator("[data-testid='stDataFrame']").nth(2)).to_be_attached()
     assert_no_exception(page)
     screenshot(page, "model_performance_fairness")

@@ -8,6 +8,10 @@ values. Every page is then opened once, and the DOM must gain nothing from
 those names: no ``<style>`` that hides the status pills, no image or link to
 127.0.0.1:9 (no request to it either), no element the Markdown in them would
 make (bold, code, colour, LaTeX). The names must be readable as typed.
+
+Only the last ``DAYS`` days of the hostile system's production windows are seeded (with the
+bad release and a week of pending labels): every page and section that shows a name is still
+drawn, and its seed (most of this test's time) ingests under a quarter of the windows.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import create_engine
 
 from app.config import PROJECT_ROOT
@@ -42,6 +47,7 @@ HOSTILE = (
 LINKED = f'{HOSTILE} <a href="http://127.0.0.1:9/p" class="pwn">p1ot</a>'
 SHORT = '<a href="http://127.0.0.1:9/s" class="pwn">s3g</a>'  # segment and category values
 SYSTEM = f"{HOSTILE}-scoring"
+DAYS = 21  # of the windows' 90 days, the last ones are kept (see the module's docstring)
 # Text a renderer would have turned into an element of its own: any element whose whole
 # text is one of these came from interpreting a name.
 MARKDOWN_PAYLOADS = ["B0ld", "c0de", "r3d", "l1nk", "x^2", "p1ot", "s3g"]
@@ -115,6 +121,9 @@ def hostile_sample_data(target: Path) -> Path:
     metrics.to_parquet(target / "metrics.parquet", index=False)
     for path in (target / "production" / "fraud-scoring").glob("*.parquet"):
         frame = pd.read_parquet(path)
+        if path.name == "windows.parquet":
+            first = frame["timestamp"].max().floor("D") - pd.Timedelta(days=DAYS - 1)
+            frame = frame[frame["timestamp"] >= first].reset_index(drop=True)
         frame["segment.region"] = SHORT + frame["segment.region"].astype(str)
         frame["country"] = frame["country"].astype(str).replace({"US": SHORT})
         frame = frame.rename(
@@ -171,10 +180,12 @@ def test_hostile_names_are_text_on_every_page(hostile_server: Server, page) -> N
         assert_no_exception(page)
         injected = page.evaluate(INJECTED, MARKDOWN_PAYLOADS)
         assert injected == [], (name, injected)
-        assert SYSTEM in page.evaluate(SHOWN_TEXT), name  # the name itself, as typed
+        # the name itself, as typed (asked again until the section showing it has landed)
+        page.wait_for_function(f"(name) => ({SHOWN_TEXT})().includes(name)", arg=SYSTEM)
         if name == "":
             pills = page.locator(".tandem-pill")
-            assert pills.count() >= 3 * 3 + 1  # three systems: system + two lanes, and summary
+            # three systems: system + two lanes, and the summary
+            expect(pills.nth(3 * 3)).to_be_attached()
             for index in range(pills.count()):
                 assert pills.nth(index).is_visible(), index
             shot = screenshot(page, hostile_server.data_dir / "overview-hostile-names.png")

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server, assert_no_exception, open_and_wait, screenshot
+from tests.browser.conftest import (
+    Server,
+    assert_no_exception,
+    chart_value,
+    open_and_wait,
+    open_tab,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -26,19 +33,19 @@ def test_overview_draws_the_impact_section_of_every_system(seeded_server: Server
     sparklines = page.locator("img[src^='data:image/svg+xml']")
     # One per KPI and spend card, kept by st.html's sanitiser.
     expect(sparklines).to_have_count(6, timeout=60_000)
-    assert sparklines.first.evaluate("i => i.complete && i.naturalWidth > 0")
+    # decoded (a data URL is decoded after the element lands), then drawn at a size
+    assert sparklines.first.evaluate("i => i.decode().then(() => i.naturalWidth > 0, () => false)")
     screenshot(page, "overview_impact")
 
 
 def test_model_performance_draws_the_kpi_with_the_timeline(seeded_server: Server, page) -> None:
     open_and_wait(page, f"{seeded_server.url}/model_performance?system=fraud-scoring&range=30d")
     assert_no_exception(page)
-    page.get_by_role("tab", name="KPI and business value").click()  # drawn when opened
-    page.get_by_text("Business KPI beside the model").wait_for(timeout=60_000)
-    page.wait_for_function(f"() => Boolean(({KPI_CHART})())", timeout=60_000)
-    names = page.evaluate(f"() => ({KPI_CHART})().data.map(t => t.name)")
+    # drawn when opened
+    open_tab(page, "KPI and business value", page.get_by_text("Business KPI beside the model"))
+    names = chart_value(page, KPI_CHART, "p.data.map(t => t.name)")
     assert {"Model promotion", "Rollback", "Drift alert"} <= set(names), names
-    lines = page.evaluate(f"() => ({KPI_CHART})().layout.shapes.length")
+    lines = chart_value(page, KPI_CHART, "p.layout.shapes.length")
     assert lines >= 3
     assert_no_exception(page)
     screenshot(page, "model_performance_kpi")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import Server, assert_no_exception, open_and_wait, screenshot
 
@@ -16,9 +17,8 @@ def test_lineage_graph_and_version_diff(seeded_server: Server, page) -> None:
     # the page is taller than the window: grow it (as screenshot does) so the chart mounts
     page.set_viewport_size({"width": 1600, "height": 2400})
     page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=90_000)
-    assert page.get_by_text("Rolled back:").count() >= 1
-    page.locator("[data-testid='stDataFrame']").nth(1).wait_for()  # frames mount late
-    assert page.locator("[data-testid='stDataFrame']").count() == 2
+    expect(page.get_by_text("Rolled back:").first).to_be_attached()
+    expect(page.locator("[data-testid='stDataFrame']")).to_have_count(2)  # frames mount late
     screenshot(page, "lineage")
 
     page.get_by_text("Differences only").first.click()
@@ -29,4 +29,4 @@ def test_lineage_graph_and_version_diff(seeded_server: Server, page) -> None:
 def test_lineage_empty_database(empty_server: Server, page) -> None:
     open_and_wait(page, f"{empty_server.url}/lineage")
     assert_no_exception(page)
-    assert page.get_by_text("No registered model versions").count() >= 1
+    expect(page.get_by_text("No registered model versions").first).to_be_attached()

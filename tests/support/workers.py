@@ -4,9 +4,11 @@ Tests go to the workers one at a time, except where a fixture costs more than th
 that share it: every test of a module with a module-scoped fixture runs on one worker (the
 fixture is built once, as in a serial run), and every test that uses the Spark session runs
 on one worker, as does every test under tests/spark/ (a session takes ~1.5 GB and 10-15 s
-to start). Session fixtures that are cheap to repeat (a PostgreSQL cluster, a Streamlit
-server, Chromium) are per worker; the seeded data dir, which takes about a minute, is built
-once for all workers (``shared_dir``).
+to start). The tests under tests/browser/ share one worker too: each worker would otherwise
+start its own servers over the seeded and the empty database, and each server pays for its
+first visit of every page (imports, loaders, caches) again. Session fixtures that are cheap
+to repeat (a PostgreSQL cluster, a Streamlit server, Chromium) are per worker; the seeded
+data dir, which takes about a minute, is built once for all workers (``shared_dir``).
 
 The groups travel from the workers (which collect, so they know each test's fixtures) to the
 controller (which schedules) in a JSON file per worker. xdist's own ``--dist loadgroup``
@@ -28,6 +30,7 @@ import pytest
 from xdist.scheduler import LoadGroupScheduling
 
 SPARK = "spark"
+BROWSER = "browser"
 SHARED_SCOPES = {"module", "class", "package"}
 GROUPS = "TANDEM_XDIST_GROUPS"  # the folder of the workers' JSON files, set by the controller
 
@@ -38,13 +41,15 @@ def worker_id() -> str:
 
 
 def group_of(item: pytest.Item) -> str | None:
-    """The xdist group of ``item``: its mark's, ``spark``, its module's, or none."""
+    """The xdist group of ``item``: its mark's, ``spark``, ``browser``, its module's, or none."""
     mark = item.get_closest_marker("xdist_group")
     if mark is not None:
         return str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
     info = getattr(item, "_fixtureinfo", None)
     if item.nodeid.startswith("tests/spark/") or (info and SPARK in info.names_closure):
         return SPARK  # also the Spark tests that start Spark in a `tandem` subprocess
+    if item.nodeid.startswith("tests/browser/"):
+        return BROWSER
     if info is None:
         return None
     for name in info.names_closure:

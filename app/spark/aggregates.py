@@ -46,13 +46,30 @@ class SideStats:
     rows: int
     non_null: int
     finite: int
-    std: float | None  # population standard deviation of the finite values (numerics)
+    std: float | None  # population standard deviation of the finite values (not measured)
+
+
+NO_ROWS = SideStats(0, 0, 0, None)
+SEP = "\x1f"  # between a window and a column name in a cell key (never in a window's key)
+
+
+def cell_key(window: str, column: str) -> str:
+    """The value table's key (its ``c``) of one column in one window."""
+    return f"{window}{SEP}{column}"
+
+
+def cell_window(key: str) -> str:
+    return key.split(SEP, 1)[0]
 
 
 def side_stats(
-    frame: DataFrame, columns: Mapping[str, str], with_std: bool
-) -> dict[str, SideStats]:
-    """``columns`` maps a name to its type class (float/int/bool/string/other); one job."""
+    frame: DataFrame, columns: Mapping[str, str], by: str | None
+) -> dict[str, dict[str, SideStats]]:
+    """``columns`` maps a name to its type class (float/int/bool/string/other); one job.
+
+    Keyed by the value of column ``by`` (each window's counts), or ``""`` for the whole
+    frame when ``by`` is None.
+    """
     from pyspark.sql import functions as F
 
     exprs = [F.count(F.lit(1)).alias("__rows")]
@@ -60,40 +77,47 @@ def side_stats(
         col = F.col(quoted(name))
         exprs.append(F.count(col).alias(f"n{i}"))
         if cls in ("float", "int", "bool", "string"):
-            ok = finite(col, cls == "float")
-            exprs.append(F.count(F.when(ok, 1)).alias(f"f{i}"))
-            if with_std and cls in ("float", "int", "bool"):
-                exprs.append(F.stddev_pop(F.when(ok, col.cast("double"))).alias(f"s{i}"))
-    row = frame.agg(*exprs).collect()[0].asDict()
-    out = {}
-    for i, name in enumerate(columns):
-        std = row.get(f"s{i}")
-        out[name] = SideStats(
-            row["__rows"], row[f"n{i}"], row.get(f"f{i}", 0), None if std is None else float(std)
-        )
-    return out
+            exprs.append(F.count(F.when(finite(col, cls == "float"), 1)).alias(f"f{i}"))
+    if by is None:
+        rows = [("", frame.agg(*exprs).collect()[0].asDict())]
+    else:
+        grouped = frame.groupBy(F.col(quoted(by)).alias("__by")).agg(*exprs).collect()
+        rows = [(r["__by"], r.asDict()) for r in grouped]
+    return {
+        window: {
+            name: SideStats(row["__rows"], row[f"n{i}"], row.get(f"f{i}", 0), None)
+            for i, name in enumerate(columns)
+        }
+        for window, row in rows
+    }
 
 
 def value_table(
     reference: DataFrame,
     current: DataFrame,
-    ref_classes: Mapping[str, str],
-    cur_classes: Mapping[str, str],
+    classes: tuple[Mapping[str, str], Mapping[str, str]],
+    by: str | None,
+    windows: Sequence[str],
 ) -> DataFrame:
-    """One row per distinct finite value per column: ``(c, num, key, ref, cur)`` counts.
+    """One row per distinct finite value per column and window: ``(c, num, key, ref, cur)``.
 
-    Strings go to ``key``; numbers and booleans to ``num`` as doubles (exact for
-    integers up to 2**53).
+    ``c`` is the cell key (:func:`cell_key`) of the column in each of ``windows``: the
+    current rows' window is their column ``by`` (all of them are ``windows[0]`` when ``by``
+    is None); the reference's counts repeat in every window. Strings go to ``key``;
+    numbers and booleans to ``num`` as doubles (exact for integers up to 2**53).
     """
     from pyspark.sql import functions as F
 
-    def long(frame: DataFrame, classes: Mapping[str, str], side: str) -> DataFrame:
+    ref_classes, cur_classes = classes
+
+    def long(frame: DataFrame, classes: Mapping[str, str], side: str, window: Column) -> DataFrame:
         cells = []
         for name, cls in classes.items():
             col = F.col(quoted(name))
             num = F.lit(None).cast("double") if cls == "string" else col.cast("double")
             key = col.cast("string") if cls == "string" else F.lit(None).cast("string")
-            cell = F.struct(F.lit(name).alias(C), num.alias(NUM), key.alias(KEY))
+            c = F.concat(window, F.lit(SEP + name))
+            cell = F.struct(c.alias(C), num.alias(NUM), key.alias(KEY))
             cells.append(F.when(finite(col, cls == "float"), cell))
         exploded = frame.select(F.explode(F.array(*cells)).alias("v"))
         flags = (F.lit(int(side == REF)).alias(REF), F.lit(int(side == CUR)).alias(CUR))
@@ -102,7 +126,18 @@ def value_table(
     if not ref_classes:
         schema = f"{C} string, {NUM} double, {KEY} string, {REF} long, {CUR} long"
         return reference.sparkSession.createDataFrame([], schema)
-    both = long(reference, ref_classes, REF).unionByName(long(current, cur_classes, CUR))
+    if len(windows) == 1:
+        ref = long(reference, ref_classes, REF, F.lit(windows[0]))
+    else:  # each distinct reference value once, then once per window
+        distinct = long(reference, ref_classes, REF, F.lit("")).groupBy(C, NUM, KEY)
+        keys = reference.sparkSession.createDataFrame([(w,) for w in windows], "w string")
+        ref = (
+            distinct.agg(F.sum(REF).alias(REF), F.sum(CUR).alias(CUR))
+            .crossJoin(F.broadcast(keys))
+            .select(F.concat("w", C).alias(C), NUM, KEY, REF, CUR)
+        )
+    window = F.lit(windows[0]) if by is None else F.col(quoted(by))
+    both = ref.unionByName(long(current, cur_classes, CUR, window))
     return both.groupBy(C, NUM, KEY).agg(F.sum(REF).alias(REF), F.sum(CUR).alias(CUR))
 
 
@@ -159,26 +194,19 @@ def category_counts(
     return out
 
 
-def by_column(exprs: Mapping[str, Column]) -> Column:
-    """One expression that evaluates ``exprs[c]`` on the value table's rows of column ``c``."""
+def count_at_or_below(cuts: str, value: str) -> Column:
+    """How many of the array column ``cuts`` are ``<=`` the column ``value``."""
     from pyspark.sql import functions as F
 
-    items = iter(exprs.items())
-    name, expr = next(items)
-    out = F.when(F.col(C) == name, expr)
-    for name, expr in items:
-        out = out.when(F.col(C) == name, expr)
-    return out
+    return F.size(F.filter(F.col(cuts), lambda cut: cut <= F.col(value)))
 
 
-def _bin_index(edges: np.ndarray) -> Column:
-    """``np.histogram``'s bin of ``num`` for these edges: half-open bins, the last one closed."""
+def lookup(values: DataFrame, table: Sequence[tuple[Any, ...]], schema: str) -> DataFrame:
+    """``values`` joined on ``c`` with a small table of per-cell constants (broadcast)."""
     from pyspark.sql import functions as F
 
-    index = F.lit(0)
-    for edge in edges[1:-1]:
-        index = index + F.when(F.col(NUM) >= F.lit(float(edge)), 1).otherwise(0)
-    return index
+    small = values.sparkSession.createDataFrame(list(table), f"{C} string, {schema}")
+    return values.join(F.broadcast(small), C)
 
 
 def histograms(
@@ -189,10 +217,11 @@ def histograms(
 
     if not edges:
         return {}
-    bins = by_column({name: _bin_index(e) for name, e in edges.items()})
+    # np.histogram's bin: half-open bins, the last one closed (inner edges <= value)
+    inner = [(n, [float(x) for x in e[1:-1]]) for n, e in edges.items()]
     rows = (
-        values.where(F.col(C).isin(list(edges)))
-        .withColumn("bin", bins)
+        lookup(values.where(F.col(C).isin(list(edges))), inner, "edges array<double>")
+        .withColumn("bin", count_at_or_below("edges", NUM))
         .groupBy(C, "bin")
         .agg(F.sum(REF).alias(REF), F.sum(CUR).alias(CUR))
         .collect()

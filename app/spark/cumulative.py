@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.spark.aggregates import CUR, NUM, REF, C, by_column
+from app.spark.aggregates import CUR, NUM, REF, C, count_at_or_below, lookup
 from app.spark.exact_sums import exact_sums
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame, SparkSession
+    from pyspark.sql import DataFrame, Row, SparkSession
 
 
 @dataclass(frozen=True)
@@ -38,16 +38,6 @@ class CdfGaps:
     low: tuple[int, int]
     low_diff: float
     area: float
-
-
-def _bucket(cuts: list[float]) -> Column:
-    """The range bucket of ``num``: how many boundaries lie at or below it."""
-    from pyspark.sql import functions as F
-
-    index = F.lit(0)
-    for cut in cuts:
-        index = index + F.when(F.col(NUM) >= F.lit(cut), 1).otherwise(0)
-    return index
 
 
 def cdf_gaps(
@@ -69,15 +59,24 @@ def cdf_gaps(
         probs = [i / buckets for i in range(1, buckets)]
         for r in table.groupBy(C).agg(F.percentile_approx(NUM, probs).alias("q")).collect():
             boundaries[r[C]] = sorted({float(q) for q in r["q"]})
-    table = table.withColumn("bucket", by_column({n: _bucket(b) for n, b in boundaries.items()}))
+    # The range bucket of ``num``: how many of its column's boundaries lie at or below it.
+    cuts = [(n, b) for n, b in boundaries.items()]
+    table = (
+        lookup(table, cuts, "cuts array<double>")
+        .withColumn("bucket", count_at_or_below("cuts", NUM))
+        .drop("cuts")
+    )
     totals = (
         table.groupBy(C, "bucket")
         .agg(F.sum(REF).alias(REF), F.sum(CUR).alias(CUR), F.min(NUM).alias("first"))
         .collect()
     )
     offsets = []
+    by_name: dict[str, list[Row]] = {n: [] for n in names}
+    for r in totals:
+        by_name[r[C]].append(r)
     for name in names:
-        rows = sorted((r for r in totals if r[C] == name), key=lambda r: r["bucket"])
+        rows = sorted(by_name[name], key=lambda r: r["bucket"])
         before_ref = before_cur = 0
         for i, r in enumerate(rows):
             following = rows[i + 1]["first"] if i + 1 < len(rows) else None
@@ -85,14 +84,14 @@ def cdf_gaps(
             offsets.append((name, r["bucket"], before_ref, before_cur, following, n_ref, n_cur))
             before_ref += r[REF]
             before_cur += r[CUR]
-    lookup = spark.createDataFrame(
+    starts = spark.createDataFrame(
         offsets,
         f"{C} string, bucket int, off_ref long, off_cur long, following double, "
         "n_ref long, n_cur long",
     )
     window = Window.partitionBy(C, "bucket").orderBy(NUM)
     running = window.rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    cum = table.join(F.broadcast(lookup), [C, "bucket"]).select(
+    cum = table.join(F.broadcast(starts), [C, "bucket"]).select(
         C,
         (F.sum(REF).over(running) + F.col("off_ref")).alias("cr"),
         (F.sum(CUR).over(running) + F.col("off_cur")).alias("cc"),

@@ -31,35 +31,24 @@ the local engine on its values, up to ``TEXT_ROWS_LIMIT`` a side.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from app.drift.columns import DRIFT_KINDS, INTEGER_CARDINALITY_LIMIT, DriftInputError
-from app.drift.engine import CORRECTIONS, PerColumn, _correct, default_method
-from app.drift.methods import get_method, redecide
+from app.drift.engine import CORRECTIONS, PerColumn, _correct
+from app.drift.methods import get_method
 from app.drift.report import ColumnDrift, DriftReport, SkippedColumn
-from app.drift.stattests import (
-    STATTESTS,
-    STURGES_DISTINCT_LIMIT,
-    _sturges_edges,
-    hellinger_histograms,
-)
 from app.spark import aggregates as agg
-from app.spark.counted import CountedColumn, counted, ks_p_value
-from app.spark.cumulative import cdf_gaps
-from app.spark.exact_sums import exact_stds
+from app.spark.counted import counted
+from app.spark.drift_plans import Plan, plan, score
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-__all__ = ["spark_drift", "type_class"]
+__all__ = ["spark_drift", "spark_drift_windows", "type_class"]
 
 logger = logging.getLogger(__name__)
-
-BINNED = ("jensenshannon", "psi", "kl_div", "hellinger")
 
 
 def type_class(data_type: object) -> str:
@@ -122,19 +111,8 @@ def spark_drift(
     only, kinds that do not fit, no finite values) exactly where the local
     engine does, with the same messages.
     """
-    column_kinds = dict(column_kinds or {})
-    per_column = dict(per_column or {})
-    for name, kind in column_kinds.items():
-        if kind not in (*DRIFT_KINDS, "text"):
-            raise DriftInputError(
-                f"column {name!r}: kind must be numerical or categorical, not {kind!r}"
-            )
-    for m in [method, *(m for m, _ in per_column.values())]:
-        if m is not None:
-            get_method(m)
-    if correction is not None and correction not in CORRECTIONS:
-        raise DriftInputError(f"unknown correction {correction!r}; available: {CORRECTIONS}")
-
+    options = _Options(column_kinds, method, threshold, per_column)
+    _check(options, correction)
     skipped: list[SkippedColumn] = []
     if columns is None:
         names = [c for c in current.columns if c in reference.columns]
@@ -142,12 +120,95 @@ def spark_drift(
         skipped += [SkippedColumn(c, "not in current") for c in reference.columns if c not in names]
     else:
         names = list(columns)
-        for name in names:
-            if name not in reference.columns or name not in current.columns:
-                raise DriftInputError(f"column {name!r} is not in both reference and current data")
     if not names:
         raise DriftInputError("reference and current data have no column in common")
+    found = _measure(reference, current, None, {"": names}, options)[""]
+    if isinstance(found, DriftInputError):
+        raise found
+    return _report(names, found, skipped, drift_share, correction)
 
+
+def spark_drift_windows(
+    reference: DataFrame,
+    current: DataFrame,
+    windows: Mapping[str, Sequence[str]],
+    *,
+    window_column: str = "_window",
+    column_kinds: Mapping[str, str] | None = None,
+    method: str | None = None,
+    threshold: float | None = None,
+    per_column: PerColumn | None = None,
+    drift_share: float = 0.5,
+    correction: str | None = None,
+) -> dict[str, DriftReport | DriftInputError]:
+    """:func:`spark_drift` of each window of ``current`` against the same ``reference``, in
+    one set of jobs for all windows and columns (not a set per window).
+
+    ``windows`` maps a value of ``current[window_column]`` to the columns to test in that
+    window. Each window gets the report ``spark_drift`` would return for its rows, or the
+    :class:`DriftInputError` it would raise; an error that concerns every window (an
+    unknown method, a column in one side only, types that differ) is raised.
+    """
+    options = _Options(column_kinds, method, threshold, per_column)
+    _check(options, correction)
+    ending = (drift_share, correction)
+    return {
+        w: found if isinstance(found, DriftInputError) else _report(windows[w], found, [], *ending)
+        for w, found in _measure(reference, current, window_column, windows, options).items()
+    }
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The caller's choices, as ``compute_drift`` takes them."""
+
+    column_kinds: Mapping[str, str] | None
+    method: str | None
+    threshold: float | None
+    per_column: PerColumn | None
+
+    def kind(self, name: str) -> str | None:
+        return (self.column_kinds or {}).get(name)
+
+    def choice(self, name: str) -> tuple[str | None, float | None]:
+        col_method, col_threshold = (self.per_column or {}).get(name, (None, None))
+        return (
+            col_method or self.method,
+            col_threshold if col_threshold is not None else self.threshold,
+        )
+
+
+def _check(options: _Options, correction: str | None) -> None:
+    for name, kind in (options.column_kinds or {}).items():
+        if kind not in (*DRIFT_KINDS, "text"):
+            raise DriftInputError(
+                f"column {name!r}: kind must be numerical or categorical, not {kind!r}"
+            )
+    for m in [options.method, *(m for m, _ in (options.per_column or {}).values())]:
+        if m is not None:
+            get_method(m)
+    if correction is not None and correction not in CORRECTIONS:
+        raise DriftInputError(f"unknown correction {correction!r}; available: {CORRECTIONS}")
+
+
+Outcome = dict[str, ColumnDrift | SkippedColumn]
+
+
+def _measure(
+    reference: DataFrame,
+    current: DataFrame,
+    window_column: str | None,
+    windows: Mapping[str, Sequence[str]],
+    options: _Options,
+) -> dict[str, Outcome | DriftInputError]:
+    """Every window's outcome per column, from one set of jobs (``window_column`` None: all
+    of ``current`` is the one window)."""
+    from pyspark.sql import functions as F
+
+    names = list(dict.fromkeys(n for cols in windows.values() for n in cols))
+    for name in names:
+        if name not in reference.columns or name not in current.columns:
+            raise DriftInputError(f"column {name!r} is not in both reference and current data")
     ref_types = {f.name: type_class(f.dataType) for f in reference.schema.fields}
     cur_types = {f.name: type_class(f.dataType) for f in current.schema.fields}
     for name in names:
@@ -157,59 +218,102 @@ def spark_drift(
                 f"column {name!r} is {ref_types[name]} in the reference data "
                 f"but {cur_types[name]} in the current data"
             )
-    ref_stats = agg.side_stats(reference, {n: ref_types[n] for n in names}, with_std=False)
-    cur_stats = agg.side_stats(current, {n: cur_types[n] for n in names}, with_std=False)
+    if window_column is not None:
+        current = current.where(F.col(agg.quoted(window_column)).isin(list(windows)))
+    ref_stats = agg.side_stats(reference, {n: ref_types[n] for n in names}, None)[""]
+    cur_stats = agg.side_stats(current, {n: cur_types[n] for n in names}, window_column)
     valued = [n for n in names if cur_types[n] in VALUED]
     values = agg.value_table(
-        reference.select(*[agg.quoted(n) for n in valued]),
-        current.select(*[agg.quoted(n) for n in valued]),
-        {n: ref_types[n] for n in valued},
-        {n: cur_types[n] for n in valued},
+        reference,
+        current,
+        ({n: ref_types[n] for n in valued}, {n: cur_types[n] for n in valued}),
+        window_column,
+        list(windows),
     ).persist()
+    out: dict[str, Outcome | DriftInputError] = {}
+    texts: dict[str, list[str]] = {}
     try:
         distinct = agg.distinct_counts(values) if valued else {}
-        plans: list[_Plan] = []
-        outcome: dict[str, ColumnDrift | SkippedColumn] = {}
-        texts: list[str] = []
-        for name in names:
-            ref_cls = _pandas_class(ref_types[name], ref_stats[name])
-            cur_cls = _pandas_class(cur_types[name], cur_stats[name])
-            kind = column_kinds.get(name) or _infer_kind(
-                cur_cls, cur_stats[name], distinct.get(name)
+        plans: list[Plan] = []
+        for window, columns in windows.items():
+            found = _window_plans(
+                window, columns, (ref_types, cur_types), ref_stats, cur_stats, distinct, options
             )
+            if isinstance(found, DriftInputError):
+                out[window] = found
+                continue
+            out[window], mine, texts[window] = found
+            plans += mine
+        scored = score(values, plans) if plans else {}
+    finally:
+        values.unpersist()
+    for p in plans:
+        window = agg.cell_window(p.col.name)
+        outcome = out[window]
+        assert not isinstance(outcome, DriftInputError)
+        outcome[p.column] = scored[p.col.name]
+    for window, names_of_text in texts.items():
+        outcome = out[window]
+        if names_of_text and not isinstance(outcome, DriftInputError):
+            rows = current
+            if window_column is not None:
+                rows = current.where(F.col(agg.quoted(window_column)) == window)
+            outcome.update(_text_columns(reference, rows, names_of_text, options))
+    return out
+
+
+def _window_plans(
+    window: str,
+    columns: Sequence[str],
+    types: tuple[Mapping[str, str], Mapping[str, str]],
+    ref_stats: Mapping[str, agg.SideStats],
+    cur_stats: Mapping[str, Mapping[str, agg.SideStats]],
+    distinct: Mapping[str, agg.Distinct],
+    options: _Options,
+) -> tuple[Outcome, list[Plan], list[str]] | DriftInputError:
+    """One window's plans (skipped columns and text columns aside), or the error that
+    ``compute_drift`` would raise for it, checking columns in the same order."""
+    ref_types, cur_types = types
+    outcome: Outcome = {}
+    plans: list[Plan] = []
+    texts: list[str] = []
+    mine = cur_stats.get(window, {})
+    try:
+        for name in columns:
+            key = agg.cell_key(window, name)
+            stats = mine.get(name, agg.NO_ROWS)
+            ref_cls = _pandas_class(ref_types[name], ref_stats[name])
+            cur_cls = _pandas_class(cur_types[name], stats)
+            kind = options.kind(name) or _infer_kind(cur_cls, stats, distinct.get(key))
             if kind == "text":
                 texts.append(name)
                 continue
             if kind not in DRIFT_KINDS:
                 outcome[name] = SkippedColumn(name, f"{kind} column")
                 continue
-            col_method, col_threshold = per_column.get(name, (None, None))
-            plans.append(
-                _plan(
-                    name,
-                    kind,
-                    col_method or method,
-                    col_threshold if col_threshold is not None else threshold,
-                    counted(
-                        name,
-                        cur_types[name] != "string",
-                        ref_cls in INTEGERS and cur_cls in INTEGERS,
-                        (ref_stats[name].finite, cur_stats[name].finite),
-                        _distinct_pair(distinct.get(name)),
-                    ),
-                    distinct.get(name),
-                )
+            col_method, col_threshold = options.choice(name)
+            col = counted(
+                key,
+                cur_types[name] != "string",
+                ref_cls in INTEGERS and cur_cls in INTEGERS,
+                (ref_stats[name].finite, stats.finite),
+                _distinct_pair(distinct.get(key)),
             )
-        if plans:
-            outcome.update({c.column: c for c in _score(values, plans)})
-    finally:
-        values.unpersist()
-    if texts:
-        outcome.update(
-            _text_columns(reference, current, texts, column_kinds, method, threshold, per_column)
-        )
+            plans.append(plan(name, kind, col_method, col_threshold, col, distinct.get(key)))
+    except DriftInputError as error:
+        return error
+    return outcome, plans, texts
+
+
+def _report(
+    names: Sequence[str],
+    outcome: Outcome,
+    skipped: list[SkippedColumn],
+    drift_share: float,
+    correction: str | None,
+) -> DriftReport:
     results = [o for o in (outcome[n] for n in names) if isinstance(o, ColumnDrift)]
-    skipped += [o for o in (outcome[n] for n in names) if isinstance(o, SkippedColumn)]
+    skipped = skipped + [o for o in (outcome[n] for n in names) if isinstance(o, SkippedColumn)]
     if correction == "bh":
         results = _correct(results, correction)
     for s in skipped:
@@ -221,11 +325,8 @@ def _text_columns(
     reference: DataFrame,
     current: DataFrame,
     names: list[str],
-    column_kinds: Mapping[str, str],
-    method: str | None,
-    threshold: float | None,
-    per_column: PerColumn,
-) -> dict[str, ColumnDrift | SkippedColumn]:
+    options: _Options,
+) -> Outcome:
     """Free-text columns, left to the local engine on their values (the one collect).
 
     Evidently tests text with a classifier trained on the texts themselves, so
@@ -250,10 +351,10 @@ def _text_columns(
         sides[0],
         sides[1],
         columns=names,
-        column_kinds={n: k for n, k in column_kinds.items() if n in names},
-        method=method,
-        threshold=threshold,
-        per_column={n: v for n, v in per_column.items() if n in names},
+        column_kinds={n: k for n, k in (options.column_kinds or {}).items() if n in names},
+        method=options.method,
+        threshold=options.threshold,
+        per_column={n: v for n, v in (options.per_column or {}).items() if n in names},
     )
     return {**{c.column: c for c in report.columns}, **{s.column: s for s in report.skipped}}
 
@@ -266,98 +367,3 @@ VALUED = ("float", "int", "bool", "string")
 
 def _distinct_pair(d: agg.Distinct | None) -> tuple[int, int]:
     return (d.union, d.ref) if d is not None else (0, 0)
-
-
-@dataclass
-class _Plan:
-    """One column's method and the aggregates its score needs."""
-
-    col: CountedColumn
-    kind: str
-    method: str
-    threshold: float
-    need: str  # "counts", "data_bins", "key_bins" or "cdf"
-    edges: np.ndarray | None = None
-
-
-def _plan(
-    name: str,
-    kind: str,
-    method: str | None,
-    threshold: float | None,
-    col: CountedColumn,
-    distinct: agg.Distinct | None,
-) -> _Plan:
-    """What ``_column_drift`` of the local engine checks, in its order, and what to compute."""
-    if col.n_ref == 0:
-        raise DriftInputError(f"column {name!r} has no finite values in the reference data")
-    if col.n_cur == 0:
-        raise DriftInputError(f"column {name!r} has no finite values in the current data")
-    if kind == "numerical" and not col.numeric:
-        raise DriftInputError(f"column {name!r} is numerical but holds non-numeric values")
-    chosen = get_method(method or default_method(col, kind))
-    if method is not None and kind not in chosen.kinds:
-        raise DriftInputError(
-            f"method {chosen.name!r} does not apply to {kind} column {name!r} "
-            f"(it takes {' or '.join(chosen.kinds)} columns)"
-        )
-    used = chosen.default_threshold if threshold is None else float(threshold)
-    plan = _Plan(col, kind, chosen.name, used, "counts")
-    if chosen.name in ("ks", "wasserstein"):
-        plan.need = "cdf"
-    elif chosen.name in BINNED and kind == "numerical" and distinct is not None:
-        if chosen.name == "hellinger":
-            plan.need = "key_bins"
-            plan.edges = _sturges_edges(distinct.lo, distinct.hi, distinct.union, col.integer)
-        elif distinct.ref > STURGES_DISTINCT_LIMIT:
-            plan.need = "data_bins"
-            plan.edges = _sturges_edges(
-                distinct.lo, distinct.hi, col.n_ref + col.n_cur, col.integer
-            )
-    return plan
-
-
-def _score(values: DataFrame, plans: list[_Plan]) -> list[ColumnDrift]:
-    """Run the batched jobs every plan needs, then score each column as the local engine does."""
-    counts = agg.category_counts(values, [p.col.name for p in plans if p.need == "counts"])
-    bins = agg.histograms(values, {p.col.name: p.edges for p in plans if p.edges is not None})
-    buckets = int(values.sparkSession.conf.get("spark.sql.shuffle.partitions") or 1)
-    gaps = cdf_gaps(
-        values.sparkSession,
-        values,
-        {p.col.name: p.col.sizes for p in plans if p.need == "cdf"},
-        buckets,
-    )
-    # Wasserstein's norm: the reference's standard deviation from exactly rounded sums
-    # over the value table, as the local engine computes it (app.drift.exact.exact_std).
-    stds = exact_stds(values, {p.col.name: p.col.n_ref for p in plans if p.method == "wasserstein"})
-    out = []
-    for p in plans:
-        name, col = p.col.name, p.col
-        if p.need == "counts":
-            col.table = counts[name]
-            score = STATTESTS[p.method](col, p.kind)
-        elif p.need == "key_bins":
-            assert p.edges is not None
-            score = hellinger_histograms(p.edges, *bins[name])
-        elif p.need == "data_bins":
-            col.table = (np.arange(len(bins[name][0])), *bins[name])
-            score = STATTESTS[p.method](col, "categorical")
-        elif p.method == "ks":
-            g = gaps[name]
-            at = g.low if min(max(-g.low_diff, 0.0), 1.0) > g.high_diff else g.high
-            score = ks_p_value(col.n_ref, col.n_cur, at)
-        else:
-            score = gaps[name].area / max(stds[name], 0.001)
-        out.append(
-            ColumnDrift(
-                column=name,
-                kind=p.kind,
-                method=p.method,
-                score=float(score),
-                threshold=p.threshold,
-                drifted=redecide(float(score), p.method, p.threshold),
-                p_value_test=get_method(p.method).family == "p_value",
-            )
-        )
-    return out

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from app.drift.exact import exact_total, rounded
-from app.spark.aggregates import NUM, REF, C, by_column
+from app.spark.aggregates import NUM, REF, C, lookup
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -70,8 +70,9 @@ def exact_stds(values: DataFrame, sizes: Mapping[str, int]) -> dict[str, float]:
     reference = values.where(F.col(REF) > 0)
     sums = exact_sums(reference, names, F.col(NUM), F.col(REF))
     means = {n: sums[n] / sizes[n] for n in names}
-    deviation = F.col(NUM) - by_column({n: F.lit(m) for n, m in means.items()})
-    squares = exact_sums(reference, names, deviation * deviation, F.col(REF))
+    centred = lookup(reference, list(means.items()), "mean double")
+    deviation = F.col(NUM) - F.col("mean")
+    squares = exact_sums(centred, names, deviation * deviation, F.col(REF))
     return {n: float(np.sqrt(squares[n] / sizes[n])) for n in names}
 
 

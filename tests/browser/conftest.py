@@ -196,7 +196,7 @@ def save_inline_warn(page: object, server: Server, value: str, editor: int = 0) 
     warn.fill(value)
     warn.press("Enter")
     save = page.get_by_role("button", name="Save").nth(editor)  # type: ignore[attr-defined]
-    expect(save).to_be_enabled(timeout=30_000)  # the rerun with the new value has drawn it
+    expect(save).to_be_enabled(timeout=60_000)  # the rerun with the new value has drawn it
     page.wait_for_selector(IDLE, timeout=90_000)  # type: ignore[attr-defined]  # ...and finished
     engine = get_engine(f"sqlite:///{server.data_dir / 'tandem.db'}")
     for _attempt in range(3):  # a click that lands while a rerun starts can be dropped

@@ -124,8 +124,8 @@ def open_tab(page: object, name: str, shows: object, attempts: int = 3) -> None:
     tab = page.get_by_role("tab", name=name)  # type: ignore[attr-defined]
     for attempt in range(attempts):
         page.wait_for_selector(IDLE, timeout=60_000)  # type: ignore[attr-defined]
-        tab.click(timeout=10_000)
         try:
+            tab.click(timeout=30_000)
             shows.first.wait_for(timeout=40_000)  # type: ignore[attr-defined]
             break
         except PlaywrightTimeout:

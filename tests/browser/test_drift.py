@@ -64,9 +64,9 @@ def test_evidently_report_renders_in_the_expander(seeded_server: Server, page) -
     render = page.get_by_role("button", name="Render Evidently report")
     for attempt in range(3):  # an expander toggled while a rerun re-mounts it stays shut
         page.wait_for_selector(IDLE, timeout=60_000)
-        if not render.is_visible():
-            page.get_by_text("Evidently's full report for this selection").click()
         try:
+            if not render.is_visible():
+                page.get_by_text("Evidently's full report for this selection").click()
             render.wait_for(timeout=20_000)
             break
         except PlaywrightTimeout:

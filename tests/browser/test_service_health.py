@@ -99,9 +99,9 @@ def test_golden_signals_and_slo_editor_appear_when_clicked(seeded_server: Server
     target = page.get_by_label("Target (%)")
     expect(target).to_have_count(0)  # closed: not sent
     for attempt in range(3):  # a toggle that lands while a rerun re-mounts the expander is lost
-        if not target.count():
-            editor.locator("summary").click()
         try:
+            if not target.count():
+                editor.locator("summary").click()
             target.wait_for(timeout=40_000)
             break
         except PlaywrightTimeout:

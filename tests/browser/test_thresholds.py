@@ -29,9 +29,9 @@ def test_inline_edit_shows_on_the_thresholds_page(own_server: Server, page) -> N
     warn = page.get_by_label("Warn (ratio)")
     for attempt in range(3):  # a toggle that lands while a rerun re-mounts the expander is lost
         page.wait_for_selector(IDLE, timeout=60_000)
-        if not warn.count():
-            page.get_by_text("All signals of fraud-scoring").click()
         try:
+            if not warn.count():
+                page.get_by_text("All signals of fraud-scoring").click()
             warn.first.wait_for(timeout=40_000)  # the expander's table and its editor
             break
         except PlaywrightTimeout:

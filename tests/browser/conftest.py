@@ -86,8 +86,8 @@ def pick_option(page: object, label: str, index: int = 0, attempts: int = 5) -> 
     for attempt in range(attempts):
         page.wait_for_selector(IDLE, timeout=60_000)  # type: ignore[attr-defined]
         try:
-            picker.click(timeout=10_000)
-            option.click(timeout=10_000)
+            picker.click(timeout=30_000)
+            option.click(timeout=30_000)
             return
         except PlaywrightTimeout:
             if attempt == attempts - 1:
@@ -106,7 +106,7 @@ def scroll_to(page: object, locator: object, attempts: int = 5) -> None:
     for attempt in range(attempts):
         page.wait_for_selector(IDLE, timeout=60_000)  # type: ignore[attr-defined]
         try:
-            locator.scroll_into_view_if_needed(timeout=10_000)  # type: ignore[attr-defined]
+            locator.scroll_into_view_if_needed(timeout=30_000)  # type: ignore[attr-defined]
             return
         except PlaywrightError:
             if attempt == attempts - 1:

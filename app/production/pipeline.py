@@ -3,20 +3,21 @@
 :func:`ingest_production` is the pipeline's entry point; :mod:`app.ingest`
 reads and validates a file and hands its rows here.
 
-Order of work, so that a failure loses nothing and leaves nothing half-written:
-validate (already done) → take the system's write lock (held to the commit,
-so a concurrent ingest into the system waits instead of merging with a stale
-copy) → remove files an interrupted ingest left → the caller's ``check``
+Order of work, so that a failure loses nothing and leaves nothing
+half-written: validate (already done) → take the system's write lock (held to the
+commit, so a concurrent ingest into the system waits instead of merging with a
+stale copy) → remove files an interrupted ingest left → the caller's ``check``
 (ingest refuses prediction ids stored in another window) → read the windows
-the file touches → write each changed window as a *new* Parquet file →
-write the database in one transaction (windows, their quality, performance
-— of the windows written and, when a reference came, of its version's other
-windows — drift, fairness, value and multivariate drift, whose classifier
-fits run in a worker process meanwhile; the caller's ``record``) → commit →
-delete the files the new ones replaced. On failure the new files are
-deleted and the old ones are still what the database points at; a process
-killed before its commit leaves files that the next ingest into the system
-(or ``tandem gc``) removes.
+the file touches → write each changed window as a *new* Parquet file (a thread
+writes them while the measures below are computed from the rows in memory; all
+are in place before the commit) → write the database in one transaction
+(windows, their quality, performance — of the windows written and, when a
+reference came, of its version's other windows — drift, fairness, value and
+multivariate drift, whose classifier fits run in a worker process meanwhile;
+the caller's ``record``) → commit → delete the files the new ones replaced. On
+failure the new files are deleted and the old ones are still what the database
+points at; a process killed before its commit leaves files that the next
+ingest into the system (or ``tandem gc``) removes.
 
 Quality results compare a window with its model version's reference window
 as it is at ingest time (:mod:`app.production.quality`).
@@ -96,33 +97,16 @@ def ingest_production(
             if reference or any(w.is_reference for w in window_refs(session, system_id)):
                 warm()  # the multivariate pass's worker: starts while windows are written
             writer = WindowWriter(session, system_id, data_dir, new_files, replaced)
-            groups = list(split(rows, reference=reference))
-            show = progress and len(rows) >= PROGRESS_MIN_ROWS
-            for window in tqdm(groups, desc="windows", unit="window", disable=not show):
-                writer.add(window)
-            frames = writer.frames  # drift reads the rows in memory, not the files
-            # The domain classifier's fits go to a worker process and run meanwhile.
-            multivariate = start_multivariate(
-                session, system_id, writer.changed, data_dir, frames=frames
-            )
-            refresh_performance(
-                session,
-                system_id,
-                data_dir,
-                windows=[window_id for window_id, _ in writer.changed],
-                versions=writer.versions_with_new_reference,
-                frames=frames,
-            )
-            refresh_window_results(session, system_id, writer.changed, data_dir, frames=frames)
-            refresh_version_results(  # fairness and business value
-                session,
-                system_id,
-                data_dir,
-                windows=[window_id for window_id, _ in writer.changed],
-                value_versions=writer.versions_with_new_reference,
-                frames=frames,
-            )
-            multivariate.save(session)  # waits for the worker's fits
+            try:
+                groups = list(split(rows, reference=reference))
+                show = progress and len(rows) >= PROGRESS_MIN_ROWS
+                for window in tqdm(groups, desc="windows", unit="window", disable=not show):
+                    writer.add(window)
+                _measure(session, system_id, data_dir, writer)
+            except BaseException:
+                writer.wait(raise_error=False)  # no file appears after they are deleted
+                raise
+            writer.wait()  # the window files (written meanwhile) are in place before the commit
             written = WindowsWritten(len(rows), writer.rows_written, writer.windows, created)
             if record is not None:
                 record(session, written)
@@ -132,3 +116,29 @@ def ingest_production(
         raise
     delete_files(replaced)
     return written
+
+
+def _measure(session: Session, system_id: int, data_dir: Path, writer: WindowWriter) -> None:
+    """Every measure of the windows ``writer`` wrote, from their rows in memory."""
+    frames = writer.frames  # the passes read these rows, not the files (written meanwhile)
+    changed = [window_id for window_id, _ in writer.changed]
+    # The domain classifier's fits go to a worker process and run meanwhile.
+    multivariate = start_multivariate(session, system_id, writer.changed, data_dir, frames=frames)
+    refresh_performance(
+        session,
+        system_id,
+        data_dir,
+        windows=changed,
+        versions=writer.versions_with_new_reference,
+        frames=frames,
+    )
+    refresh_window_results(session, system_id, writer.changed, data_dir, frames=frames)
+    refresh_version_results(  # fairness and business value
+        session,
+        system_id,
+        data_dir,
+        windows=changed,
+        value_versions=writer.versions_with_new_reference,
+        frames=frames,
+    )
+    multivariate.save(session)  # waits for the worker's fits

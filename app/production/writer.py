@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,9 @@ class WindowWriter:
 
     Files it writes are appended to ``new_files`` (deleted if the ingest
     fails), files they replace to ``replaced`` (deleted once it commits).
+    The files are written by a thread of its own while the caller measures
+    the windows from their rows in memory (Parquet's encoding and compression
+    release the GIL: the other core's work); :meth:`wait` before committing.
     """
 
     def __init__(
@@ -81,6 +85,19 @@ class WindowWriter:
         self.versions_with_new_reference: set[int] = set()  # their windows' tasks may move
         self.frames: dict[int, pd.DataFrame] = {}  # their rows, so drift need not re-read them
         self._lake = lake_windows(session, system_id)  # windows the Spark engine stored
+        self._files = ThreadPoolExecutor(max_workers=1, thread_name_prefix="window-files")
+        self._writes: list[Future[None]] = []
+
+    def wait(self, *, raise_error: bool = True) -> None:
+        """Wait until every window file is written; raise the first write's error.
+
+        ``raise_error=False`` after a failure: the files stop changing before
+        the caller deletes them.
+        """
+        self._files.shutdown(wait=True)
+        for write in self._writes:
+            if raise_error:
+                write.result()
 
     def add(self, window: WindowRows) -> None:
         stored = self._stored(window.model_version, window.is_reference, window.start)
@@ -96,10 +113,8 @@ class WindowWriter:
         target = self.data_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_suffix(".parquet.tmp")
-        self.new_files.append(temporary)
-        files.write_parquet(rows, temporary)
-        os.replace(temporary, target)
-        self.new_files.append(target)
+        self.new_files += [temporary, target]  # deleted if the ingest fails, written or not
+        self._writes.append(self._files.submit(_write_file, rows, temporary, target))
         window_id = self._save_window(window, stored, rows, relative.as_posix(), digest)
         if stored is not None and stored.path != relative.as_posix():
             if not is_lake_path(stored.path):  # a lake's files are never Tandem's to delete
@@ -189,3 +204,8 @@ class WindowWriter:
             reference = self._reference(window.model_version)
         quality = window_checks(rows, features, reference)
         replace_window_checks(self.session, window_id, quality)
+
+
+def _write_file(rows: pd.DataFrame, temporary: Path, target: Path) -> None:
+    files.write_parquet(rows, temporary)
+    os.replace(temporary, target)

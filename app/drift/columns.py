@@ -147,7 +147,9 @@ class ColumnData:
             data = cls(name, True, _sorted_finite(ref_values), _sorted_finite(cur_values), integer)
         else:
             both = pd.concat([reference, current], ignore_index=True)
-            if both.dtype == object:
+            # Only a float can be ±inf: text alone (the common case) skips replace's
+            # element-by-element comparisons.
+            if both.dtype == object and pd.api.types.infer_dtype(both, skipna=True) != "string":
                 both = both.replace([np.inf, -np.inf], np.nan)
             codes, keys = pd.factorize(np.asarray(both, dtype=object), sort=True)
             ref_codes, cur_codes = codes[: len(reference)], codes[len(reference) :]

@@ -131,7 +131,7 @@ def refresh_window_results(
             _measure_window,
             reference_id=ref_id,
             reference=reference,
-            kinds=kinds,
+            kinds={c: k for c, k in kinds.items() if _has_values(reference[c])},  # once a ref
             profile=profile_reference(reference, ref_features),
             thresholds=thresholds,
             rows_of=rows_of,
@@ -191,13 +191,15 @@ def _window_drift(
     kinds: Mapping[str, str],
     thresholds: Mapping[Family, float] | None,
 ) -> list[dict[str, Any]]:
-    """DriftResult rows of one window: features the reference has, and the prediction."""
+    """DriftResult rows of one window: features the reference has values of, and the prediction.
+
+    ``kinds`` holds the reference's columns that have a value.
+    """
     columns = [
         c
         for c in (*window.feature_columns, PREDICTION)
         if kinds.get(c) in TESTED_KINDS  # free text too, as Evidently's preset
         and c in current.columns
-        and _has_values(reference[c])
         and _has_values(current[c])
     ]
     if not columns:

@@ -114,15 +114,15 @@ def window_checks(
 
 
 def _type_violation_share(series: pd.Series, numerical: bool) -> float:
-    present = series.dropna()
+    if is_numerical(series) == numerical:  # the kind expected: no value violates it
+        return 0.0
+    present = series.dropna()  # only now: a scan of every value
     if not len(present):
         return 0.0
     if numerical:
-        if is_numerical(series):
-            return 0.0
         parsed = pd.to_numeric(present.astype(str), errors="coerce")
         return float(parsed.isna().mean())
-    return 1.0 if is_numerical(series) else 0.0
+    return 1.0
 
 
 def reference_checks(

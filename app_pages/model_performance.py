@@ -11,12 +11,12 @@ from app.ui import fairness as fairness_ui
 from app.ui import kpi_chart
 from app.ui import performance as ui
 from app.ui.data import data_key
-from app.ui.filters import current_selection, query_int
+from app.ui.filters import current_selection
 from app.ui.on_demand import on_demand
 from app.ui.text import md_text
 from app.ui.threshold_control import inline_threshold_editor
 
-SECTIONS = ["One window", "KPI and business value", "Champion vs challenger"]
+SECTIONS = ["One window", "Fairness", "KPI and business value", "Champion vs challenger"]
 SECTION_KEY = "perf_section"
 
 selection = current_selection()
@@ -75,29 +75,14 @@ inline_threshold_editor(
 )
 
 # Below the trend, one section at a time: only the open tab is computed and sent (issue 15
-# item 7). One window (segments, confusion, fairness) is open first.
-window_tab, value_tab, overlap_tab = st.tabs(SECTIONS, key=SECTION_KEY, on_change="rerun")
+# item 7). One window (segments, confusion matrix) is open first; Fairness shows the same window.
+window_tab, fairness_tab, value_tab, overlap_tab = st.tabs(
+    SECTIONS, key=SECTION_KEY, on_change="rerun"
+)
 if window_tab.open:
     with window_tab:
-        ids = list(series["window_id"])
-        if st.session_state.get("perf_window") not in ids:
-            labelled = series.loc[series["realised"].notna(), "window_id"]
-            fallback = int(labelled.iloc[-1]) if len(labelled) else ids[-1]
-            wanted_window = query_int("window")
-            st.session_state["perf_window"] = wanted_window if wanted_window in ids else fallback
-        by_id = series.set_index("window_id")
-        window_id = st.selectbox(
-            "Window",
-            ids,
-            format_func=lambda i: (
-                f"{by_id.loc[i, 'window_start']:%Y-%m-%d} v{by_id.loc[i, 'model_version']}"
-                f" ({by_id.loc[i, 'labelled_rows']} of {by_id.loc[i, 'rows']} labelled)"
-            ),
-            key="perf_window",
-            width=420,
-        )
-        st.query_params["window"] = str(window_id)
-        row = by_id.loc[window_id]
+        window_id = ui.window_picker(series)
+        row = series.set_index("window_id").loc[window_id]
         left, right = st.columns([6, 5])
         with left:
             columns = views.segment_columns(data)
@@ -153,8 +138,9 @@ if window_tab.open:
                     st.info("No stored residual counts for this window.")
                 else:
                     st.plotly_chart(ui.residual_figure(cells), width="stretch")
-
-        fairness_ui.section(key, system, window_id, selection.days)
+if fairness_tab.open:
+    with fairness_tab:
+        fairness_ui.section(key, system, ui.window_picker(series), selection.days)
 if value_tab.open:
     with value_tab:
         kpi_chart.section(key, system, series, metric)

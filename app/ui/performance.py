@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from app.health import performance as views
 from app.health.champion import lower_is_better
@@ -21,6 +20,7 @@ from app.production.summaries import ResidualCounts
 from app.store.db import get_engine
 from app.ui.charts import CRITICAL, WARN, as_x, as_y
 from app.ui.data import DataKey
+from app.ui.filters import query_int
 from app.ui.threshold_editor import thresholds_at_cached
 
 VERSION_COLOURS = ["#2563eb", "#7c3aed", "#0891b2", "#db2777", "#059669", "#ea580c"]
@@ -58,6 +58,30 @@ def confusion(key: DataKey, window_id: int, path: str) -> pd.DataFrame | None:
 def residuals(key: DataKey, window_id: int, path: str) -> ResidualCounts | None:
     """The window's stored residual counts (:func:`read_summaries.residual_cells`)."""
     return read_summaries.residual_cells(get_engine(key[0]), window_id, path)
+
+
+def window_picker(series: pd.DataFrame) -> int:
+    """The window the One window and Fairness tabs show, picked by the user (kept in the URL
+    as ``window``; default: the newest labelled window); its id."""
+    ids = list(series["window_id"])
+    if st.session_state.get("perf_window") not in ids:
+        labelled = series.loc[series["realised"].notna(), "window_id"]
+        fallback = int(labelled.iloc[-1]) if len(labelled) else ids[-1]
+        wanted = query_int("window")
+        st.session_state["perf_window"] = wanted if wanted in ids else fallback
+    by_id = series.set_index("window_id")
+    window_id: int = st.selectbox(
+        "Window",
+        ids,
+        format_func=lambda i: (
+            f"{by_id.loc[i, 'window_start']:%Y-%m-%d} v{by_id.loc[i, 'model_version']}"
+            f" ({by_id.loc[i, 'labelled_rows']} of {by_id.loc[i, 'rows']} labelled)"
+        ),
+        key="perf_window",
+        width=420,
+    )
+    st.query_params["window"] = str(window_id)
+    return window_id
 
 
 def headline(series: pd.DataFrame, metric: str, warn: float) -> None:
@@ -135,99 +159,107 @@ def _pending_spans(series: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestam
     return spans
 
 
+def _line(x: np.ndarray, y: np.ndarray, group: str, **spec: object) -> dict[str, object]:
+    """A scatter trace of the trend's top row, as a plain spec (see :func:`trend_figure`)."""
+    return {"type": "scatter", "x": x, "y": y, "mode": "lines", "legendgroup": group, **spec}
+
+
 def trend_figure(series: pd.DataFrame, metric: str) -> go.Figure:
     """Realised and estimated metric per window, baseline band, and the labelled share.
 
     Values go out to 4 significant digits (``charts.as_y``), what the hover shows:
     the figure's ~35 traces were the page's largest message (issue 15 item 7).
+    Built as a plain spec and wrapped without plotly's validation (as the Drift
+    page's figures): validating ~40 traces through ``make_subplots``/``add_trace``
+    was a third of the page's server time. The layout is ``make_subplots(rows=2,
+    shared_xaxes=True, row_heights=[0.78, 0.22], vertical_spacing=0.04)``'s.
     """
     label = views.METRIC_LABELS.get(metric, metric)
-    fig = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, row_heights=[0.78, 0.22], vertical_spacing=0.04
-    )
     middle = series["window_start"] + pd.Timedelta(hours=12)
-    shapes = []
-    for start, end in _pending_spans(series):
-        shapes.append(
-            {"type": "rect", "xref": "x", "yref": "paper", "x0": start.tz_localize(None),
-             "x1": end.tz_localize(None), "y0": 0, "y1": 1, "fillcolor": PENDING_FILL,
-             "line": {"width": 0}, "layer": "below"}
-        )  # fmt: skip
+    shapes: list[dict[str, object]] = [
+        {"type": "rect", "xref": "x", "yref": "paper", "x0": start.tz_localize(None),
+         "x1": end.tz_localize(None), "y0": 0, "y1": 1, "fillcolor": PENDING_FILL,
+         "line": {"width": 0}, "layer": "below"}
+        for start, end in _pending_spans(series)
+    ]  # fmt: skip
+    traces: list[dict[str, object]] = []
     for version, rows in _by_version(series):
         colour, x = version_colour(version), as_x(middle[rows.index])
         group = f"v{version}"
         warn_bound = as_y(rows["warn_bound"])
         if rows["baseline"].notna().any():
-            fig.add_trace(go.Scatter(x=x, y=warn_bound, mode="lines", line={"width": 0},
-                                     showlegend=False, hoverinfo="skip", legendgroup=group),
-                          row=1, col=1)  # fmt: skip
-            fig.add_trace(go.Scatter(x=x, y=as_y(rows["baseline"]), mode="lines", fill="tonexty",
-                                     fillcolor=OK_FILL, line={"color": "#6b7280", "dash": "dot",
-                                     "width": 1}, name=f"{group} validation baseline",
-                                     legendgroup=group), row=1, col=1)  # fmt: skip
-            fig.add_trace(go.Scatter(x=x, y=warn_bound, mode="lines", name="warn bound",
-                                     line={"color": WARN, "dash": "dash", "width": 1},
-                                     legendgroup=group, showlegend=False),
-                          row=1, col=1)  # fmt: skip
-            fig.add_trace(go.Scatter(x=x, y=as_y(rows["critical_bound"]), mode="lines",
-                                     name="critical bound", legendgroup=group, showlegend=False,
-                                     line={"color": CRITICAL, "dash": "dash", "width": 1}),
-                          row=1, col=1)  # fmt: skip
+            traces += [
+                _line(x, warn_bound, group, line={"width": 0}, showlegend=False,
+                      hoverinfo="skip"),
+                _line(x, as_y(rows["baseline"]), group, fill="tonexty", fillcolor=OK_FILL,
+                      line={"color": "#6b7280", "dash": "dot", "width": 1},
+                      name=f"{group} validation baseline"),
+                _line(x, warn_bound, group, name="warn bound", showlegend=False,
+                      line={"color": WARN, "dash": "dash", "width": 1}),
+                _line(x, as_y(rows["critical_bound"]), group, name="critical bound",
+                      showlegend=False, line={"color": CRITICAL, "dash": "dash", "width": 1}),
+            ]  # fmt: skip
         if rows["estimated_lower"].notna().any():
-            fig.add_trace(go.Scatter(x=x, y=as_y(rows["estimated_lower"]), mode="lines",
-                                     line={"width": 0}, showlegend=False, hoverinfo="skip",
-                                     legendgroup=group), row=1, col=1)  # fmt: skip
-            fig.add_trace(go.Scatter(x=x, y=as_y(rows["estimated_upper"]), mode="lines",
-                                     fill="tonexty", fillcolor=faded(colour), line={"width": 0},
-                                     name=f"{group} estimate's band (±3 sampling errors)",
-                                     legendgroup=group), row=1, col=1)  # fmt: skip
+            traces += [
+                _line(x, as_y(rows["estimated_lower"]), group, line={"width": 0},
+                      showlegend=False, hoverinfo="skip"),
+                _line(x, as_y(rows["estimated_upper"]), group, fill="tonexty",
+                      fillcolor=faded(colour), line={"width": 0},
+                      name=f"{group} estimate's band (±3 sampling errors)"),
+            ]  # fmt: skip
         if rows["estimated"].notna().any():
-            flagged = rows["estimated_status"].isin([views.WARN, views.CRITICAL])
-            fig.add_trace(go.Scatter(x=x, y=as_y(rows["estimated"]), mode="lines+markers",
-                                     name=f"{group} estimated (no labels needed)",
-                                     legendgroup=group,
-                                     marker={"size": np.where(flagged, 10, 5),
-                                             "symbol": "circle-open",
-                                             "color": np.where(flagged, CRITICAL, colour)},
-                                     line={"color": colour, "dash": "dot", "width": 1.5}),
-                          row=1, col=1)  # fmt: skip
-        below = rows["status"].isin([views.WARN, views.CRITICAL])
-        fig.add_trace(go.Scatter(x=x, y=as_y(rows["realised"]), mode="lines+markers",
-                                 name=f"{group} realised (labelled)", legendgroup=group,
-                                 line={"color": colour, "width": 2.5},
-                                 marker={"size": np.where(below, 12, 6),
-                                         "color": np.where(below, CRITICAL, colour),
-                                         "line": {"width": 0}}), row=1, col=1)  # fmt: skip
-        fig.add_trace(go.Bar(x=x, y=as_y(rows["labelled_share"] * 100), marker_color=colour,
-                             opacity=0.5, name=f"{group} labelled %", showlegend=False,
-                             legendgroup=group), row=2, col=1)  # fmt: skip
+            flagged = rows["estimated_status"].isin([views.WARN, views.CRITICAL]).to_numpy()
+            traces.append(
+                _line(x, as_y(rows["estimated"]), group, mode="lines+markers",
+                      name=f"{group} estimated (no labels needed)",
+                      marker={"size": np.where(flagged, 10, 5), "symbol": "circle-open",
+                              "color": np.where(flagged, CRITICAL, colour)},
+                      line={"color": colour, "dash": "dot", "width": 1.5})
+            )  # fmt: skip
+        below = rows["status"].isin([views.WARN, views.CRITICAL]).to_numpy()
+        traces.append(
+            _line(x, as_y(rows["realised"]), group, mode="lines+markers",
+                  name=f"{group} realised (labelled)", line={"color": colour, "width": 2.5},
+                  marker={"size": np.where(below, 12, 6),
+                          "color": np.where(below, CRITICAL, colour), "line": {"width": 0}})
+        )  # fmt: skip
+        traces.append(
+            {"type": "bar", "x": x, "y": as_y(rows["labelled_share"] * 100), "xaxis": "x2",
+             "yaxis": "y2", "marker": {"color": colour}, "opacity": 0.5,
+             "name": f"{group} labelled %", "showlegend": False, "legendgroup": group}
+        )  # fmt: skip
     outside = series[series["status"].isin([views.WARN, views.CRITICAL])]
     worst = outside.sort_values("ratio").head(3)
-    for x_at, start, version, value in zip(
-        middle[worst.index].dt.tz_localize(None),
-        worst["window_start"],
-        worst["model_version"],
-        worst["realised"],
-        strict=True,
-    ):
-        fig.add_annotation(x=x_at, y=value, text=f"v{version} {start:%d %b}: {value:.3f}",
-                           showarrow=True, arrowhead=0, ax=40, ay=-24,
-                           font={"color": CRITICAL, "size": 11}, row=1, col=1)  # fmt: skip
+    annotations: list[dict[str, object]] = [
+        {"x": x_at, "y": value, "xref": "x", "yref": "y", "text": f"v{version} {start:%d %b}: "
+         f"{value:.3f}", "showarrow": True, "arrowhead": 0, "ax": 40, "ay": -24,
+         "font": {"color": CRITICAL, "size": 11}}
+        for x_at, start, version, value in zip(
+            middle[worst.index].dt.tz_localize(None), worst["window_start"],
+            worst["model_version"], worst["realised"], strict=True,
+        )
+    ]  # fmt: skip
     if shapes:
-        fig.add_annotation(x=shapes[-1]["x0"], y=1, xref="x", yref="paper", showarrow=False,
-                           text="labels pending", xanchor="left", yanchor="top",
-                           font={"color": "#4b5563", "size": 11})  # fmt: skip
-    fig.update_layout(
-        shapes=shapes,
-        height=460,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        hovermode="x unified",
-        barmode="group",
-        legend={"orientation": "h", "y": -0.12},
-    )
-    fig.update_yaxes(title_text=label, row=1, col=1)
-    fig.update_yaxes(title_text="labelled %", range=[0, 105], row=2, col=1)
-    return fig
+        annotations.append(
+            {"x": shapes[-1]["x0"], "y": 1, "xref": "x", "yref": "paper", "showarrow": False,
+             "text": "labels pending", "xanchor": "left", "yanchor": "top",
+             "font": {"color": "#4b5563", "size": 11}}
+        )  # fmt: skip
+    layout = {
+        "xaxis": {"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False},
+        "yaxis": {"anchor": "x", "domain": [0.2512, 1.0], "title": {"text": label}},
+        "xaxis2": {"anchor": "y2", "domain": [0.0, 1.0]},
+        "yaxis2": {"anchor": "x2", "domain": [0.0, 0.2112], "title": {"text": "labelled %"},
+                   "range": [0, 105]},
+        "shapes": shapes,
+        "annotations": annotations,
+        "height": 460,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "hovermode": "x unified",
+        "barmode": "group",
+        "legend": {"orientation": "h", "y": -0.12},
+    }  # fmt: skip
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
 def confusion_figure(table: pd.DataFrame) -> go.Figure:

@@ -30,8 +30,8 @@ def test_bad_release_shows_as_a_drop(seeded_server: Server, page) -> None:
     open_and_wait(page, f"{seeded_server.url}/model_performance?system=fraud-scoring&range=30d")
     assert_no_exception(page)
     charts = page.locator(".js-plotly-plot")
-    # trend, and the One window tab (open first): confusion matrix, fairness gap
-    expect(charts).to_have_count(3, timeout=60_000)
+    # trend, and the One window tab (open first): confusion matrix
+    expect(charts).to_have_count(2, timeout=60_000)
     warning = page.locator("[data-testid='stAlert']").filter(has_text="outside the band")
     expect(warning).to_contain_text("v4")  # the rolled-back release
     expect(page.get_by_text("labels pending").first).to_be_attached()

@@ -6,13 +6,20 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from app.health import performance as views
-from tests.pages.conftest import run_app, shown
+from tests.pages.conftest import ENTRY, shown
 
 PAGE = "app_pages/model_performance.py"
 
 
 def open_page(query: dict[str, str]) -> AppTest:
-    return run_app(query, timeout=120, page=PAGE)
+    """The page with its Fairness tab open (One window is open first)."""
+    app = AppTest.from_file(ENTRY, default_timeout=120)
+    for name, value in query.items():
+        app.query_params[name] = value
+    app.switch_page(PAGE)
+    app.session_state["perf_section"] = "Fairness"
+    app.run()
+    return app
 
 
 def _tables(app: AppTest) -> list:

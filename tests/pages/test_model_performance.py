@@ -37,7 +37,7 @@ def test_seeded_shows_champion_metric_band_and_label_delay(seeded_engine: Engine
     assert any("v4" in w.value for w in app.warning)  # the bad release is outside the band
     assert app.selectbox(key="perf_thresholds_signal").value == "monitor.performance_ratio"
     assert app.query_params["metric"] == "roc_auc"
-    sent = len(app.dataframe)  # segment table, fairness groups and figures
+    sent = len(app.dataframe)  # the segment table
     assert not [d for d in app.dataframe if "window_id" in d.value.columns]  # not yet
     app.session_state["perf_every_window"] = True  # "Every window" is sent once opened
     app.run()
@@ -49,7 +49,8 @@ def test_seeded_shows_champion_metric_band_and_label_delay(seeded_engine: Engine
 def test_sections_below_the_trend_are_sent_when_their_tab_is_opened(
     seeded_engine: Engine,
 ) -> None:
-    """One window is open first; KPI, business value and champion vs challenger wait."""
+    """One window is open first; fairness, KPI, business value and champion vs challenger
+    wait for their tab (the fairness section was sent on every first visit)."""
 
     def titles(app: AppTest) -> str:
         return " ".join(c.proto.spec for c in app.get("plotly_chart"))
@@ -57,11 +58,19 @@ def test_sections_below_the_trend_are_sent_when_their_tab_is_opened(
     app = open_page({"system": "fraud-scoring", "range": "30d"})
     assert not app.exception
     first = titles(app)
-    assert "Fairness gap" in first  # One window: segments, confusion matrix, fairness
+    assert "Confusion matrix" in first  # One window: segments, confusion matrix
+    assert "Fairness gap" not in first
+    picked = app.selectbox(key="perf_window").value
     assert "fraud_losses" not in first
     assert "Business value per window" not in first
     headings = [s.value for s in app.subheader]
     assert "Champion vs challenger on the same days" not in headings
+    app.session_state["perf_section"] = "Fairness"
+    app.run()
+    assert not app.exception
+    assert "Fairness gap" in titles(app)
+    assert "Confusion matrix" not in titles(app)
+    assert app.selectbox(key="perf_window").value == picked  # the same window
     app.session_state["perf_section"] = "KPI and business value"
     app.run()
     assert not app.exception

@@ -93,6 +93,18 @@ def _sent(visit: Visit | None) -> list[str]:
             f"{visit.received_kb:.0f}"]  # fmt: skip
 
 
+def paired_ratios(browser: dict[str, list[Visit]], targets: list[str], name: str) -> list[float]:
+    """Each round's first visit of ``name`` / the floor visit right before it (same moment's load).
+
+    Rounds visit ``targets`` in order, each after a floor visit (``browser_times``).
+    """
+    floors, at = browser.get(FLOOR, []), targets.index(name)
+    return [
+        v.seconds / floors[r * len(targets) + at].seconds
+        for r, v in enumerate(browser.get(name, []))
+    ]
+
+
 def table(
     targets: list[str],
     browser: dict[str, list[Visit]],
@@ -121,14 +133,12 @@ def table(
                                seconds(_median([v.drawn for v in floors])), "–",
                                *_sent(floors[0] if floors else None)]) + " |"]  # fmt: skip
     ratios: dict[str, float] = {}
-    for at, name in enumerate(targets):
+    for name in targets:
         cold, warm_run = server.get(name, (float("nan"), float("nan")))
         visits = browser.get(name, [])
         first = _median([v.seconds for v in visits])
         ratios[name] = first / floor
-        paired = [  # each round's first visit / the floor visit right before it
-            v.seconds / floors[r * len(targets) + at].seconds for r, v in enumerate(visits)
-        ]
+        paired = paired_ratios(browser, targets, name)
         second = warm[name].seconds if name in warm else float("nan")
         label = f"*{name}*" if name in FLOOR_PARTS else name
         cells = [label, seconds(cold, 1), seconds(warm_run), seconds(first, 3), ratio(first),
@@ -208,7 +218,9 @@ def main() -> None:
         args.json.write_text(json.dumps({
             "floor": floor, "load": [load_start[0], load_end[0]],
             "pages": {p: {"first": [v.seconds for v in browser.get(p, [])],
-                          "ratio": ratios[p]} for p in targets},
+                          "ratio": ratios[p],
+                          "paired": paired_ratios(browser, targets, p) if browser else []}
+                      for p in targets},
         }, indent=1))  # fmt: skip
     seeding = (
         f"copied from a data dir `tandem seed` filled (`--seeded`, {seed_s:.1f} s)"

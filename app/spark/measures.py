@@ -18,7 +18,6 @@ writes (it has no id yet), or the id of a stored one.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,18 +27,17 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from app.drift import METHODS, DriftInputError
 from app.production.dle import Nanny
 from app.production.estimation_multiclass import MulticlassCalibrator
 from app.production.quality import Check
 from app.production.tasks import BINARY_TASK, MULTICLASS, REGRESSION_TASK, Task
 from app.production.windows import PREDICTION
 from app.spark import dle, multiclass, performance, quality, summaries
-from app.spark.drift import spark_drift
 from app.spark.driver_frames import driver_frame
 from app.spark.lake import LakeRows
 from app.spark.stored import StoredWindow, window_rows
 from app.spark.tasks import version_task, window_tasks
+from app.spark.window_drift import windows_drift
 from app.spark.windows import LakeWindow, key_text, rows_of
 
 logger = logging.getLogger(__name__)
@@ -277,11 +275,11 @@ def _drift_measures(spark: SparkSession, plan: Plan, rows: DataFrame, result: Me
         basis = summaries.basis(reference, kinds)
         keyed = reference.withColumn("_window", F.lit(str(ref)))
         result.columns[ref] = summaries.column_summaries(keyed, basis).get(str(ref), {})
-        for target, current, features in windows:
-            own = current.where(F.col("_window") == str(target))
+        for target, _, _ in windows:
             result.reference_of[target] = ref
-            result.drift[target] = _window_drift(target, reference, own, features, kinds)
         for current, features in {id(c): (c, f) for _, c, f in windows}.values():
+            targets = [t for t, c, _ in windows if c is current]
+            result.drift.update(windows_drift(reference, current, targets, features, kinds))
             mine = current.where(F.col("_window").isin([str(t) for t, _, _ in windows]))
             checks = quality.reference_checks(mine, features, reference, profile)
             counts = summaries.column_summaries(mine, basis)
@@ -319,65 +317,3 @@ def _kinds(reference: DataFrame, columns: Sequence[str]) -> dict[str, str]:
             else:
                 kinds[name] = "text" if distinct > count * 0.5 else "categorical"
     return kinds
-
-
-def _window_drift(
-    target: Target,
-    reference: DataFrame,
-    current: DataFrame,
-    features: Sequence[str],
-    kinds: Mapping[str, str],
-) -> list[dict[str, Any]]:
-    """:func:`app.production.drift._window_drift` on Spark (S1's exact engine)."""
-    candidates = [
-        c
-        for c in (*features, PREDICTION)
-        if kinds.get(c) in ("numerical", "categorical") and c in current.columns
-    ]
-    valued = _valued(reference, candidates) & _valued(current, candidates)
-    columns = [c for c in candidates if c in valued]
-    if not columns:
-        return []
-    try:
-        report = spark_drift(
-            reference.select(*[F.col(f"`{c}`") for c in columns]),
-            current.select(*[F.col(f"`{c}`") for c in columns]),
-            columns=columns,
-            column_kinds={c: kinds[c] for c in columns},
-        )
-    except DriftInputError as error:
-        logger.warning("drift of window %s not computed: %s", target, error)
-        return []
-    rows: list[dict[str, Any]] = []
-    for col in report.columns:
-        if math.isnan(col.score):
-            continue  # as the local engine: a column without a score has no verdict
-        rows.append(
-            {
-                "column": col.column,
-                "kind": col.kind,
-                "method": col.method,
-                "score": float(col.score),
-                "threshold": float(col.threshold),
-                "drifted": bool(col.drifted),
-            }
-        )
-    assert all(METHODS.get(r["method"]) for r in rows)
-    return rows
-
-
-def _valued(frame: DataFrame, columns: Sequence[str]) -> set[str]:
-    """The columns with at least one value (finite, for numbers): ``_has_values``."""
-    if not columns:
-        return set()
-    aggregates = []
-    for i, name in enumerate(columns):
-        column = F.col(f"`{name}`")
-        if quality.is_numeric(frame, name):
-            present = column.isNotNull() & ~F.isnan(column) & (F.abs(column) != F.lit(float("inf")))
-        else:
-            present = column.isNotNull()
-        aggregates.append(F.count_if(present).alias(f"v{i}"))
-    row = frame.agg(*aggregates).first()
-    assert row is not None
-    return {name for i, name in enumerate(columns) if row[f"v{i}"]}

@@ -69,7 +69,8 @@ def test_regression_estimate_and_its_band_are_drawn(seeded_server: Server, page)
     """DLE on demand-forecast: the dotted estimate, its shaded band, the flagged promotion day."""
     open_and_wait(page, f"{seeded_server.url}/model_performance?system=demand-forecast&range=30d")
     assert_no_exception(page)
-    trend = "() => document.querySelector('.js-plotly-plot')"
+    # the trend by its key: the page's first drawn chart can be another (the residuals)
+    trend = "() => document.querySelector('.st-key-perf_trend .js-plotly-plot')"
     names = chart_value(page, trend, "p.data.map(t => t.name || '')")
     assert "v2 estimated (no labels needed)" in names
     assert "v2 estimate's band (±3 sampling errors)" in names

@@ -74,9 +74,11 @@ def test_service_health_renders_every_section(seeded_server: Server, page) -> No
     expect(page.get_by_text("Timeline", exact=True).first).to_be_attached()
     for section in ("SLO and error budget", "Golden signals", "DORA", "CI", "Incidents"):
         expect(page.get_by_role("tab", name=section, exact=True)).to_have_count(1)
-    # Charts mount after the script finishes: wait for the second (timeline, burn-down).
-    page.locator(".js-plotly-plot").nth(1).wait_for()
-    assert any(t.startswith("Error budget burn-down") for t in page.evaluate(_CHART_TITLES))
+    # Charts mount after the script finishes, each in its own time: wait for the burn-down.
+    page.wait_for_function(
+        f"() => ({_CHART_TITLES})().some(t => t.startsWith('Error budget burn-down'))",
+        timeout=60_000,
+    )
     screenshot(page, "service_health")
 
 
@@ -88,11 +90,14 @@ def test_golden_signals_and_slo_editor_appear_when_clicked(seeded_server: Server
     page.locator(".js-plotly-plot").nth(1).wait_for()
     assert "Request rate" not in page.evaluate(_CHART_TITLES)
     open_tab(page, "Golden signals", page.locator(".js-plotly-plot .gtitle", has_text="Saturation"))
-    page.wait_for_function(f"() => ({_CHART_TITLES})().includes('Saturation')", timeout=60_000)
+    golden = ["Request rate", "Error rate", "Latency (thresholds on p95)", "Saturation"]
+    # the four charts mount one by one: wait for all of them
+    page.wait_for_function(
+        f"(golden) => golden.every(t => ({_CHART_TITLES})().includes(t))",
+        arg=golden,
+        timeout=60_000,
+    )
     assert_no_exception(page)
-    titles = page.evaluate(_CHART_TITLES)
-    for title in ("Request rate", "Error rate", "Latency (thresholds on p95)", "Saturation"):
-        assert title in titles, (title, titles)
     screenshot(page, "service_health_golden_signals")
     editor = page.locator("[data-testid='stExpander']").filter(has_text="Edit SLOs")
     open_tab(page, "SLO and error budget", editor)
@@ -133,7 +138,7 @@ def test_overview_timeline_links_to_service_health(seeded_server: Server, page) 
     expect(page.get_by_text("Timeline", exact=True).first).to_be_attached()
     page.wait_for_selector(".js-plotly-plot .subplot.xy .scatterlayer path.point")
     for kind in ("Model promotion", "Drift alert", "Retrain", "Incident"):
-        assert page.evaluate(_HAS_TRACE, kind), kind
+        page.wait_for_function(_HAS_TRACE, arg=kind, timeout=60_000)  # once the timeline lands
     screenshot(page, "overview_timeline")
     _click_marker(page, "Service deploy", opens="**/service_health?*deployment=*")
     page.wait_for_selector(IDLE, timeout=60_000)

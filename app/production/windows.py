@@ -147,8 +147,10 @@ def merge(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
     where it has them, the older fill the gaps (labels arriving later land on
     their prediction). Rows without an id are de-duplicated on every column.
     """
-    if old is None:
-        return new.reset_index(drop=True)
+    if old is None:  # the rows as they are, numbered from 0 (reset_index would copy them)
+        rows = new.copy(deep=False)
+        rows.index = pd.RangeIndex(len(rows))
+        return rows
     columns = list(old.columns) + [c for c in new.columns if c not in old.columns]
     both = pd.concat(
         [old.reindex(columns=columns), new.reindex(columns=columns)], ignore_index=True

@@ -20,7 +20,8 @@ import logging
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -94,9 +95,80 @@ def refresh_window_results(
     caller's session, so the results commit (or roll back) with the ingest.
     Returns the number of windows recomputed.
     """
+    return start_window_results(session, system_id, changed, data_dir, thresholds, frames).save(
+        session
+    )
+
+
+@dataclass
+class PendingWindowResults:
+    """:func:`refresh_window_results` under way in a thread pool; :meth:`save` waits and writes.
+
+    The ingest measures performance in its own thread meanwhile (the pool's
+    sorting and Parquet reading release the GIL).
+    """
+
+    windows: list[WindowRef] = field(default_factory=list)
+    changed: set[int] = field(default_factory=set)
+    measured: list[tuple[WindowRef, Future[_Measured]]] = field(default_factory=list)
+    summaries: dict[int, Summaries] = field(default_factory=dict)
+    rows_of: Callable[[WindowRef], pd.DataFrame] | None = None
+    pool: ThreadPoolExecutor | None = None
+
+    def cancel(self) -> None:
+        """Stop: windows not started are dropped, the pool's threads end."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def save(self, session: Session) -> int:
+        """Wait for every window's results and store them; how many windows."""
+        drift_rows: list[dict[str, Any]] = []
+        checks: dict[int, list[Check]] = {}
+        summaries = dict(self.summaries)
+        try:
+            for window, future in self.measured:
+                drift, quality, columns = future.result()
+                drift_rows += drift
+                checks[window.id] = quality
+                summaries[window.id] = columns
+        finally:
+            self.cancel()
+        if self.rows_of is None:
+            return 0
+        results = table_of(DriftResult)
+        targets = list(checks)
+        for start in range(0, len(targets), 500):
+            # One reference per window: earlier results (another reference, or
+            # columns since gone) are replaced as a whole.
+            chunk = targets[start : start + 500]
+            session.execute(delete(results).where(results.c.window_id.in_(chunk)))
+        upsert(session, results, drift_rows, key=DRIFT_KEY)
+        save_reference_checks(session, checks)
+        replace_summaries(session, COLUMN_KINDS, summaries)
+        written = {w.id: w for w in self.windows if w.id in self.changed}
+        rows_of = self.rows_of
+        replace_summaries(
+            session,
+            (CONFUSION, RESIDUALS),
+            {wid: performance_summaries(rows_of(w)) for wid, w in written.items()},
+        )
+        return len(targets)
+
+
+def start_window_results(
+    session: Session,
+    system_id: int,
+    changed: Iterable[tuple[int, bool]],
+    data_dir: Path,
+    thresholds: Mapping[Family, float] | None = None,
+    frames: Mapping[int, pd.DataFrame] | None = None,
+) -> PendingWindowResults:
+    """:func:`refresh_window_results`'s measures handed to a thread pool; the caller does
+    other work, then calls :meth:`PendingWindowResults.save` in the same session."""
     changed = list(changed)
+    pending = PendingWindowResults()
     if not changed:
-        return 0
+        return pending
     frames = frames or {}
     windows = window_refs(session, system_id)
     references = [w for w in windows if w.is_reference]
@@ -118,15 +190,17 @@ def refresh_window_results(
     def rows_of(window: WindowRef) -> pd.DataFrame:
         return read(window.id, window.path)
 
-    drift_rows: list[dict[str, Any]] = []
-    checks: dict[int, list[Check]] = {}
-    summaries: dict[int, Summaries] = {}
+    pending.windows, pending.rows_of = windows, rows_of
+    pending.changed = {wid for wid, _ in changed}
+    # Windows are independent and the work is mostly NumPy sorting and
+    # Parquet reading, which release the GIL: one thread per core.
+    pending.pool = ThreadPoolExecutor(max_workers=WORKERS)
     for ref_id, windows_of_ref in plan.items():
         reference = rows_of(by_id[ref_id])
         ref_features = by_id[ref_id].feature_columns
         kinds = {c: infer_kind(reference[c]) for c in (*ref_features, PREDICTION)}
         basis = basis_of(reference, kinds)
-        summaries[ref_id] = column_summaries(reference, basis)
+        pending.summaries[ref_id] = column_summaries(reference, basis)
         measure = partial(
             _measure_window,
             reference_id=ref_id,
@@ -137,32 +211,11 @@ def refresh_window_results(
             rows_of=rows_of,
             basis=basis,
         )
-        # Windows are independent and the work is mostly NumPy sorting and
-        # Parquet reading, which release the GIL: one thread per core.
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            for window, (drift, quality, columns) in zip(
-                windows_of_ref, pool.map(measure, windows_of_ref), strict=True
-            ):
-                drift_rows += drift
-                checks[window.id] = quality
-                summaries[window.id] = columns
-    results = table_of(DriftResult)
-    targets = list(checks)
-    for start in range(0, len(targets), 500):
-        # One reference per window: earlier results (another reference, or
-        # columns since gone) are replaced as a whole.
-        chunk = targets[start : start + 500]
-        session.execute(delete(results).where(results.c.window_id.in_(chunk)))
-    upsert(session, results, drift_rows, key=DRIFT_KEY)
-    save_reference_checks(session, checks)
-    replace_summaries(session, COLUMN_KINDS, summaries)
-    written = {w.id: w for w in windows if w.id in {wid for wid, _ in changed}}
-    replace_summaries(
-        session,
-        (CONFUSION, RESIDUALS),
-        {wid: performance_summaries(rows_of(w)) for wid, w in written.items()},
-    )
-    return len(targets)
+        pending.measured += [(w, pending.pool.submit(measure, w)) for w in windows_of_ref]
+    return pending
+
+
+_Measured = tuple[list[dict[str, Any]], list[Check], Summaries]
 
 
 def _measure_window(
@@ -175,7 +228,7 @@ def _measure_window(
     thresholds: Mapping[Family, float] | None,
     rows_of: Callable[[WindowRef], pd.DataFrame],
     basis: Basis,
-) -> tuple[list[dict[str, Any]], list[Check], Summaries]:
+) -> _Measured:
     """One window's DriftResult rows, reference-based quality checks and column summaries."""
     current = rows_of(window)
     drift = _window_drift(window, reference_id, reference, current, kinds, thresholds)

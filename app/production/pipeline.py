@@ -36,7 +36,7 @@ from tqdm import tqdm
 
 from app.config import load_settings
 from app.production.domain_classifier import warm
-from app.production.drift import refresh_window_results, window_refs
+from app.production.drift import start_window_results, window_refs
 from app.production.files import delete_files, sweep_system, unreferenced
 from app.production.multivariate_pass import start_multivariate
 from app.production.performance_refresh import refresh_performance
@@ -122,23 +122,29 @@ def _measure(session: Session, system_id: int, data_dir: Path, writer: WindowWri
     """Every measure of the windows ``writer`` wrote, from their rows in memory."""
     frames = writer.frames  # the passes read these rows, not the files (written meanwhile)
     changed = [window_id for window_id, _ in writer.changed]
-    # The domain classifier's fits go to a worker process and run meanwhile.
+    # The domain classifier's fits go to a worker process, the per-column drift to a
+    # thread pool: both run while performance, fairness and value are measured here.
     multivariate = start_multivariate(session, system_id, writer.changed, data_dir, frames=frames)
-    refresh_performance(
-        session,
-        system_id,
-        data_dir,
-        windows=changed,
-        versions=writer.versions_with_new_reference,
-        frames=frames,
-    )
-    refresh_window_results(session, system_id, writer.changed, data_dir, frames=frames)
-    refresh_version_results(  # fairness and business value
-        session,
-        system_id,
-        data_dir,
-        windows=changed,
-        value_versions=writer.versions_with_new_reference,
-        frames=frames,
-    )
+    drift = start_window_results(session, system_id, writer.changed, data_dir, frames=frames)
+    try:
+        refresh_performance(
+            session,
+            system_id,
+            data_dir,
+            windows=changed,
+            versions=writer.versions_with_new_reference,
+            frames=frames,
+        )
+        refresh_version_results(  # fairness and business value
+            session,
+            system_id,
+            data_dir,
+            windows=changed,
+            value_versions=writer.versions_with_new_reference,
+            frames=frames,
+        )
+    except BaseException:
+        drift.cancel()  # the pool's threads end before the error propagates
+        raise
+    drift.save(session)  # waits for the pool
     multivariate.save(session)  # waits for the worker's fits

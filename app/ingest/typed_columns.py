@@ -57,6 +57,8 @@ _EXACT = "a number a float column holds exactly (integers up to 2^53)"
 
 def _blank(raw: pd.Series) -> pd.Series:
     """No value: the reader has already turned empty text into null."""
+    if raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=False) == "string":
+        return pd.Series(False, index=raw.index)  # every value a str: isna scans 4x slower
     return raw.isna()
 
 

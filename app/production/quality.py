@@ -63,6 +63,8 @@ Check = tuple[str, str, float]  # (column, check, value)
 
 
 def missing_mask(series: pd.Series) -> np.ndarray:
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=False) == "string":
+        return np.zeros(len(series), dtype=bool)  # every value a str: isna scans 4x slower
     mask = series.isna().to_numpy()
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         mask |= np.isinf(series.to_numpy(dtype=float, na_value=np.nan))

@@ -56,7 +56,9 @@ def production_rows(
     if frame["prediction_id"].notna().any():
         columns.append("prediction_id")
     columns += list(segments) + list(sensitive) + list(scores) + list(features)
-    return canonical(frame[columns])
+    # Not frame[columns]: that copies every column (0.1-0.2 CPU s at 1 M rows); canonical
+    # builds its own frame from these columns.
+    return canonical(pd.DataFrame({name: frame[name] for name in columns}, copy=False))
 
 
 def split(frame: pd.DataFrame, *, reference: bool) -> Iterator[WindowRows]:
@@ -87,6 +89,9 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
             columns[name] = values.astype(float, copy=False)
             continue
         text = values.astype(object, copy=False)
+        if pd.api.types.infer_dtype(text, skipna=False) == "string":
+            columns[name] = text  # every value a str: none missing (isna scans 4x slower)
+            continue
         if pd.api.types.infer_dtype(text, skipna=True) not in ("string", "empty"):
             text = text.map(lambda v: v if isinstance(v, str) else str(v))
         missing = values.isna()

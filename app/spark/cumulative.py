@@ -12,12 +12,12 @@ window runs over a whole column.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.spark.aggregates import CUR, NUM, REF, C, count_at_or_below, lookup
-from app.spark.exact_sums import exact_sums
+from app.spark.exact_sums import exact_sum_sets
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, Row, SparkSession
@@ -38,6 +38,7 @@ class CdfGaps:
     low: tuple[int, int]
     low_diff: float
     area: float
+    ref_sum: float = 0.0  # the exact sum of reference values, if asked for (else 0)
 
 
 def cdf_gaps(
@@ -45,8 +46,13 @@ def cdf_gaps(
     values: DataFrame,
     sizes: Mapping[str, tuple[int, int]],
     buckets: int,
+    ref_sums: Collection[str] = (),
 ) -> dict[str, CdfGaps]:
-    """``sizes[name] = (n_ref, n_cur)`` for each column to measure; four small jobs."""
+    """``sizes[name] = (n_ref, n_cur)`` for each column to measure; four small jobs.
+
+    ``ref_sums``: columns (of ``sizes``) whose exactly rounded sum of reference values
+    (the first of Wasserstein's two standard deviation sums) to find in the same pass of
+    Python workers as the areas."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -98,6 +104,8 @@ def cdf_gaps(
         (F.coalesce(F.lead(NUM).over(window), F.col("following")) - F.col(NUM)).alias("gap"),
         "n_ref",
         "n_cur",
+        NUM,
+        REF,
     )
     diff = F.col("cr") / F.col("n_ref") - F.col("cc") / F.col("n_cur")
     counts = F.struct(F.col("cr"), F.col("cc"))
@@ -114,7 +122,11 @@ def cdf_gaps(
             .collect()
         )
         # The local engine's terms, summed exactly: the same float (app.drift.exact).
-        area = exact_sums(cum, names, F.abs(F.col("d")) * F.coalesce(F.col("gap"), F.lit(0.0)))
+        area_term = F.abs(F.col("d")) * F.coalesce(F.col("gap"), F.lit(0.0))
+        summed = [n for n in names if n in ref_sums]
+        area, ref_sum = exact_sum_sets(
+            cum, [(names, area_term, None), (summed, F.col(NUM), F.col(REF))]
+        )
     finally:
         cum.unpersist()
     return {
@@ -124,6 +136,7 @@ def cdf_gaps(
             (r["at_lo"]["cr"], r["at_lo"]["cc"]),
             r["lo"],
             area[r[C]],
+            ref_sum.get(r[C], 0.0),
         )
         for r in rows
     }

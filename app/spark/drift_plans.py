@@ -97,10 +97,13 @@ def score(values: DataFrame, plans: list[Plan]) -> dict[str, ColumnDrift]:
         values,
         {p.col.name: p.col.sizes for p in plans if p.need == "cdf"},
         buckets,
+        ref_sums=[p.col.name for p in plans if p.method == "wasserstein"],
     )
     # Wasserstein's norm: the reference's standard deviation from exactly rounded sums
-    # over the value table, as the local engine computes it (app.drift.exact.exact_std).
-    stds = exact_stds(values, {p.col.name: p.col.n_ref for p in plans if p.method == "wasserstein"})
+    # over the value table, as the local engine computes it (app.drift.exact.exact_std);
+    # the sum of its values came with the areas (one pass of Python workers less).
+    sizes = {p.col.name: p.col.n_ref for p in plans if p.method == "wasserstein"}
+    stds = exact_stds(values, sizes, {n: gaps[n].ref_sum for n in sizes})
     out = {}
     for p in plans:
         key, col = p.col.name, p.col

@@ -37,38 +37,64 @@ def exact_sums(
     frame: DataFrame, names: Sequence[str], term: Column, count: Column | None = None
 ) -> dict[str, float]:
     """``fsum(count * term)`` over ``frame``'s rows of each column ``C`` in ``names``."""
+    return exact_sum_sets(frame, [(names, term, count)])[0]
+
+
+SumSet = tuple[Sequence[str], "Column", "Column | None"]
+
+
+def exact_sum_sets(frame: DataFrame, sets: Sequence[SumSet]) -> list[dict[str, float]]:
+    """:func:`exact_sums` of several ``(names, term, count)`` sets over the same ``frame``,
+    in one pass of Python workers (one job) instead of one per set."""
     from pyspark.sql import functions as F
 
     _by_value()
 
-    if not names:
-        return {}
-    # Columns travel to the Python workers as their index, not their name.
-    index = F.array_position(F.array(*[F.lit(n) for n in names]), F.col(C)).cast("int")
-    weights = F.lit(1).cast("long") if count is None else count.cast("long")
-    rows = (
-        frame.where(F.col(C).isin(list(names)))
-        .select(index.alias("i"), term.cast("double").alias("v"), weights.alias("w"))
-        .mapInPandas(_partial_totals, "i int, total string")
-        .collect()
-    )
-    totals = dict.fromkeys(range(1, len(names) + 1), 0)
+    out: list[dict[str, float]] = [{} for _ in sets]
+    parts = []
+    base = 0
+    indexes: list[list[tuple[int, str]]] = []
+    for names, term, count in sets:
+        indexes.append([(base + i, n) for i, n in enumerate(names, start=1)])
+        if names:
+            # Columns travel to the Python workers as their index, not their name.
+            found = F.array_position(F.array(*[F.lit(n) for n in names]), F.col(C))
+            weights = F.lit(1).cast("long") if count is None else count.cast("long")
+            parts.append(
+                frame.where(F.col(C).isin(list(names))).select(
+                    (found + F.lit(base)).cast("int").alias("i"),
+                    term.cast("double").alias("v"),
+                    weights.alias("w"),
+                )
+            )
+        base += len(names)
+    if not parts:
+        return out
+    union = parts[0]
+    for part in parts[1:]:
+        union = union.unionAll(part)
+    rows = union.mapInPandas(_partial_totals, "i int, total string").collect()
+    totals = dict.fromkeys(range(1, base + 1), 0)
     for r in rows:
         totals[r["i"]] += int(r["total"])
-    return {name: rounded(totals[i]) for i, name in enumerate(names, start=1)}
+    return [{name: rounded(totals[i]) for i, name in index} for index in indexes]
 
 
-def exact_stds(values: DataFrame, sizes: Mapping[str, int]) -> dict[str, float]:
+def exact_stds(
+    values: DataFrame, sizes: Mapping[str, int], sums: Mapping[str, float] | None = None
+) -> dict[str, float]:
     """Each column's reference population standard deviation from the value table
     (``num`` and its ``ref`` count), as :func:`app.drift.exact.exact_std` computes it:
-    ``sizes[name]`` is the column's count of finite reference values."""
+    ``sizes[name]`` is the column's count of finite reference values; ``sums[name]``, if
+    given, its exactly rounded sum of reference values (else one more pass finds it)."""
     from pyspark.sql import functions as F
 
     names = list(sizes)
     if not names:
         return {}
     reference = values.where(F.col(REF) > 0)
-    sums = exact_sums(reference, names, F.col(NUM), F.col(REF))
+    if sums is None:
+        sums = exact_sums(reference, names, F.col(NUM), F.col(REF))
     means = {n: sums[n] / sizes[n] for n in names}
     centred = lookup(reference, list(means.items()), "mean double")
     deviation = F.col(NUM) - F.col("mean")

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from app.drift.columns import DRIFT_KINDS, ColumnData, DriftInputError, infer_kind
-from app.drift.methods import get_method, redecide
+from app.drift.methods import Method, get_method, redecide
 from app.drift.report import ColumnDrift, DriftReport, SkippedColumn
 from app.drift.stattests import STATTESTS
 from app.drift.text import TextNotTestable, default_text_method, text_content_drift
@@ -58,6 +58,22 @@ def default_method(col: ColumnData, kind: str) -> str:
     return "jensenshannon"
 
 
+def chosen_method(
+    name: str, col: ColumnData, kind: str, method: str | None, threshold: float | None
+) -> tuple[Method, float]:
+    """The method column ``name`` is tested with and its threshold: one rule for the local and
+    the Spark engine, so both choose (and refuse) alike."""
+    chosen = get_method(method or default_method(col, kind))
+    # Evidently checks kinds only for a forced method: its default choice runs
+    # chisquare and z on numerical columns with few values.
+    if method is not None and kind not in chosen.kinds:
+        raise DriftInputError(
+            f"method {chosen.name!r} does not apply to {kind} column {name!r} "
+            f"(it takes {' or '.join(chosen.kinds)} columns)"
+        )
+    return chosen, chosen.default_threshold if threshold is None else float(threshold)
+
+
 def _column_drift(
     name: str,
     reference: pd.Series,
@@ -71,15 +87,7 @@ def _column_drift(
     col = ColumnData.from_series(name, reference, current)
     if kind == "numerical" and not col.numeric:
         raise DriftInputError(f"column {name!r} is numerical but holds non-numeric values")
-    chosen = get_method(method or default_method(col, kind))
-    # Evidently checks kinds only for a forced method: its default choice runs
-    # chisquare and z on numerical columns with few values.
-    if method is not None and kind not in chosen.kinds:
-        raise DriftInputError(
-            f"method {chosen.name!r} does not apply to {kind} column {name!r} "
-            f"(it takes {' or '.join(chosen.kinds)} columns)"
-        )
-    used = chosen.default_threshold if threshold is None else float(threshold)
+    chosen, used = chosen_method(name, col, kind, method, threshold)
     score = STATTESTS[chosen.name](col, kind)
     return ColumnDrift(
         column=name,

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from app.drift import METHODS, DriftInputError, compute_drift, infer_kind
 from app.drift.engine import TESTED_KINDS
 from app.drift.methods import Family
+from app.drift.report import ColumnDrift
 from app.production.lake_files import window_reader
 from app.production.quality import Check, reference_checks, save_reference_checks
 from app.production.reference import ColumnProfile, WindowRef, profile_reference, resolve_reference
@@ -271,19 +272,21 @@ def _window_drift(
         family = METHODS[col.method].family
         if thresholds is not None and family in thresholds:
             col = col.with_threshold(float(thresholds[family]))
-        rows.append(
-            {
-                "window_id": window.id,
-                "reference_window_id": reference_id,
-                "column": col.column,
-                "kind": col.kind,
-                "method": col.method,
-                "score": float(col.score),
-                "threshold": float(col.threshold),
-                "drifted": bool(col.drifted),
-            }
-        )
+        rows.append({"window_id": window.id, "reference_window_id": reference_id, **stored(col)})
     return rows
+
+
+def stored(col: ColumnDrift) -> dict[str, Any]:
+    """A column's drift as its ``drift_results`` row holds it (less the windows): one shape
+    for the local and the Spark engine."""
+    return {
+        "column": col.column,
+        "kind": col.kind,
+        "method": col.method,
+        "score": float(col.score),
+        "threshold": float(col.threshold),
+        "drifted": bool(col.drifted),
+    }
 
 
 def _has_values(series: pd.Series) -> bool:

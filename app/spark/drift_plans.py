@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.drift.columns import DriftInputError
-from app.drift.engine import default_method
+from app.drift.engine import chosen_method
 from app.drift.methods import get_method, redecide
 from app.drift.report import ColumnDrift
 from app.drift.stattests import (
@@ -64,13 +64,7 @@ def plan(
         raise DriftInputError(f"column {name!r} has no finite values in the current data")
     if kind == "numerical" and not col.numeric:
         raise DriftInputError(f"column {name!r} is numerical but holds non-numeric values")
-    chosen = get_method(method or default_method(col, kind))
-    if method is not None and kind not in chosen.kinds:
-        raise DriftInputError(
-            f"method {chosen.name!r} does not apply to {kind} column {name!r} "
-            f"(it takes {' or '.join(chosen.kinds)} columns)"
-        )
-    used = chosen.default_threshold if threshold is None else float(threshold)
+    chosen, used = chosen_method(name, col, kind, method, threshold)
     found = Plan(name, col, kind, chosen.name, used, "counts")
     if chosen.name in ("ks", "wasserstein"):
         found.need = "cdf"

@@ -18,6 +18,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from app.drift import METHODS, DriftInputError, DriftReport
+from app.production.drift import stored
 from app.production.windows import PREDICTION
 from app.spark import quality
 from app.spark.drift import spark_drift_windows
@@ -90,16 +91,7 @@ def _drift_rows(report: DriftReport) -> list[dict[str, Any]]:
     for col in report.columns:
         if math.isnan(col.score):
             continue  # as the local engine: a column without a score has no verdict
-        rows.append(
-            {
-                "column": col.column,
-                "kind": col.kind,
-                "method": col.method,
-                "score": float(col.score),
-                "threshold": float(col.threshold),
-                "drifted": bool(col.drifted),
-            }
-        )
+        rows.append(stored(col))
     assert all(METHODS.get(r["method"]) for r in rows)
     return rows
 

@@ -150,23 +150,36 @@ class Distinct:
     cur: int
     lo: float | None
     hi: float | None
+    cuts: tuple[float, ...] = ()  # range bucket boundaries (approximate quantiles), if asked
 
 
-def distinct_counts(values: DataFrame) -> dict[str, Distinct]:
+def distinct_counts(values: DataFrame, buckets: int = 1) -> dict[str, Distinct]:
+    """Each column's distinct counts and range; with ``buckets`` > 1 also the boundaries of
+    that many range buckets of its numbers (``percentile_approx``: they only balance the
+    cumulative counts' work, no result depends on them), in the same job."""
     from pyspark.sql import functions as F
 
-    rows = (
-        values.groupBy(C)
-        .agg(
-            F.count(F.lit(1)).alias("u"),
-            F.count(F.when(F.col(REF) > 0, 1)).alias("r"),
-            F.count(F.when(F.col(CUR) > 0, 1)).alias("k"),
-            F.min(NUM).alias("lo"),
-            F.max(NUM).alias("hi"),
+    exprs = [
+        F.count(F.lit(1)).alias("u"),
+        F.count(F.when(F.col(REF) > 0, 1)).alias("r"),
+        F.count(F.when(F.col(CUR) > 0, 1)).alias("k"),
+        F.min(NUM).alias("lo"),
+        F.max(NUM).alias("hi"),
+    ]
+    if buckets > 1:
+        exprs.append(F.percentile_approx(NUM, [i / buckets for i in range(1, buckets)]).alias("q"))
+    rows = values.groupBy(C).agg(*exprs).collect()
+    return {
+        r[C]: Distinct(
+            r["u"],
+            r["r"],
+            r["k"],
+            r["lo"],
+            r["hi"],
+            tuple(sorted({float(q) for q in r["q"] or ()})) if buckets > 1 else (),
         )
-        .collect()
-    )
-    return {r[C]: Distinct(r["u"], r["r"], r["k"], r["lo"], r["hi"]) for r in rows}
+        for r in rows
+    }
 
 
 def category_counts(

@@ -2,35 +2,42 @@
 
 Both statistics read the two empirical CDFs at every distinct value of the
 union. The value table is split into range buckets per column (boundaries
-from ``percentile_approx``: they only balance the work, the result does not
-depend on them); the driver collects each bucket's totals and turns them into
-the counts *before* the bucket (its offsets) and the bucket's successor value.
-A window partitioned by (column, bucket) then gives every distinct value its
-exact cumulative counts, so no task ever holds more than one bucket and no
-window runs over a whole column.
+from ``percentile_approx``, found with the distinct counts: they only balance
+the work, the result does not depend on them). Two passes of Python workers
+(:mod:`app.spark.cdf_passes`), two jobs for all columns: the first gives each
+bucket's totals (the driver turns them into the counts *before* the bucket, its
+offsets, and its successor value) and the reference's exact sums; the second
+takes one whole bucket at a time, so every distinct value gets its exact
+cumulative counts, no task ever holds more than one bucket and nothing runs over
+a whole column. The same pass sums Wasserstein's area and the reference's
+squared deviations exactly (:mod:`app.drift.exact`): the local engine's floats.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import math
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.spark.aggregates import CUR, NUM, REF, C, count_at_or_below, lookup
-from app.spark.exact_sums import exact_sum_sets
+from app.drift.exact import rounded
+from app.spark.aggregates import CUR, NUM, REF, C, lookup
+from app.spark.cdf_passes import GAPS_SCHEMA, TOTALS_SCHEMA, Start, bucket_gaps, by_value
+from app.spark.cdf_passes import bucket_totals as totals_pass
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, Row, SparkSession
+    from pyspark.sql import DataFrame
 
 
 @dataclass(frozen=True)
 class CdfGaps:
     """For one column: where ``F_ref - F_cur`` is largest and smallest, and the L1 area.
 
-    ``high``/``low`` are the cumulative (reference, current) counts at the
-    first... any distinct value where the difference peaks; ``area`` is
+    ``high``/``low`` are the cumulative (reference, current) counts at a
+    distinct value where the difference peaks; ``area`` is
     ``sum |F_ref(x_k) - F_cur(x_k)| * (x_{k+1} - x_k)`` over the distinct values, summed
-    exactly (:mod:`app.spark.exact_sums`): the local engine's float.
+    exactly: the local engine's float; ``std`` the reference's population standard
+    deviation as :func:`app.drift.exact.exact_std` gives it, if asked for (else 0).
     """
 
     high: tuple[int, int]
@@ -38,105 +45,82 @@ class CdfGaps:
     low: tuple[int, int]
     low_diff: float
     area: float
-    ref_sum: float = 0.0  # the exact sum of reference values, if asked for (else 0)
+    std: float = 0.0
 
 
 def cdf_gaps(
-    spark: SparkSession,
     values: DataFrame,
     sizes: Mapping[str, tuple[int, int]],
-    buckets: int,
-    ref_sums: Collection[str] = (),
+    cuts: Mapping[str, Sequence[float]],
+    stds: Collection[str] = (),
 ) -> dict[str, CdfGaps]:
-    """``sizes[name] = (n_ref, n_cur)`` for each column to measure; four small jobs.
+    """``sizes[name] = (n_ref, n_cur)`` for each column to measure, ``cuts[name]`` its
+    range buckets' boundaries (none: one bucket); two jobs.
 
-    ``ref_sums``: columns (of ``sizes``) whose exactly rounded sum of reference values
-    (the first of Wasserstein's two standard deviation sums) to find in the same pass of
-    Python workers as the areas."""
-    from pyspark.sql import Window
+    ``stds``: columns (of ``sizes``) whose reference standard deviation to compute
+    (Wasserstein's norm) in the same two passes."""
     from pyspark.sql import functions as F
 
     if not sizes:
         return {}
     names = list(sizes)
-    table = values.where(F.col(C).isin(names))
-    boundaries: dict[str, list[float]] = {n: [] for n in names}
-    if buckets > 1:
-        probs = [i / buckets for i in range(1, buckets)]
-        for r in table.groupBy(C).agg(F.percentile_approx(NUM, probs).alias("q")).collect():
-            boundaries[r[C]] = sorted({float(q) for q in r["q"]})
-    # The range bucket of ``num``: how many of its column's boundaries lie at or below it.
-    cuts = [(n, b) for n, b in boundaries.items()]
+    by_value()
     table = (
-        lookup(table, cuts, "cuts array<double>")
-        .withColumn("bucket", count_at_or_below("cuts", NUM))
-        .drop("cuts")
+        lookup(
+            values.where(F.col(C).isin(names)),
+            [(n, i, [float(x) for x in cuts.get(n, ())]) for i, n in enumerate(names)],
+            "i int, cuts array<double>",
+        )
+        # The range bucket of ``num``: how many of its column's boundaries lie at or below it.
+        .select(
+            "i",
+            F.size(F.filter(F.col("cuts"), lambda cut: cut <= F.col(NUM))).alias("bucket"),
+            NUM,
+            REF,
+            CUR,
+        )
     )
-    totals = (
-        table.groupBy(C, "bucket")
-        .agg(F.sum(REF).alias(REF), F.sum(CUR).alias(CUR), F.min(NUM).alias("first"))
-        .collect()
-    )
-    offsets = []
-    by_name: dict[str, list[Row]] = {n: [] for n in names}
-    for r in totals:
-        by_name[r[C]].append(r)
-    for name in names:
-        rows = sorted(by_name[name], key=lambda r: r["bucket"])
+    summed = {i for i, n in enumerate(names) if n in stds}
+    per_bucket: dict[int, list[tuple[int, int, int, float]]] = {i: [] for i in range(len(names))}
+    ref_totals = dict.fromkeys(range(len(names)), 0)
+    merged: dict[tuple[int, int], list[float]] = {}
+    for r in table.mapInPandas(totals_pass(summed), TOTALS_SCHEMA).collect():
+        row = merged.setdefault((r["i"], r["bucket"]), [0, 0, math.inf])
+        row[0] += r[REF]
+        row[1] += r[CUR]
+        row[2] = min(row[2], r["first"])
+        ref_totals[r["i"]] += int(r["total"])
+    for (i, bucket), (ref, cur, first) in merged.items():
+        per_bucket[i].append((bucket, int(ref), int(cur), first))
+    starts: dict[tuple[int, int], Start] = {}
+    for i, name in enumerate(names):
+        n_ref, n_cur = sizes[name]
+        mean = rounded(ref_totals[i]) / n_ref if i in summed else math.nan
+        rows = sorted(per_bucket[i])
         before_ref = before_cur = 0
-        for i, r in enumerate(rows):
-            following = rows[i + 1]["first"] if i + 1 < len(rows) else None
-            n_ref, n_cur = sizes[name]
-            offsets.append((name, r["bucket"], before_ref, before_cur, following, n_ref, n_cur))
-            before_ref += r[REF]
-            before_cur += r[CUR]
-    starts = spark.createDataFrame(
-        offsets,
-        f"{C} string, bucket int, off_ref long, off_cur long, following double, "
-        "n_ref long, n_cur long",
-    )
-    window = Window.partitionBy(C, "bucket").orderBy(NUM)
-    running = window.rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    cum = table.join(F.broadcast(starts), [C, "bucket"]).select(
-        C,
-        (F.sum(REF).over(running) + F.col("off_ref")).alias("cr"),
-        (F.sum(CUR).over(running) + F.col("off_cur")).alias("cc"),
-        (F.coalesce(F.lead(NUM).over(window), F.col("following")) - F.col(NUM)).alias("gap"),
-        "n_ref",
-        "n_cur",
-        NUM,
-        REF,
-    )
-    diff = F.col("cr") / F.col("n_ref") - F.col("cc") / F.col("n_cur")
-    counts = F.struct(F.col("cr"), F.col("cc"))
-    cum = cum.withColumn("d", diff).persist()
-    try:
-        rows = (
-            cum.groupBy(C)
-            .agg(
-                F.max("d").alias("hi"),
-                F.max_by(counts, "d").alias("at_hi"),
-                F.min("d").alias("lo"),
-                F.min_by(counts, "d").alias("at_lo"),
-            )
-            .collect()
+        for k, (bucket, ref, cur, _) in enumerate(rows):
+            following = rows[k + 1][3] if k + 1 < len(rows) else math.nan
+            starts[(i, bucket)] = (before_ref, before_cur, following, n_ref, n_cur, mean)
+            before_ref += ref
+            before_cur += cur
+    found = table.groupBy("i", "bucket").applyInPandas(bucket_gaps(starts), GAPS_SCHEMA).collect()
+    out: dict[str, CdfGaps] = {}
+    for i, name in enumerate(names):
+        mine = sorted((r for r in found if r["i"] == i), key=lambda r: r["bucket"])
+        if not mine:
+            continue
+        high = max(mine, key=lambda r: r["hi"])
+        low = min(mine, key=lambda r: r["lo"])
+        area = rounded(sum(int(r["area"]) for r in mine))
+        std = 0.0
+        if i in summed:
+            std = math.sqrt(rounded(sum(int(r["squares"]) for r in mine)) / sizes[name][0])
+        out[name] = CdfGaps(
+            (high["hi_cr"], high["hi_cc"]),
+            high["hi"],
+            (low["lo_cr"], low["lo_cc"]),
+            low["lo"],
+            area,
+            std,
         )
-        # The local engine's terms, summed exactly: the same float (app.drift.exact).
-        area_term = F.abs(F.col("d")) * F.coalesce(F.col("gap"), F.lit(0.0))
-        summed = [n for n in names if n in ref_sums]
-        area, ref_sum = exact_sum_sets(
-            cum, [(names, area_term, None), (summed, F.col(NUM), F.col(REF))]
-        )
-    finally:
-        cum.unpersist()
-    return {
-        r[C]: CdfGaps(
-            (r["at_hi"]["cr"], r["at_hi"]["cc"]),
-            r["hi"],
-            (r["at_lo"]["cr"], r["at_lo"]["cc"]),
-            r["lo"],
-            area[r[C]],
-            ref_sum.get(r[C], 0.0),
-        )
-        for r in rows
-    }
+    return out

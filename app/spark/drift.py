@@ -20,7 +20,7 @@ p-value from SciPy with ``ks_2samp``'s own ``method="auto"`` rule;
 Wasserstein integrates ``|F_ref - F_cur|`` over the sorted distinct values
 (:mod:`app.spark.cumulative`). Its two sums (the area, the reference's
 standard deviation) are rounded once on both engines (:mod:`app.drift.exact`,
-:mod:`app.spark.exact_sums`), so every score is the local engine's float and
+:mod:`app.spark.cdf_passes`), so every score is the local engine's float and
 ``tandem drift`` prints the same JSON with either engine.
 
 Nothing collects rows, with one exception: a free-text column (Evidently's
@@ -233,7 +233,8 @@ def _measure(
     out: dict[str, Outcome | DriftInputError] = {}
     texts: dict[str, list[str]] = {}
     try:
-        distinct = agg.distinct_counts(values) if valued else {}
+        buckets = int(values.sparkSession.conf.get("spark.sql.shuffle.partitions") or 1)
+        distinct = agg.distinct_counts(values, buckets) if valued else {}
         plans: list[Plan] = []
         for window, columns in windows.items():
             found = _window_plans(
@@ -244,7 +245,8 @@ def _measure(
                 continue
             out[window], mine, texts[window] = found
             plans += mine
-        scored = score(values, plans) if plans else {}
+        cuts = {key: d.cuts for key, d in distinct.items()}
+        scored = score(values, plans, cuts) if plans else {}
     finally:
         values.unpersist()
     for p in plans:

@@ -10,6 +10,7 @@ column with the local engine's own functions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,6 @@ from app.drift.stattests import (
 from app.spark import aggregates as agg
 from app.spark.counted import CountedColumn, ks_p_value
 from app.spark.cumulative import cdf_gaps
-from app.spark.exact_sums import exact_stds
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -80,24 +80,22 @@ def plan(
     return found
 
 
-def score(values: DataFrame, plans: list[Plan]) -> dict[str, ColumnDrift]:
+def score(
+    values: DataFrame, plans: list[Plan], cuts: Mapping[str, Sequence[float]]
+) -> dict[str, ColumnDrift]:
     """Run the batched jobs every plan needs, then score each column as the local engine does;
-    keyed by each plan's cell key."""
+    keyed by each plan's cell key. ``cuts``: each cell's range bucket boundaries
+    (:func:`app.spark.aggregates.distinct_counts`) for the cumulative counts."""
     counts = agg.category_counts(values, [p.col.name for p in plans if p.need == "counts"])
     bins = agg.histograms(values, {p.col.name: p.edges for p in plans if p.edges is not None})
-    buckets = int(values.sparkSession.conf.get("spark.sql.shuffle.partitions") or 1)
+    # Wasserstein's norm, the reference's standard deviation from exactly rounded sums as the
+    # local engine computes it (app.drift.exact.exact_std), comes in the same two passes.
     gaps = cdf_gaps(
-        values.sparkSession,
         values,
         {p.col.name: p.col.sizes for p in plans if p.need == "cdf"},
-        buckets,
-        ref_sums=[p.col.name for p in plans if p.method == "wasserstein"],
+        cuts,
+        stds=[p.col.name for p in plans if p.method == "wasserstein"],
     )
-    # Wasserstein's norm: the reference's standard deviation from exactly rounded sums
-    # over the value table, as the local engine computes it (app.drift.exact.exact_std);
-    # the sum of its values came with the areas (one pass of Python workers less).
-    sizes = {p.col.name: p.col.n_ref for p in plans if p.method == "wasserstein"}
-    stds = exact_stds(values, sizes, {n: gaps[n].ref_sum for n in sizes})
     out = {}
     for p in plans:
         key, col = p.col.name, p.col
@@ -115,7 +113,7 @@ def score(values: DataFrame, plans: list[Plan]) -> dict[str, ColumnDrift]:
             at = g.low if min(max(-g.low_diff, 0.0), 1.0) > g.high_diff else g.high
             found = ks_p_value(col.n_ref, col.n_cur, at)
         else:
-            found = gaps[key].area / max(stds[key], 0.001)
+            found = gaps[key].area / max(gaps[key].std, 0.001)
         out[key] = ColumnDrift(
             column=p.column,
             kind=p.kind,

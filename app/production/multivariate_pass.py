@@ -11,6 +11,9 @@ The ingest starts the pass (:func:`start_multivariate`: importances and PCA
 errors computed, the domain classifier's fits handed to a worker process,
 :mod:`app.production.domain_classifier`), measures performance, drift,
 fairness and value meanwhile, then saves it (:meth:`PendingMultivariate.save`).
+A file without a reference hands each window to the worker as soon as it is
+written (:class:`EarlyWindows`), so the fits run while the next windows are
+split and written instead of after them.
 """
 
 from __future__ import annotations
@@ -31,6 +34,40 @@ from app.production.multivariate import Detectors, Measure, PreparedWindow
 from app.production.multivariate_store import save_importances, save_measures
 from app.production.native_threads import one_blas_thread, one_openmp_thread
 from app.production.reference import WindowRef, resolve_reference
+
+
+class EarlyWindows:
+    """A production file's windows prepared and handed to the worker as the writer adds them.
+
+    Only for a file that brings no reference: the references are then the
+    stored ones, before and after the file, so each window's reference and
+    detectors are known when it is written. :func:`start_multivariate` takes
+    what was handed over and prepares the rest of its plan (same windows, same
+    inputs, same order of rows saved).
+    """
+
+    def __init__(self, session: Session, system_id: int, data_dir: Path) -> None:
+        self.references = [w for w in window_refs(session, system_id) if w.is_reference]
+        self.detectors: dict[int, Detectors] = {}
+        self.prepared: dict[int, tuple[int, PreparedWindow | None, Future[float] | None]] = {}
+        self._read = window_reader(session, system_id, data_dir)  # the references' rows
+        if self.references:
+            domain_classifier.warm()  # the worker imports scikit-learn meanwhile
+
+    def add(self, window_id: int, model_version: int, rows: pd.DataFrame) -> None:
+        """Prepare the written window ``window_id`` now and submit its classifier's fits."""
+        ref = resolve_reference(self.references, model_version)
+        if ref is None:
+            return
+        with one_blas_thread():  # the PCA's small products (native_threads)
+            prepared = self.detectors_of(ref).prepare(rows)
+        future = domain_classifier.submit(*prepared.domain) if prepared is not None else None
+        self.prepared[window_id] = (ref.id, prepared, future)
+
+    def detectors_of(self, ref: WindowRef) -> Detectors:
+        if ref.id not in self.detectors:
+            self.detectors[ref.id] = Detectors(self._read(ref.id, ref.path), ref.feature_columns)
+        return self.detectors[ref.id]
 
 
 def refresh_multivariate(
@@ -68,11 +105,13 @@ def start_multivariate(
     changed: Iterable[tuple[int, bool]],
     data_dir: Path,
     frames: Mapping[int, pd.DataFrame] | None = None,
+    early: EarlyWindows | None = None,
 ) -> PendingMultivariate:
     """Importances and PCA errors now; the domain classifier's fits handed to the worker.
 
     The caller does other work, then calls :meth:`PendingMultivariate.save`
-    in the same session.
+    in the same session. ``early``: windows already prepared and submitted
+    while they were written (:class:`EarlyWindows`).
     """
     pending = PendingMultivariate()
     changed = list(changed)
@@ -103,12 +142,26 @@ def start_multivariate(
         ref = by_id[ref_id]
         with one_openmp_thread():
             pending.importances[ref_id] = permutation_importances(rows_of(ref), ref.feature_columns)
+    handed = early.prepared if early is not None else {}
     for ref_id, targets in plan.items():
-        detectors = Detectors(rows_of(by_id[ref_id]), by_id[ref_id].feature_columns)
+        detectors: Detectors | None = None
         for window in targets:
-            with one_blas_thread():  # the PCA's small products (native_threads)
-                prepared = detectors.prepare(rows_of(window))
-            if prepared is not None:
-                future = domain_classifier.submit(*prepared.domain)
+            prepared: PreparedWindow | None
+            future: Future[float] | None
+            if window.id in handed and handed[window.id][0] == ref_id:
+                _, prepared, future = handed[window.id]
+            else:
+                if detectors is None:
+                    detectors = (
+                        early.detectors_of(by_id[ref_id])
+                        if early is not None
+                        else Detectors(rows_of(by_id[ref_id]), by_id[ref_id].feature_columns)
+                    )
+                with one_blas_thread():  # the PCA's small products (native_threads)
+                    prepared = detectors.prepare(rows_of(window))
+                future = None
+                if prepared is not None:
+                    future = domain_classifier.submit(*prepared.domain)
+            if prepared is not None and future is not None:
                 pending.windows.append((window.id, ref_id, prepared, future))
     return pending

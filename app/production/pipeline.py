@@ -36,9 +36,9 @@ from tqdm import tqdm
 
 from app.config import load_settings
 from app.production.domain_classifier import warm
-from app.production.drift import start_window_results, window_refs
+from app.production.drift import start_window_results
 from app.production.files import delete_files, sweep_system, unreferenced
-from app.production.multivariate_pass import start_multivariate
+from app.production.multivariate_pass import EarlyWindows, start_multivariate
 from app.production.performance_refresh import refresh_performance
 from app.production.version_results import refresh_version_results
 from app.production.windows import production_rows, split
@@ -94,15 +94,20 @@ def ingest_production(
             sweep_system(session, data_dir, system_id)  # left by an interrupted ingest
             if check is not None:
                 check(session, system_id)
-            if reference or any(w.is_reference for w in window_refs(session, system_id)):
+            if reference:
                 warm()  # the multivariate pass's worker: starts while windows are written
             writer = WindowWriter(session, system_id, data_dir, new_files, replaced)
+            # A file without a reference: each window's classifier fits go to the worker as
+            # it is written, so they run while the next windows are split and written.
+            early = None if reference else EarlyWindows(session, system_id, data_dir)
             try:
                 groups = list(split(rows, reference=reference))
                 show = progress and len(rows) >= PROGRESS_MIN_ROWS
                 for window in tqdm(groups, desc="windows", unit="window", disable=not show):
-                    writer.add(window)
-                _measure(session, system_id, data_dir, writer)
+                    window_id = writer.add(window)
+                    if early is not None and window_id is not None:
+                        early.add(window_id, window.model_version, writer.frames[window_id])
+                _measure(session, system_id, data_dir, writer, early)
             except BaseException:
                 writer.wait(raise_error=False)  # no file appears after they are deleted
                 raise
@@ -118,13 +123,21 @@ def ingest_production(
     return written
 
 
-def _measure(session: Session, system_id: int, data_dir: Path, writer: WindowWriter) -> None:
+def _measure(
+    session: Session,
+    system_id: int,
+    data_dir: Path,
+    writer: WindowWriter,
+    early: EarlyWindows | None,
+) -> None:
     """Every measure of the windows ``writer`` wrote, from their rows in memory."""
     frames = writer.frames  # the passes read these rows, not the files (written meanwhile)
     changed = [window_id for window_id, _ in writer.changed]
     # The domain classifier's fits go to a worker process, the per-column drift to a
     # thread pool: both run while performance, fairness and value are measured here.
-    multivariate = start_multivariate(session, system_id, writer.changed, data_dir, frames=frames)
+    multivariate = start_multivariate(
+        session, system_id, writer.changed, data_dir, frames=frames, early=early
+    )
     drift = start_window_results(session, system_id, writer.changed, data_dir, frames=frames)
     try:
         refresh_performance(

@@ -99,16 +99,17 @@ class WindowWriter:
             if raise_error:
                 write.result()
 
-    def add(self, window: WindowRows) -> None:
+    def add(self, window: WindowRows) -> int | None:
+        """Merge and write ``window``; its id when it changed (its rows in :attr:`frames`)."""
         stored = self._stored(window.model_version, window.is_reference, window.start)
         old = self._read(stored) if stored else None
         if old is not None and not window.is_reference and adds_nothing(old, window.rows):
-            return
+            return None
         # A reference replaces the stored one; a day's rows merge with the stored ones.
         rows = merge(None if window.is_reference else old, window.rows)
         digest = content_hash(rows)
         if stored is not None and stored.content_hash == digest:
-            return
+            return None
         relative = relative_path(self.system_id, window, digest)
         target = self.data_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -126,6 +127,7 @@ class WindowWriter:
         self.frames[window_id] = rows
         self.rows_written += new_or_changed(rows, old)
         self.windows += 1
+        return window_id
 
     def _stored(
         self, model_version: int, is_reference: bool, start: pd.Timestamp

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.ui import data
 from app.ui import threshold_editor as editor
-from app.ui.budget_editor import render_budget_editor, render_budget_history
+from app.ui.budget_editor import render_budget
 from app.ui.filters import current_selection
 from app.ui.identity import current_identity
 from app.ui.what_if_view import render_what_if
@@ -55,8 +55,7 @@ if edits:
         st.rerun()
 
 if scope:
-    render_budget_editor(scope, identity)
-    render_budget_history(scope)
+    render_budget(scope, identity)
 
 st.subheader("Change history")
 editor.render_history(identity)

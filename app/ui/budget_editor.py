@@ -1,10 +1,16 @@
-"""The monthly budget editor on the Thresholds page (one system's scope).
+"""The monthly budget on the Thresholds page (one system's scope): shown, edited, audited.
 
-Goes through ``app.health.budgets.save_budget`` (role check, validation,
-optimistic locking, audit row), as ``tandem budget set`` does. Viewers see
-the budget but no inputs. The editor remembers the version it loaded until a
-save; a save from a stale copy is refused and names the budget now stored, and
-the next click replaces it knowingly (as the SLO editor does).
+The budget in force is always shown; its editor and its history are drawn on
+demand, in an ``on_demand`` expander under it. On a first visit they were the
+page's only number and text inputs and its third grid, whose lazily loaded
+chunks the browser fetched and mounted before the page was idle (issue 14's
+"no page slower than before": the Thresholds page had no budget at b96293a).
+
+Saves go through ``app.health.budgets.save_budget`` (role check, validation,
+optimistic locking, audit row), as ``tandem budget set`` does. Viewers see the
+budget and its history but no inputs. The editor remembers the version it
+loaded until a save; a save from a stale copy is refused and names the budget
+now stored, and the next click replaces it knowingly (as the SLO editor does).
 """
 
 from __future__ import annotations
@@ -23,13 +29,19 @@ from app.health.budgets import (
 from app.store.db import get_engine
 from app.ui.data import data_key
 from app.ui.identity import Identity
+from app.ui.on_demand import on_demand
 from app.ui.text import md_text
 
 _LOADED = "budget_editor_loaded"  # session state: system -> version the editor edits from
 
 
-def render_budget_editor(system: str, identity: Identity) -> None:
-    """The system's monthly budget: shown, and editable by editors."""
+def budget_key(system: str) -> str:
+    """Session state key of the expander holding ``system``'s budget editor and history."""
+    return f"budget_open_{system}"
+
+
+def render_budget(system: str, identity: Identity) -> None:
+    """The system's monthly budget; its editor (editors only) and history when opened."""
     engine = get_engine(data_key()[0])
     current = next(iter(budgets_for(engine, system)), None)
     st.subheader("Monthly budget")
@@ -42,8 +54,17 @@ def render_budget_editor(system: str, identity: Identity) -> None:
         st.markdown(md_text(f"Now: {current.describe()}, set by {current.updated_by or '—'}."))
     else:
         st.markdown("No budget set: the spend signal is unknown.")
-    if not identity.can_edit:
-        return
+    label = "Change the budget, and its history" if identity.can_edit else "The budget's history"
+    with on_demand(label, budget_key(system), icon=":material/edit_note:") as shown:
+        if shown:
+            if identity.can_edit:
+                _render_inputs(system, identity, current)
+            render_budget_history(system)
+
+
+def _render_inputs(system: str, identity: Identity, current: BudgetSpec | None) -> None:
+    """Amount, currency, reason and Save; the save is refused when the budget moved meanwhile."""
+    engine = get_engine(data_key()[0])
     loaded = st.session_state.setdefault(_LOADED, {})
     version = loaded.setdefault(system, current.version if current else 0)
     amount_col, currency_col, reason_col = st.columns([2, 1, 3])
@@ -80,9 +101,11 @@ def render_budget_editor(system: str, identity: Identity) -> None:
 def render_budget_history(system: str) -> None:
     """Who set the system's budget, newest first."""
     changes = budget_history(get_engine(data_key()[0]), system, limit=20)
-    if changes:
-        st.dataframe(
-            [{"when": c.changed_at, "who": c.changed_by, "from": c.old or "(none)", "to": c.new,
-              "reason": c.reason} for c in changes],
-            hide_index=True, width="stretch",
-        )  # fmt: skip
+    if not changes:
+        st.caption("Nobody has set this system's budget yet.")
+        return
+    st.dataframe(
+        [{"when": c.changed_at, "who": c.changed_by, "from": c.old or "(none)", "to": c.new,
+          "reason": c.reason} for c in changes],
+        hide_index=True, width="stretch",
+    )  # fmt: skip

@@ -4,9 +4,11 @@ the Thresholds page's budget editor; no exception, screenshots."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
+    IDLE,
     Server,
     assert_no_exception,
     open_and_wait,
@@ -42,4 +44,23 @@ def test_thresholds_page_shows_the_budget_editor(seeded_server: Server, page) ->
     heading.first.wait_for()
     scroll_to(page, heading.first)
     expect(page.get_by_text("250.00 EUR a month").first).to_be_attached()
+    # the editor and the history are drawn when their expander is opened
+    summary = page.locator("[data-testid='stExpander'] summary").filter(
+        has_text="Change the budget"
+    )
+    amount = page.get_by_label("Amount a month")
+    for attempt in range(3):  # an expander toggled while a rerun re-mounts it stays shut
+        page.wait_for_selector(IDLE, timeout=60_000)
+        try:
+            if not amount.count():
+                summary.click()
+            amount.wait_for(timeout=40_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    page.wait_for_selector(IDLE, timeout=60_000)
+    expect(amount).to_have_value("250.00")
+    expect(page.get_by_text("Save budget")).to_be_attached()
+    scroll_to(page, amount)
     screenshot(page, "thresholds_budget")

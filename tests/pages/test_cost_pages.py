@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from app.health.budgets import budget_history, budgets_for
+from app.ui.budget_editor import budget_key
 from tests.pages.conftest import run_app
 
 EXPERIMENTS = "app_pages/experiments.py"
@@ -49,6 +50,15 @@ def test_thresholds_page_edits_the_budget(seeded_engine: Engine) -> None:
     app = run_app({"system": "fraud-scoring"}, timeout=120, page=THRESHOLDS)
     assert not app.exception
     assert "Monthly budget" in [s.value for s in app.subheader]
+    assert any("250.00 EUR a month" in m.value for m in app.markdown)  # shown while closed
+    # the inputs and the history are drawn when their expander is opened
+    assert not app.number_input
+    assert not app.text_input
+    assert len(app.dataframe) == 1  # the thresholds table only, not the budget's history
+    app.session_state[budget_key("fraud-scoring")] = True
+    app.run()
+    assert not app.exception
+    assert [h.value["who"][0] for h in app.dataframe[1:]] == ["tandem seed"]
     assert app.number_input(key="budget_amount_fraud-scoring").value == 250.0
     app.number_input(key="budget_amount_fraud-scoring").set_value(900.0)
     app.text_input(key="budget_reason_fraud-scoring").input("the spree is planned")

@@ -95,6 +95,11 @@ def ingest_file(
         skipped = _skip_unchanged(path, digest, system, reference, shift, engine)
         if skipped is not None:
             return skipped
+    if kind == "production":
+        from app.production.multivariate_pass import warm_for
+
+        assert system is not None
+        warm_for(engine, system, reference)  # the classifier's worker imports while we read
     source = read_source(path)
     validated = validate(kind, source, system=system, shift=shift)
     if kind == "production":

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.production import domain_classifier
@@ -34,6 +35,27 @@ from app.production.multivariate import Detectors, Measure, PreparedWindow
 from app.production.multivariate_store import save_importances, save_measures
 from app.production.native_threads import one_blas_thread, one_openmp_thread
 from app.production.reference import WindowRef, resolve_reference
+from app.store.models import ProductionWindow, System
+
+
+def warm_for(engine: Engine, system: str, reference: bool) -> None:
+    """Start the classifier's worker now if an ingest into ``system`` may use it.
+
+    Called before the file is read, so the worker's scikit-learn import (seconds)
+    overlaps reading and validating it: a reference file, or a system holding a
+    reference (the pipeline warms the same cases, later).
+    """
+    if not reference:
+        query = (
+            select(ProductionWindow.id)
+            .join(System, System.id == ProductionWindow.system_id)
+            .where(System.name == system, ProductionWindow.is_reference.is_(True))
+            .limit(1)
+        )
+        with engine.connect() as connection:
+            if connection.execute(query).first() is None:
+                return
+    domain_classifier.warm()
 
 
 class EarlyWindows:

@@ -5,23 +5,35 @@ Each test releases 2-4 real ingest processes at the same instant
 the system write lock, two ingests into one day both read the stored window,
 merged with that stale copy, and the later commit overwrote the earlier one:
 half the rows lost, a merged file orphaned, both exiting 0.
+
+Every test starts from a store where ``fraud`` has a reference (as in the issue: the
+windows then get drift too). That reference is ingested by a real ``tandem ingest
+--reference`` once per database kind (``referenced``) and each test gets a copy of the
+database and the data dir, instead of one more ingest process per test.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, create_engine, func, select, text
 
+from app.store.db import dispose_engines, get_engine
 from app.store.models import IngestRecord, System
+from tests.conftest import TEMPLATE
 from tests.ingest.helpers import stored
 from tests.ingest.processes import expect_exactly_once, orphans, race, rows, tandem, write
 
 pytestmark = pytest.mark.slow
 
 N = 6_000  # rows per test; enough that the ingests overlap, few enough for seconds
+_copies = itertools.count()
 
 
 def ingest(path: Path, system: str, *extra: str) -> list[str]:
@@ -33,17 +45,81 @@ def succeeded(finished: list) -> None:
         assert done.returncode == 0, f"{done.args}: exit {done.returncode}\n{done.stderr}"
 
 
-def with_reference(tmp_path: Path, system: str) -> None:
-    """Create ``system`` with a reference, as in the issue (the windows then get drift too)."""
+def _ingest_reference(root: Path, database_url: str) -> None:
+    """``fraud`` created with a reference by a real ``tandem ingest --reference``."""
     reference = rows(range(10_000_000, 10_000_500), seed=9)
     reference["timestamp"] -= pd.Timedelta(days=30)
-    done = tandem(*ingest(write(reference, tmp_path / "ref.parquet"), system, "--reference"))
+    path = write(reference, root.parent / "ref.parquet")
+    env = os.environ | {"TANDEM_DATA_DIR": str(root), "TANDEM_DATABASE_URL": database_url}
+    done = tandem(*ingest(path, "fraud", "--reference"), env=env)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="module")
+def referenced_sqlite(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir (SQLite file + the reference's Parquet) where ``fraud`` has a reference."""
+    root = tmp_path_factory.mktemp("referenced-sqlite") / "data"
+    root.mkdir()
+    shutil.copy(sqlite_template, root / "tandem.db")
+    _ingest_reference(root, f"sqlite:///{root / 'tandem.db'}")
+    return root
+
+
+@pytest.fixture(scope="module")
+def referenced_postgres(
+    postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """A PostgreSQL database (its name) and a data dir where ``fraud`` has a reference."""
+    name = f"tandem_referenced_{os.getpid()}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE}'))
+    root = tmp_path_factory.mktemp("referenced-postgres") / "data"
+    root.mkdir()
+    _ingest_reference(root, postgres_url.rsplit("/", 1)[0] + f"/{name}")
+    yield name, root
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"  # made by ``engine``: a copy of the referenced data dir
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(
+    request: pytest.FixtureRequest, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """A copy of the referenced store of the test's own, on SQLite and on PostgreSQL."""
+    monkeypatch.setenv("TANDEM_DATA_DIR", str(data_dir))
+    if request.param == "sqlite":
+        shutil.copytree(request.getfixturevalue("referenced_sqlite"), data_dir)
+        url = f"sqlite:///{data_dir / 'tandem.db'}"
+        monkeypatch.setenv("TANDEM_DATABASE_URL", url)
+        yield get_engine(url)
+        dispose_engines()
+        return
+    postgres_url: str = request.getfixturevalue("postgres_url")
+    template, root = request.getfixturevalue("referenced_postgres")
+    shutil.copytree(root, data_dir)
+    name = f"{template}_{next(_copies)}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    monkeypatch.setenv("TANDEM_DATABASE_URL", url)
+    yield get_engine(url)
+    dispose_engines()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def test_two_ingests_into_the_same_days(engine: Engine, tmp_path: Path, data_dir: Path) -> None:
     """The issue's reproduction, small: alternating halves of three days, in parallel."""
-    with_reference(tmp_path, "fraud")
     frame = rows(range(N))
     half_a = write(frame.iloc[0::2], tmp_path / "halfA.parquet")
     half_b = write(frame.iloc[1::2], tmp_path / "halfB.parquet")
@@ -56,7 +132,6 @@ def test_three_ingests_of_shared_and_own_days(
     engine: Engine, tmp_path: Path, data_dir: Path
 ) -> None:
     """Days 1-2, days 2-3 and day 1's labels arriving late, in parallel: days 1 and 2 are shared."""
-    with_reference(tmp_path, "fraud")
     frame = rows(range(N))
     day = frame["timestamp"].dt.floor("D")
     days = sorted(day.unique())
@@ -85,16 +160,15 @@ def test_four_ingests_into_two_systems(engine: Engine, tmp_path: Path, data_dir:
 
     Writers of different systems both succeed; the new system is created once.
     """
-    with_reference(tmp_path, "alpha")
     commands = []
-    for number, system in enumerate(("alpha", "beta")):
+    for number, system in enumerate(("fraud", "beta")):
         frame = rows(range(number * N, (number + 1) * N), seed=number)
         for half, part in (("A", frame.iloc[0::2]), ("B", frame.iloc[1::2])):
             commands.append(ingest(write(part, tmp_path / f"{system}{half}.parquet"), system))
     succeeded(race(tmp_path, *commands))
     with engine.connect() as conn:
-        assert sorted(conn.execute(select(System.name)).scalars()) == ["alpha", "beta"]
+        assert sorted(conn.execute(select(System.name)).scalars()) == ["beta", "fraud"]
         assert conn.execute(select(func.count()).select_from(IngestRecord)).scalar_one() == 5
-    expect_exactly_once(engine, data_dir, "alpha", range(N))
+    expect_exactly_once(engine, data_dir, "fraud", range(N))
     expect_exactly_once(engine, data_dir, "beta", range(N, 2 * N))
     assert orphans(engine, data_dir) == set()

@@ -26,11 +26,12 @@ DRIVER_ROWS = 20_000
 SEED = 0
 
 
-def driver_frame(rows: DataFrame) -> pd.DataFrame:
-    """One window's rows (a lake frame, its internal ``_`` columns dropped), canonical."""
+def driver_frame(rows: DataFrame, size: int | None = None) -> pd.DataFrame:
+    """One window's rows (a lake frame, its internal ``_`` columns dropped), canonical;
+    ``size``: its row count if known (else one job counts them)."""
     columns = [c for c in rows.columns if not c.startswith("_")]
     picked = rows.select(*[F.col(f"`{c}`") for c in columns])
-    if picked.count() > DRIVER_ROWS:
+    if (picked.count() if size is None else size) > DRIVER_ROWS:
         picked = picked.orderBy(F.rand(SEED)).limit(DRIVER_ROWS)
     frame = picked.toPandas()  # at most DRIVER_ROWS rows
     stamps = pd.to_datetime(frame["timestamp"])

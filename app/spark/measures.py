@@ -213,9 +213,12 @@ def _driver_frames(spark: SparkSession, plan: Plan, rows: DataFrame, result: Mea
     window, and the lake windows the multivariate pass pairs with them (their reference, or,
     for a written reference, the windows that now resolve to it). A window stored as a file of
     the data dir is read from there, as locally."""
+    # every written window's row count in one job, not one count per window
+    sizes = {r["_window"]: int(r["count"]) for r in rows.groupBy("_window").count().collect()}
     for window in plan.changed:
         key = key_text(window.model_version, window.day)
-        result.frames[key] = driver_frame(rows.where(F.col("_window") == key))
+        mine = rows.where(F.col("_window") == key)
+        result.frames[key] = driver_frame(mine, sizes.get(key, 0))
     references: dict[int, Target] = {w.model_version: w.id for w in plan.stored if w.is_reference}
     new = {w.model_version for w in plan.changed} if plan.reference else set()
     references |= {v: key_text(v, None) for v in new}

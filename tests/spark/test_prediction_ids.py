@@ -4,7 +4,7 @@ A lake location of one day is ingested; then a day whose file repeats one of its
 ids comes, in the same location (re-ingested) or in another one (the day's own
 folder, by the Spark engine, then as a local file): each is refused with exit 2
 naming the new file, the row (1-based, in the file's own order) and the column,
-and nothing is written (on SQLite; see the test).
+and nothing is written. The same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
@@ -27,13 +28,13 @@ def _day(day: str, rows: int = 150) -> pd.DataFrame:
     return frame[frame["model_version"] == frame["model_version"].iloc[0]].head(rows)
 
 
-# On SQLite only: the check reads the stored windows through the same ORM queries on either
-# database, and the Spark ingest on PostgreSQL (its stored windows read, the reference's ids
-# checked, the results written) is tests/spark/test_ingest.py's regression system.
+@pytest.mark.parametrize(
+    "store", ["sqlite_engine", pytest.param("postgres_engine", marks=pytest.mark.postgres)]
+)
 def test_an_id_of_an_older_lake_day_is_refused_naming_file_row_and_column(
-    spark: Any, sqlite_engine: Engine, tmp_path: Path
+    spark: Any, store: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    engine = sqlite_engine
+    engine: Engine = request.getfixturevalue(store)
     lake = tmp_path / "lake"
     lake.mkdir()
     older = _day("2026-08-12")

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from app.store.db import dispose_engines, get_engine
 from app.store.migrate import upgrade
-from tests.support.postgres import postgres_bin_dir, throwaway_cluster
+from tests.support.postgres import database_from, postgres_bin_dir, throwaway_cluster
 from tests.support.workers import GROUPS, GroupScheduling, publish_groups, shared_dir, worker_id
 
 # Chromium fixtures (``browser``, ``page``), defined once for every package that drives a page.
@@ -120,16 +120,10 @@ def postgres_engine(
 ) -> Iterator[Engine]:
     """A migrated PostgreSQL database of the test's own, also the configured default."""
     name = f"tandem_test_{os.getpid()}_{next(_counter)}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE}'))
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    monkeypatch.setenv("TANDEM_DATABASE_URL", url)
-    yield get_engine(url)
-    dispose_engines()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with database_from(postgres_url, TEMPLATE, name) as url:
+        monkeypatch.setenv("TANDEM_DATABASE_URL", url)
+        yield get_engine(url)
+        dispose_engines()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -22,13 +22,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select
 
 from app.store.db import dispose_engines, get_engine
 from app.store.models import IngestRecord, System
 from tests.conftest import TEMPLATE
 from tests.ingest.helpers import stored
 from tests.ingest.processes import expect_exactly_once, orphans, race, rows, tandem, write
+from tests.support.postgres import database_from
 
 pytestmark = pytest.mark.slow
 
@@ -71,17 +72,11 @@ def referenced_postgres(
 ) -> Iterator[tuple[str, Path]]:
     """A PostgreSQL database (its name) and a data dir where ``fraud`` has a reference."""
     name = f"tandem_referenced_{os.getpid()}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE}'))
-    root = tmp_path_factory.mktemp("referenced-postgres") / "data"
-    root.mkdir()
-    _ingest_reference(root, postgres_url.rsplit("/", 1)[0] + f"/{name}")
-    yield name, root
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with database_from(postgres_url, TEMPLATE, name) as url:
+        root = tmp_path_factory.mktemp("referenced-postgres") / "data"
+        root.mkdir()
+        _ingest_reference(root, url)
+        yield name, root
 
 
 @pytest.fixture
@@ -106,16 +101,10 @@ def engine(
     template, root = request.getfixturevalue("referenced_postgres")
     shutil.copytree(root, data_dir)
     name = f"{template}_{next(_copies)}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    monkeypatch.setenv("TANDEM_DATABASE_URL", url)
-    yield get_engine(url)
-    dispose_engines()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with database_from(postgres_url, template, name) as url:
+        monkeypatch.setenv("TANDEM_DATABASE_URL", url)
+        yield get_engine(url)
+        dispose_engines()
 
 
 def test_two_ingests_into_the_same_days(engine: Engine, tmp_path: Path, data_dir: Path) -> None:

@@ -15,6 +15,11 @@ the system holds from before it writes a file until after it commits. The
 older layout's folders (named after the system) get no new files from this
 version of Tandem; there a file is removed only once it is older than
 ``GRACE``, in case an older version is still writing beside this one.
+
+An ingest deletes the files it replaced *after* its commit, so after the
+lock: a sweep that runs meanwhile lists those files as orphans, and each may
+vanish before the sweep measures or removes it. Such a file is already gone,
+which is what the sweep wants; it is skipped, not an error.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ class Orphan:
 
     path: str  # relative to the data dir, with forward slashes
     size: int
+    modified: float  # st_mtime, seconds since the epoch
 
 
 def sweep_system(
@@ -69,7 +75,7 @@ def sweep_system(
     table = table_of(ProductionWindow)
     query = select(table.c.path).where(table.c.path.startswith(folder + "/", autoescape=True))
     referenced = set(session.execute(query).scalars())
-    orphans = [_orphan(data_dir, relative) for relative in sorted(files - referenced)]
+    orphans = _orphans(data_dir, sorted(files - referenced))
     if not dry_run:
         _remove(data_dir, orphans)
         _prune_empty_folders(data_dir / folder)
@@ -105,11 +111,7 @@ def _sweep_legacy(
     table = table_of(ProductionWindow)
     referenced = set(session.execute(select(table.c.path)).scalars())
     cutoff = time.time() - GRACE.total_seconds()
-    orphans = [
-        _orphan(data_dir, relative)
-        for relative in sorted(files - referenced)
-        if (data_dir / relative).stat().st_mtime < cutoff
-    ]
+    orphans = [o for o in _orphans(data_dir, sorted(files - referenced)) if o.modified < cutoff]
     if not dry_run:
         _remove(data_dir, orphans)
     return orphans
@@ -137,8 +139,20 @@ def _files(data_dir: Path, folder: Path) -> set[str]:
     }
 
 
-def _orphan(data_dir: Path, relative: str) -> Orphan:
-    return Orphan(relative, (data_dir / relative).stat().st_size)
+def _orphans(data_dir: Path, relative: Iterable[str]) -> list[Orphan]:
+    """The files of ``relative`` that are still there, measured.
+
+    One may have been deleted since it was listed, by the ingest that replaced
+    it (after its commit): it is gone already, so it is no orphan to report.
+    """
+    orphans = []
+    for path in relative:
+        try:
+            stat = (data_dir / path).stat()
+        except FileNotFoundError:
+            continue
+        orphans.append(Orphan(path, stat.st_size, stat.st_mtime))
+    return orphans
 
 
 def _remove(data_dir: Path, orphans: Iterable[Orphan]) -> None:

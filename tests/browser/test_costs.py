@@ -40,7 +40,9 @@ def test_experiments_show_costs(seeded_server: Server, page) -> None:
 def test_thresholds_page_shows_the_budget_editor(seeded_server: Server, page) -> None:
     open_and_wait(page, f"{seeded_server.url}/thresholds?system=fraud-scoring")
     assert_no_exception(page)
-    heading = page.get_by_text("Monthly budget")
+    # the heading, not the signal table's hidden grid cell "Spend vs monthly budget", which
+    # get_by_text also matches and which came first once the grid had mounted
+    heading = page.get_by_role("heading", name="Monthly budget")
     heading.first.wait_for()
     scroll_to(page, heading.first)
     expect(page.get_by_text("250.00 EUR a month").first).to_be_attached()

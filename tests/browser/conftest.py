@@ -24,7 +24,6 @@ from tests.support.streamlit_server import serve_app
 pytestmark = pytest.mark.browser
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-_IDLE_JS = "selector => document.querySelector(selector) !== null"
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 
 
@@ -67,14 +66,10 @@ def empty_server(
 
 
 def open_and_wait(page: object, url: str, timeout_ms: int = 90_000) -> None:
-    """Open ``url`` and wait until Streamlit says the script finished.
-
-    The state is checked on every animation frame: ``wait_for_selector`` re-checks on a
-    backoff (then every 500 ms or more) and saw a page idle up to a second after it was
-    (benchmarks/page_visits.py measured it), which every page opened here paid.
-    """
+    """Open ``url`` and wait until Streamlit says the script finished."""
     page.goto(url)  # type: ignore[attr-defined]
-    page.wait_for_function(_IDLE_JS, arg=IDLE, polling="raf", timeout=timeout_ms)  # type: ignore[attr-defined]
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)  # type: ignore[attr-defined]
+    page.wait_for_selector(IDLE, timeout=timeout_ms)  # type: ignore[attr-defined]
 
 
 def pick_option(page: object, label: str, index: int = 0, attempts: int = 5) -> None:

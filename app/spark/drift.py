@@ -223,12 +223,17 @@ def _measure(
     ref_stats = agg.side_stats(reference, {n: ref_types[n] for n in names}, None)[""]
     cur_stats = agg.side_stats(current, {n: cur_types[n] for n in names}, window_column)
     valued = [n for n in names if cur_types[n] in VALUED]
+    cells = {
+        n: ref_stats[n].finite + sum(s[n].finite for s in cur_stats.values() if n in s)
+        for n in valued
+    }
     values = agg.value_table(
         reference,
         current,
         ({n: ref_types[n] for n in valued}, {n: cur_types[n] for n in valued}),
         window_column,
         list(windows),
+        agg.alone_from(cells),
     ).persist()
     out: dict[str, Outcome | DriftInputError] = {}
     texts: dict[str, list[str]] = {}

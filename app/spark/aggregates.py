@@ -125,7 +125,8 @@ def value_table(
     keys = None
     if len(windows) > 1:
         keys = reference.sparkSession.createDataFrame([(w,) for w in windows], f"{WINDOW} string")
-    window = None if by is None else F.col(quoted(by))
+    window = F.lit(windows[0]) if by is None else F.col(quoted(by))
+    prefix = F.col(WINDOW) if keys is not None else F.lit(windows[0])
     parts += [
         _column_values(
             (reference, current),
@@ -134,7 +135,7 @@ def value_table(
             window,
             keys,
         ).select(
-            F.concat(F.col(WINDOW) if by else F.lit(windows[0]), F.lit(SEP + name)).alias(C),
+            F.concat(prefix, F.lit(SEP + name)).alias(C),
             NUM,
             KEY,
             REF,
@@ -209,12 +210,12 @@ def _column_values(
     sides: tuple[DataFrame, DataFrame],
     name: str,
     classes: tuple[str, str],
-    window: Column | None,
+    window: Column,
     keys: DataFrame | None,
 ) -> DataFrame:
-    """One column's ``(num, key, ref, cur)`` per distinct finite value, and ``w``, the
-    window, when ``window`` (the current rows' window) is given; ``keys``: every window,
-    for the reference's counts to repeat in (None: there is one window)."""
+    """One column's ``(num, key, ref, cur)`` per distinct finite value, and first ``w``, the
+    window (``window``: the current rows'), when there are several: ``keys``, every window,
+    for the reference's counts to repeat in (None: one window, all the current rows')."""
     from pyspark.sql import functions as F
 
     reference, current = sides
@@ -224,7 +225,7 @@ def _column_values(
     ref_rows = reference.where(finite(col, classes[0] == "float"))
     cur_rows = current.where(finite(col, classes[1] == "float"))
     one, zero = F.lit(1).alias, F.lit(0).alias
-    if window is None:
+    if keys is None:
         ref = ref_rows.select(value, one(REF), zero(CUR))
         cur = cur_rows.select(value, zero(REF), one(CUR))
         by = [VALUE]

@@ -15,7 +15,9 @@ from tests.spark.test_drift_windows import COLUMNS, windows_lake
 ALONE = {"num_shifted", "gaps", "int_three", "flag", "cat_multi"}
 
 
-def table(spark: Any, tmp_path: Path, alone: set[str], windows: str) -> list[tuple[Any, ...]]:
+def table(
+    spark: Any, tmp_path: Path, alone: set[str], windows: str, by: str | None
+) -> list[tuple[Any, ...]]:
     from app.spark import aggregates as agg
     from app.spark.drift import type_class
 
@@ -23,7 +25,6 @@ def table(spark: Any, tmp_path: Path, alone: set[str], windows: str) -> list[tup
     reference = spark.read.parquet(str(reference_path))
     current = spark.read.parquet(str(path)).repartition(3)
     classes = {f.name: type_class(f.dataType) for f in current.schema.fields if f.name in COLUMNS}
-    by = "_window" if len(windows) > 1 else None
     current = current.where(current["_window"].isin(list(windows)))
     values = agg.value_table(reference, current, (classes, classes), by, list(windows), alone)
     rows = [tuple(r) for r in values.collect()]
@@ -31,11 +32,13 @@ def table(spark: Any, tmp_path: Path, alone: set[str], windows: str) -> list[tup
     return sorted(rows, key=repr)
 
 
-@pytest.mark.parametrize("windows", ["a", "abd"])
-def test_both_plans_give_the_same_rows(spark: Any, tmp_path: Path, windows: str) -> None:
-    shared = table(spark, tmp_path, set(), windows)
+@pytest.mark.parametrize(("windows", "by"), [("a", None), ("a", "_window"), ("abd", "_window")])
+def test_both_plans_give_the_same_rows(
+    spark: Any, tmp_path: Path, windows: str, by: str | None
+) -> None:
+    shared = table(spark, tmp_path, set(), windows, by)
     assert {r[0].split("\x1f")[0] for r in shared} == set(windows)
-    assert table(spark, tmp_path, ALONE, windows) == shared
+    assert table(spark, tmp_path, ALONE, windows, by) == shared
 
 
 def test_a_column_with_a_million_cells_is_grouped_alone() -> None:

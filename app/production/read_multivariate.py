@@ -21,7 +21,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session
 
 from app.drift.methods import METHODS
@@ -153,10 +153,25 @@ def most_important_drift(
     Read from stored results (``drifted`` as decided at ingest); systems
     whose latest window has no drifted feature with an importance are absent.
     """
+    # The latest window with drift results per system first (one row per window), then
+    # only those windows' results: the page reads one window per system, not all of them.
+    measured = session.execute(
+        select(ProductionWindow.system_id, ProductionWindow.window_start, ProductionWindow.id)
+        .where(
+            ProductionWindow.system_id.in_(list(ids)),
+            ProductionWindow.window_start >= since,
+            ProductionWindow.window_start < until,
+            exists().where(DriftResult.window_id == ProductionWindow.id),
+        )
+    ).all()
+    newest: dict[int, tuple[datetime, int]] = {}
+    for system_id, start, window_id in measured:
+        newest[system_id] = max(newest.get(system_id, (start, window_id)), (start, window_id))
+    if not newest:
+        return {}
     rows = session.execute(
         select(
             ProductionWindow.system_id,
-            ProductionWindow.window_start,
             DriftResult.window_id,
             DriftResult.reference_window_id,
             DriftResult.column,
@@ -166,19 +181,12 @@ def most_important_drift(
             DriftResult.drifted,
         )
         .join(ProductionWindow, ProductionWindow.id == DriftResult.window_id)
-        .where(
-            ProductionWindow.system_id.in_(list(ids)),
-            ProductionWindow.window_start >= since,
-            ProductionWindow.window_start < until,
-        )
+        .where(DriftResult.window_id.in_(sorted(w for _, w in newest.values())))
     ).all()
-    if not rows:
-        return {}
     frame = pd.DataFrame(
         rows,
         columns=[
             "system_id",
-            "window_start",
             "window_id",
             "reference_id",
             "column",
@@ -188,7 +196,7 @@ def most_important_drift(
             "drifted",
         ],
     )
-    latest = frame.sort_values(["window_start", "window_id"]).groupby("system_id").tail(1)
+    latest = frame.groupby("system_id").tail(1)
     references = sorted({int(r) for r in latest["reference_id"]})
     stored = session.execute(
         select(

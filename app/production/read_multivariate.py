@@ -156,8 +156,9 @@ def most_important_drift(
     # The latest window with drift results per system first (one row per window), then
     # only those windows' results: the page reads one window per system, not all of them.
     measured = session.execute(
-        select(ProductionWindow.system_id, ProductionWindow.window_start, ProductionWindow.id)
-        .where(
+        select(
+            ProductionWindow.system_id, ProductionWindow.window_start, ProductionWindow.id
+        ).where(
             ProductionWindow.system_id.in_(list(ids)),
             ProductionWindow.window_start >= since,
             ProductionWindow.window_start < until,

@@ -36,13 +36,14 @@ run: install
 # workers (tests/support/workers.py says which tests share one). Two, not `-n auto`:
 # each worker starts its own PostgreSQL, Streamlit servers and Chromium, and the
 # concurrency tests start several processes each; more workers only pay on more cores.
+# The slowest tests are listed at the end, so a slow run says where its time went.
 TEST_WORKERS ?= 2
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25
 
 # Performance lives here, never in timed tests; figures go to benchmarks/RESULTS.md.
 bench: install-dev

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 # Below this many distinct values of a column the (value, ref, cur) counts may be
 # collected (categories, few-valued numbers); larger ones are only aggregated.
 C, NUM, KEY, REF, CUR = "c", "num", "key", "ref", "cur"
+WINDOW, VALUE = "w", "v"  # a column grouped alone: its window and value
 
 
 def quoted(name: str) -> str:
@@ -120,11 +121,13 @@ def value_table(
 
     ref_classes, cur_classes = classes
     empty = f"{C} string, {NUM} double, {KEY} string, {REF} long, {CUR} long"
-    shared = [n for n in ref_classes if n not in alone]
-    parts = [_shared_values(reference, current, classes, by, windows, shared)] if shared else []
-    keys = None
+    keys = None  # every window, for the reference's counts to repeat in
     if len(windows) > 1:
         keys = reference.sparkSession.createDataFrame([(w,) for w in windows], f"{WINDOW} string")
+    shared = [n for n in ref_classes if n not in alone]
+    parts = []
+    if shared:
+        parts.append(_shared_values(reference, current, classes, by, windows, keys, shared))
     window = F.lit(windows[0]) if by is None else F.col(quoted(by))
     prefix = F.col(WINDOW) if keys is not None else F.lit(windows[0])
     parts += [
@@ -167,6 +170,7 @@ def _shared_values(
     classes: tuple[Mapping[str, str], Mapping[str, str]],
     by: str | None,
     windows: Sequence[str],
+    keys: DataFrame | None,
     names: Sequence[str],
 ) -> DataFrame:
     """:func:`value_table`'s rows of ``names``, every cell unpivoted and grouped at once."""
@@ -188,22 +192,18 @@ def _shared_values(
         flags = (F.lit(int(side == REF)).alias(REF), F.lit(int(side == CUR)).alias(CUR))
         return exploded.where(F.col("v").isNotNull()).select("v.*", *flags)
 
-    if len(windows) == 1:
+    if keys is None:
         ref = long(reference, ref_classes, REF, F.lit(windows[0]))
     else:  # each distinct reference value once, then once per window
         distinct = long(reference, ref_classes, REF, F.lit("")).groupBy(C, NUM, KEY)
-        keys = reference.sparkSession.createDataFrame([(w,) for w in windows], "w string")
         ref = (
             distinct.agg(F.sum(REF).alias(REF), F.sum(CUR).alias(CUR))
             .crossJoin(F.broadcast(keys))
-            .select(F.concat("w", C).alias(C), NUM, KEY, REF, CUR)
+            .select(F.concat(WINDOW, C).alias(C), NUM, KEY, REF, CUR)
         )
     window = F.lit(windows[0]) if by is None else F.col(quoted(by))
     both = ref.unionByName(long(current, cur_classes, CUR, window))
     return both.groupBy(C, NUM, KEY).agg(F.sum(REF).alias(REF), F.sum(CUR).alias(CUR))
-
-
-WINDOW, VALUE = "w", "v"
 
 
 def _column_values(
@@ -238,21 +238,13 @@ def _column_values(
         )
         cur = cur_rows.select(window.alias(WINDOW), value, zero(REF), one(CUR))
         by = [WINDOW, VALUE]
-    nothing = {"double": F.lit(None).cast("double"), "string": F.lit(None).cast("string")}
+    num = F.lit(None).cast("double") if text else F.col(VALUE)
+    key = F.col(VALUE) if text else F.lit(None).cast("string")
     return (
         ref.union(cur)
         .groupBy(*by)
-        .agg(
-            F.sum(REF).alias(REF),
-            F.sum(CUR).alias(CUR),
-        )
-        .select(
-            *by[:-1],
-            (nothing["double"] if text else F.col(VALUE)).alias(NUM),
-            (F.col(VALUE) if text else nothing["string"]).alias(KEY),
-            REF,
-            CUR,
-        )
+        .agg(F.sum(REF).alias(REF), F.sum(CUR).alias(CUR))
+        .select(*by[:-1], num.alias(NUM), key.alias(KEY), REF, CUR)
     )
 
 

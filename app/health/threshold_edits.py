@@ -16,7 +16,8 @@ hold everywhere:
   written. The check is made on read and again by the database (SQLAlchemy's
   ``version_id_col``; a unique constraint for two first saves; the version in
   a revert's ``DELETE``). A revert is locked the same way: it is a save of
-  the old bounds, or a guarded delete.
+  the old bounds, or a guarded delete. A version is the id of the audit row
+  that wrote it, so a row deleted and created again never reuses one.
 * **Audit.** Each save writes the threshold row and one ``ThresholdChange``
   row in one transaction. Its id bumps the pages' data version, so every
   cached page recomputes.
@@ -321,14 +322,23 @@ def _write(
     user: str,
     reason: str,
 ) -> ThresholdSpec:
-    """Set the row read as ``row`` (``None``: create it) and audit; guarded by the version."""
+    """Set the row read as ``row`` (``None``: create it) and audit; guarded by the version.
+
+    The audit row goes in first: its id becomes the row's new version (see
+    ``Threshold``). The UPDATE still matches only the version read, so a row that
+    moved on since (or was deleted and created again) raises instead of being
+    overwritten under an audit row with the wrong old bounds.
+    """
     old = (row.warn, row.critical) if row is not None else (None, None)
+    audit = _audit(scope, signal, old, new, user, reason)
+    session.add(audit)
+    session.flush()
     if row is None:
         row = Threshold(scope=scope, signal=signal, direction=_definition(signal).direction)
         session.add(row)
     row.warn, row.critical = float(new[0]), float(new[1])
     row.updated_at, row.updated_by = utc_now(), user
-    session.add(_audit(scope, signal, old, new, user, reason))
+    row.version = audit.id
     session.flush()
     return spec_of(row)
 

@@ -196,8 +196,62 @@ def test_reverting_the_first_change_inherits_again(engine: Engine) -> None:
     assert [s.scope for s in all_overrides(engine)] == [""]
     newest = change_history(engine, scope="svc")[0]
     assert (newest.old_warn, newest.new_warn, newest.new_critical) == (0.5, 0.95, 0.8)
-    # and a save against the now-inherited value starts from version 0 again
-    assert save_threshold(engine, "svc", "ci.pass_rate", 0.6, 0.4, 0, "ann", "editor").version == 1
+    # a save against the now-inherited value starts from version 0 again; the new row's
+    # version is its change's id, never the deleted row's
+    recreated = save_threshold(engine, "svc", "ci.pass_rate", 0.6, 0.4, 0, "ann", "editor")
+    assert recreated.version == change_history(engine)[0].id > created.id
+
+
+def test_a_page_that_saw_a_row_deleted_and_created_again_is_refused(engine: Engine) -> None:
+    """The ABA case: A sees the row; B reverts its creation, C creates it again; A saves.
+
+    With a version counted from 1 for every new row, A's version would match C's row
+    and A would overwrite bounds it never saw.
+    """
+    save_threshold(engine, "", "ci.pass_rate", 0.95, 0.8, 0, "setup", "editor")
+    seen = version_at({s.signal: s for s in thresholds_at(engine, "")}["ci.pass_rate"], "")
+    revert_change(engine, change_history(engine)[0].id, "bob", "editor")  # B: row deleted
+    save_threshold(engine, "", "ci.pass_rate", 0.99, 0.8, 0, "carl", "editor")  # C
+    audit_rows = _count(engine, ThresholdChange)
+    with pytest.raises(ConcurrentEditError) as raised:
+        save_threshold(engine, "", "ci.pass_rate", 0.9, 0.7, seen, "ann", "editor")  # A
+    assert (raised.value.current.warn, raised.value.current.critical) == (0.99, 0.8)
+    assert _count(engine, ThresholdChange) == audit_rows
+    assert _state(engine, "", "ci.pass_rate")[:2] == (0.99, 0.8)  # type: ignore[index]
+
+
+def test_a_save_whose_row_is_deleted_and_created_again_before_its_write_is_refused(
+    engine: Engine,
+) -> None:
+    """A save read the row; before its UPDATE, B deletes it and C creates it again.
+
+    On SQLite the new row may get the deleted row's id back, so only a version never
+    handed out twice keeps A's guarded UPDATE from matching C's row and writing an
+    audit row whose old bounds (A's stale read) were never in force: the trail would
+    no longer replay to the stored row.
+    """
+    save_threshold(engine, "", "ci.pass_rate", 0.95, 0.8, 0, "setup", "editor")
+    created = change_history(engine)[0]
+    version = _state(engine, "", "ci.pass_rate")[2]  # type: ignore[index]
+    armed = [True]
+
+    def delete_and_create(_conn, _cursor, statement: str, *_args: object) -> None:
+        if armed[0] and statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            armed[0] = False
+            revert_change(engine, created.id, "bob", "editor")
+            save_threshold(engine, "", "ci.pass_rate", 0.99, 0.8, 0, "carl", "editor")
+
+    event.listen(engine, "before_cursor_execute", delete_and_create)
+    try:
+        with pytest.raises(ConcurrentEditError) as raised:
+            save_threshold(engine, "", "ci.pass_rate", 0.9, 0.7, version, "ann", "editor")
+    finally:
+        event.remove(engine, "before_cursor_execute", delete_and_create)
+    assert not armed[0]  # the race did happen
+    assert (raised.value.current.warn, raised.value.current.critical) == (0.99, 0.8)
+    changes = list(reversed(change_history(engine)))
+    assert [c.changed_by for c in changes] == ["setup", "bob", "carl"]
+    assert _replay(changes) == (0.99, 0.8) == _state(engine, "", "ci.pass_rate")[:2]  # type: ignore[index]
 
 
 def test_revert_of_unknown_change_is_a_lookup_error(engine: Engine) -> None:

@@ -15,7 +15,12 @@ from tests.health import scenario
 
 def _threshold(scope: str, signal: str, warn: float, critical: float) -> Threshold:
     return Threshold(
-        scope=scope, signal=signal, direction="higher_is_better", warn=warn, critical=critical
+        scope=scope,
+        signal=signal,
+        direction="higher_is_better",
+        warn=warn,
+        critical=critical,
+        version=1,  # a row written with no audit row (the app sets its change's id)
     )
 
 

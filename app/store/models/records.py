@@ -21,7 +21,11 @@ from app.store.types import UTCDateTime, utc_now
 class Threshold(Base):
     """A signal's warn/critical bounds, globally ('' scope) or for one system.
 
-    ``version`` is SQLAlchemy's optimistic lock: a save from a stale copy fails.
+    ``version`` is SQLAlchemy's optimistic lock: a save from a stale copy fails. It is
+    the id of the audit row (``ThresholdChange``) that wrote the bounds, not a counter
+    from 1: a row deleted by a revert and created again must never come back at a
+    version a stale copy of the old row holds (the ABA case), and audit ids are never
+    handed out twice.
     """
 
     __tablename__ = "thresholds"
@@ -37,7 +41,8 @@ class Threshold(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_by: Mapped[str] = mapped_column(String(200), default="")
 
-    __mapper_args__ = {"version_id_col": version}
+    # The ORM still guards every UPDATE with the version it read; we set the new one.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 class ThresholdChange(Base):

@@ -90,36 +90,57 @@ def runs_leading_to(
 
 
 def retrain_costs(
-    session: Session, system_ids: Collection[int], *, production_only: bool
+    session: Session,
+    system_ids: Collection[int],
+    *,
+    production_only: bool,
+    newest_before: datetime | None = None,
 ) -> list[RetrainCost]:
     """Every registered version's training cost, by system and version.
 
     With ``production_only`` the versions are those served in production and
     each takes the runs since the previous *production* version; otherwise
-    every version takes the runs since the previous registered one.
+    every version takes the runs since the previous registered one. With
+    ``newest_before``, only each system's newest such version registered before
+    it (what ``cost.training_per_retrain`` reads): the same runs and sums, without
+    costing the versions nobody asked about.
     """
     versions = model_versions(session, system_ids)
     if production_only:
         versions = versions[versions["in_production"]]
-    if versions.empty:
-        return []
-    runs = training_runs(
-        session,
-        system_ids,
-        (versions["registered_at"].max() + pd.Timedelta(microseconds=1)).to_pydatetime(),
-    )
-    experiment_of = dict(zip(runs["run_id"], runs["experiment"], strict=True))
-    found = []
     records: list[dict[Any, Any]] = versions.sort_values(
         ["system_id", "model_name", "version"]
     ).to_dict("records")
-    previous: dict[tuple[int, str], datetime] = {}
-    for row in records:
+    previous: dict[tuple[int, str], datetime | None] = {}
+    chosen: list[tuple[dict[Any, Any], datetime | None]] = []
+    for row in records:  # each version's predecessor, whichever versions are costed
         key = (int(row["system_id"]), str(row["model_name"]))
-        registered = pd.Timestamp(row["registered_at"]).to_pydatetime()
+        row["registered_at"] = pd.Timestamp(row["registered_at"]).to_pydatetime()
+        chosen.append((row, previous.get(key)))
+        previous[key] = row["registered_at"]
+    if newest_before is not None:
+        newest: dict[int, tuple[dict[Any, Any], datetime | None]] = {}
+        for row, before in chosen:
+            held = newest.get(row["system_id"])
+            if row["registered_at"] < newest_before and (
+                held is None or row["registered_at"] > held[0]["registered_at"]
+            ):
+                newest[row["system_id"]] = (row, before)
+        chosen = list(newest.values())
+    if not chosen:
+        return []
+    runs = training_runs(  # as far as the newest version: a version's own run names its experiment
+        session,
+        system_ids,
+        max(row["registered_at"] for row in records) + timedelta(microseconds=1),
+    )
+    experiment_of = dict(zip(runs["run_id"], runs["experiment"], strict=True))
+    found = []
+    for row, after in chosen:
+        key = (int(row["system_id"]), str(row["model_name"]))
+        registered = row["registered_at"]
         own = runs[runs["system_id"] == key[0]]
-        led = runs_leading_to(own, experiment_of.get(row["run_id"]), previous.get(key), registered)
-        previous[key] = registered
+        led = runs_leading_to(own, experiment_of.get(row["run_id"]), after, registered)
         costed = led[led["cost"].notna()]
         by_currency = costed.groupby("currency")["cost"].sum()
         found.append(
@@ -174,7 +195,7 @@ def cost_signals(
     notes = notes if notes is not None else {}
     if not ids:
         return values
-    retrains = retrain_costs(session, ids, production_only=True)
+    retrains = retrain_costs(session, ids, production_only=True, newest_before=window.until)
     for system_id, cost in _newest_production(retrains, ids, window.until).items():
         values[system_id][TRAINING] = cost.single_cost
         if not cost.cost:  # no run logged a cost: unknown, nothing to explain

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, delete, func, insert, select
@@ -52,6 +53,11 @@ def _sum(expression: Any) -> ColumnElement[Any]:
 
 def aggregates() -> dict[str, ColumnElement[Any]]:
     """Each rollup column as an aggregate over health samples."""
+    return dict(_aggregates())
+
+
+@cache  # built once per process: 0.2-0.9 ms a call, and every status reads it twice or more
+def _aggregates() -> dict[str, ColumnElement[Any]]:
     s = HealthSample
     columns: dict[str, ColumnElement[Any]] = {
         "samples": func.count(),

@@ -27,6 +27,7 @@ from app.store.models import (
     System,
     TrainingRun,
 )
+from app.store.queries.costs import daily_spend
 
 WINDOW = Window(datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 31, tzinfo=UTC))
 
@@ -186,3 +187,38 @@ def test_what_if_replays_the_cost_signals(engine: Engine, lab: int) -> None:
     result = replay(retrains, ThresholdSpec("x", "lower_is_better", 1000, 5000, "amount", None, 0),
                     ThresholdSpec("x", "lower_is_better", 30, 50, "amount", None, 0))  # fmt: skip
     assert (result.old_warn, result.new_warn) == (0, 1)
+
+
+def test_daily_spend_sums_runs_per_day_and_skips_costs_it_cannot_add(
+    engine: Engine, lab: int
+) -> None:
+    """Spend by (system, day, category, currency), sorted; what it does with odd run costs."""
+    with session_scope(engine) as s:
+        s.add_all([
+            _run(lab, "n1", at(3, 5, 9), "FINISHED", 1.5),  # same UTC day as bills
+            _run(lab, "n2", at(3, 5, 23), "FINISHED", 2.5),
+            _run(lab, "n3", at(3, 5, 10), "FINISHED", 4.0, currency="USD"),
+            _run(lab, "n4", at(3, 5, 11), "FINISHED", 8.0, currency=None),  # no currency
+        ])  # fmt: skip
+        s.add(_run(lab, "n5", at(3, 5, 12), "FINISHED", float("nan")))  # NaN: no amount
+        spend = daily_spend(s, [lab], at(3, 5), at(3, 7))
+    rows = [(r.day.day, r.category, r.currency, r.amount) for r in spend.itertuples()]
+    assert rows == [
+        (5, "serving", "EUR", 30.0),
+        (5, "training", "EUR", 4.0),  # n1 + n2, one day's runs summed
+        (5, "training", "USD", 4.0),  # another currency: its own row, never added
+        (6, "serving", "EUR", 20.0),
+    ]
+    assert list(spend["system_id"]) == [lab] * 4
+    assert str(spend["day"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_the_newest_production_versions_cost_is_the_one_of_the_full_list(
+    engine: Engine, lab: int
+) -> None:
+    with session_scope(engine) as s:
+        every = retrain_costs(s, [lab], production_only=True)
+        for until in (at(1, 10, 5), at(1, 10, 6), at(3, 3, 6), at(3, 31)):
+            newest = retrain_costs(s, [lab], production_only=True, newest_before=until)
+            before = [c for c in every if c.registered_at < until]
+            assert newest == ([max(before, key=lambda c: c.registered_at)] if before else [])

@@ -11,8 +11,9 @@ of its training runs (counted on the UTC day each run started).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -41,18 +42,6 @@ RUN_COLUMNS = (
 VERSION_COLUMNS = ("system_id", "model_name", "version", "run_id", "registered_at", "in_production")
 
 
-def bills(
-    session: Session, system_ids: Collection[int], since: datetime, until: datetime
-) -> pd.DataFrame:
-    """The bills of the period (``SPEND_COLUMNS``), one row per stored entry."""
-    query = select(
-        CostEntry.system_id, CostEntry.day, CostEntry.category, CostEntry.currency, CostEntry.amount
-    ).where(
-        CostEntry.system_id.in_(sorted(system_ids)), CostEntry.day >= since, CostEntry.day < until
-    )
-    return _frame(session.execute(query).all(), SPEND_COLUMNS)
-
-
 def training_runs(
     session: Session, system_ids: Collection[int], until: datetime, since: datetime | None = None
 ) -> pd.DataFrame:
@@ -70,44 +59,65 @@ def training_runs(
 def daily_spend(
     session: Session, system_ids: Collection[int], since: datetime, until: datetime
 ) -> pd.DataFrame:
-    """Spend by system, UTC day, category and currency (see the module's rule on training)."""
-    billed = bills(session, system_ids, since, until)
-    billed["day"] = pd.to_datetime(billed["day"], utc=True)
-    billed_training = set(billed.loc[billed["category"] == "training", "system_id"])
-    runs = training_runs(session, set(system_ids) - billed_training, until, since)
-    runs = runs[runs["cost"].notna()]
-    from_runs = pd.DataFrame(
-        {
-            "system_id": runs["system_id"],
-            "day": runs["started_at"].dt.floor("D"),
-            "category": "training",
-            "currency": runs["currency"],
-            "amount": runs["cost"],
-        }
+    """Spend by system, UTC day, category and currency (see the module's rule on training).
+
+    Summed in plain Python and framed once: the rows are a few per system and day, and
+    every status reads this (pandas' grouping cost ~5 ms a call here, the sums
+    microseconds). Sorted by the four keys. A run's cost without a currency, or NaN,
+    is no spend: it cannot be added to any.
+    """
+    totals: dict[tuple[int, datetime, str, str], float] = {}
+    query = select(
+        CostEntry.system_id, CostEntry.day, CostEntry.category, CostEntry.currency, CostEntry.amount
+    ).where(
+        CostEntry.system_id.in_(sorted(system_ids)), CostEntry.day >= since, CostEntry.day < until
     )
-    spend = pd.concat([billed, from_runs], ignore_index=True) if len(from_runs) else billed
-    if spend.empty:
-        return spend.astype({"amount": float})
-    keys = ["system_id", "day", "category", "currency"]
-    summed = spend.groupby(keys, as_index=False).agg(amount=("amount", "sum"))
-    return summed.astype({"amount": float})
+    for system_id, day, category, currency, amount in session.execute(query):
+        bill = (system_id, day, category, currency)
+        totals[bill] = totals.get(bill, 0.0) + float(amount)
+    billed_training = {key[0] for key in totals if key[2] == "training"}
+    runs = select(
+        TrainingRun.system_id, TrainingRun.started_at, TrainingRun.currency, TrainingRun.cost
+    )
+    runs = runs.where(
+        TrainingRun.system_id.in_(sorted(set(system_ids) - billed_training)),
+        TrainingRun.started_at >= since,
+        TrainingRun.started_at < until,
+        TrainingRun.cost.is_not(None),
+        TrainingRun.currency.is_not(None),
+    )
+    for system_id, started_at, run_currency, cost in session.execute(runs):
+        if cost is None or run_currency is None or math.isnan(cost):
+            continue
+        day = started_at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        run = (system_id, day, "training", run_currency)
+        totals[run] = totals.get(run, 0.0) + float(cost)
+    frame = _frame([(*key, amount) for key, amount in sorted(totals.items())], SPEND_COLUMNS)
+    frame["day"] = pd.to_datetime(frame["day"], utc=True)
+    return frame.astype({"amount": float})
 
 
 def predictions(
     session: Session, system_ids: Collection[int], since: datetime, until: datetime, *, daily: bool
 ) -> pd.DataFrame:
-    """Production rows served (reference data left out), per system and window start."""
-    query = select(ProductionWindow.system_id, ProductionWindow.window_start, ProductionWindow.rows)
-    query = query.where(
+    """Production rows served (reference data left out), per system (and UTC day when
+    ``daily``) of the windows that start in the period."""
+    served = (
         ProductionWindow.system_id.in_(sorted(system_ids)),
         ProductionWindow.is_reference.is_(False),
         ProductionWindow.window_start >= since,
         ProductionWindow.window_start < until,
     )
-    frame = _frame(session.execute(query).all(), ("system_id", "day", "rows"))
+    if not daily:  # summed by the database: the Cost stage's status reads this on every page
+        total = func.sum(ProductionWindow.rows)
+        summed = select(ProductionWindow.system_id, total).where(*served)
+        rows = session.execute(summed.group_by(ProductionWindow.system_id)).all()
+        frame = _frame(rows, ("system_id", "rows"))
+        return frame.sort_values("system_id", ignore_index=True).astype({"rows": "int64"})
+    query = select(ProductionWindow.system_id, ProductionWindow.window_start, ProductionWindow.rows)
+    frame = _frame(session.execute(query.where(*served)).all(), ("system_id", "day", "rows"))
     frame["day"] = pd.to_datetime(frame["day"], utc=True).dt.floor("D")
-    keys = ["system_id", "day"] if daily else ["system_id"]
-    return frame.groupby(keys, as_index=False).agg(rows=("rows", "sum"))
+    return frame.groupby(["system_id", "day"], as_index=False).agg(rows=("rows", "sum"))
 
 
 def model_versions(session: Session, system_ids: Collection[int]) -> pd.DataFrame:

@@ -10,12 +10,17 @@
 # before / after / change %. Only the app's code differs: the floor, the browser and the
 # timing code are this tree's for both.
 #
+# With --interleaved, both trees are served at once and each page is opened on one and
+# right after on the other, PAIRS x ROUNDS rounds (benchmarks/pages_ab.py): the verdict is
+# then the median of after / before over pairs of visits made at the same moment.
+#
 # Usage: benchmarks/pages_vs.sh [--before COMMIT] [--pairs N] [--rounds N] [--pages "a b"]
+#        [--interleaved]
 # Environment: WORK (default /tmp/tandem-pages-vs), KEEP=1 to keep the worktree and seeds.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=$ROOT/.venv/bin/python
-BEFORE=b96293a PAIRS=2 ROUNDS=2 PAGES=""
+BEFORE=b96293a PAIRS=2 ROUNDS=2 PAGES="" INTERLEAVED=""
 WORK=${WORK:-/tmp/tandem-pages-vs}
 while [ $# -gt 0 ]; do
   case $1 in
@@ -23,6 +28,7 @@ while [ $# -gt 0 ]; do
     --pairs) PAIRS=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --pages) PAGES=$2; shift 2 ;;
+    --interleaved) INTERLEAVED=1; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -54,6 +60,13 @@ seed() {  # seed <tree> <dir>: that tree's migrations and `tandem seed` into a d
 echo "seeding $BEFORE and HEAD ($(git -C "$ROOT" rev-parse --short HEAD)) ..." >&2
 seed "$TREE" "$WORK/seed-before"
 seed "$ROOT" "$WORK/seed-after"
+if [ -n "$INTERLEAVED" ]; then
+  # shellcheck disable=SC2086
+  "$PY" "$ROOT/benchmarks/pages_ab.py" --before-tree "$TREE" --before-seed "$WORK/seed-before" \
+    --after-seed "$WORK/seed-after" --rounds $((PAIRS * ROUNDS)) --label "$BEFORE" \
+    ${PAGES:+--pages $PAGES}
+  exit
+fi
 
 run() {  # run <side> <pair>
   local tree=$ROOT

@@ -160,18 +160,6 @@ def retrain_costs(
     return found
 
 
-def _newest_production(
-    retrains: list[RetrainCost], system_ids: Collection[int], until: datetime
-) -> dict[int, RetrainCost]:
-    newest: dict[int, RetrainCost] = {}
-    for cost in retrains:
-        if cost.registered_at < until and cost.system_id in system_ids:
-            held = newest.get(cost.system_id)
-            if held is None or cost.registered_at > held.registered_at:
-                newest[cost.system_id] = cost
-    return newest
-
-
 def _one_currency(amounts: pd.Series) -> tuple[float | None, str | None]:
     """(sum, currency) when ``amounts`` (indexed by currency) has one currency, else a note."""
     if amounts.empty:
@@ -195,8 +183,8 @@ def cost_signals(
     notes = notes if notes is not None else {}
     if not ids:
         return values
-    retrains = retrain_costs(session, ids, production_only=True, newest_before=window.until)
-    for system_id, cost in _newest_production(retrains, ids, window.until).items():
+    for cost in retrain_costs(session, ids, production_only=True, newest_before=window.until):
+        system_id = cost.system_id
         values[system_id][TRAINING] = cost.single_cost
         if not cost.cost:  # no run logged a cost: unknown, nothing to explain
             continue

@@ -9,7 +9,7 @@ hold everywhere:
 * **Validation.** The warn bound lies on the safe side of the critical bound
   (or equals it: then there is no warn band) for the signal's direction, and
   both lie in the signal's domain (``DOMAINS``: shares in 0..1, counts and
-  durations ≥ 0, ...).
+  durations ≥ 0, ...): :mod:`app.health.threshold_rules`.
 * **Optimistic locking.** A save names the version it started from (0 for a
   catalogue default or an inherited value: no row yet). If the row moved on
   since, ``ConcurrentEditError`` carries the current value and nothing is
@@ -27,8 +27,6 @@ Direction is a property of the signal (the catalogue's), not editable.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -38,7 +36,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.health.catalog import SIGNALS_BY_KEY, SignalDef
+from app.health.threshold_rules import (
+    ThresholdValidationError,
+    definition,
+    domain,
+    validate,
+    validation_problems,
+)
 from app.health.thresholds import (
     ThresholdSpec,
     all_overrides,
@@ -74,49 +78,6 @@ __all__ = [
 
 ROLES: Final = (VIEWER, EDITOR)
 
-# The range a bound may take, by unit; some ratios are not shares and get their own.
-_UNIT_DOMAINS: Final[dict[str, tuple[float, float]]] = {
-    "ratio": (0.0, 1.0),
-    "count": (0.0, math.inf),
-    "min": (0.0, math.inf),
-    "h": (0.0, math.inf),
-    "d": (0.0, math.inf),
-    "ms": (0.0, math.inf),
-    "per_day": (0.0, math.inf),
-    "amount": (0.0, math.inf),  # money, in the system's own currency
-}
-_SIGNAL_DOMAINS: Final[dict[str, tuple[float, float]]] = {
-    # Values go negative once the budget is overspent; a bound below -1 (twice the
-    # budget spent) says nothing a bound of -1 does not.
-    "operate.error_budget_remaining": (-1.0, 1.0),
-    # live / validation metric: above 1 means better than validated.
-    "validate.champion_vs_baseline": (0.0, 2.0),
-    "monitor.performance_ratio": (0.0, 2.0),
-    # a relative gap; negative when the test metric beats the train metric.
-    "train.overfit_gap": (-1.0, 1.0),
-    # a relative change, negative when the KPI got worse; -1 is "fell to nothing".
-    "impact.kpi_change": (-1.0, 1.0),
-    # value per prediction / the reference's: above 1 brings in more than promised.
-    "impact.value_ratio": (0.0, 2.0),
-    # spend / budget: a bound above 1 (alert only once overspent by a margin) is a choice.
-    "cost.month_to_date_vs_budget": (0.0, 10.0),
-}
-
-
-def domain(signal: str) -> tuple[float, float]:
-    """The closed range ``[low, high]`` the signal's bounds may take."""
-    definition = _definition(signal)
-    return _SIGNAL_DOMAINS.get(signal, _UNIT_DOMAINS[definition.unit])
-
-
-class ThresholdValidationError(ValueError):
-    """The bounds break a rule; ``problems`` lists each one as a sentence."""
-
-    def __init__(self, signal: str, problems: Sequence[str]) -> None:
-        self.signal = signal
-        self.problems = tuple(problems)
-        super().__init__(f"{signal}: " + "; ".join(self.problems))
-
 
 class ConcurrentEditError(RuntimeError):
     """Someone saved this threshold after the editor loaded it; ``current`` is theirs."""
@@ -147,33 +108,6 @@ class ChangeRecord:
     new_warn: float
     new_critical: float
     reason: str
-
-
-def validation_problems(signal: str, warn: float, critical: float) -> list[str]:
-    """Every rule ``warn``/``critical`` break for ``signal``, as sentences (empty: valid)."""
-    definition = _definition(signal)
-    problems = []
-    for name, value in (("warn", warn), ("critical", critical)):
-        if value is None or not math.isfinite(value):
-            problems.append(f"{name} must be a finite number")
-    if problems:
-        return problems
-    low, high = domain(signal)
-    for name, value in (("warn", warn), ("critical", critical)):
-        if not low <= value <= high:
-            problems.append(f"{name} {value:g} is outside {_range_text(low, high)}")
-    if definition.direction == "higher_is_better" and warn < critical:
-        problems.append(f"higher is better, so warn ({warn:g}) must be ≥ critical ({critical:g})")
-    if definition.direction == "lower_is_better" and warn > critical:
-        problems.append(f"lower is better, so warn ({warn:g}) must be ≤ critical ({critical:g})")
-    return problems
-
-
-def validate(signal: str, warn: float, critical: float) -> None:
-    """Raise ``ThresholdValidationError`` listing every broken rule."""
-    problems = validation_problems(signal, warn, critical)
-    if problems:
-        raise ThresholdValidationError(signal, problems)
 
 
 def save_threshold(
@@ -234,7 +168,7 @@ def revert_change(
             raise LookupError(f"no threshold change #{change_id}")
         scope, signal = change.scope, change.signal
         old_warn, old_critical = change.old_warn, change.old_critical
-    _definition(signal)
+    definition(signal)
     why = reason or f"revert of change #{change_id}"
     seen = expected_version
     try:
@@ -284,13 +218,6 @@ def change_history(
 # --- helpers ------------------------------------------------------------------
 
 
-def _definition(signal: str) -> SignalDef:
-    try:
-        return SIGNALS_BY_KEY[signal]
-    except KeyError:
-        raise LookupError(f"unknown signal {signal!r} (see `tandem thresholds list`)") from None
-
-
 def _row(session: Session, scope: str, signal: str) -> Threshold | None:
     return session.scalar(
         select(Threshold).where(Threshold.scope == scope, Threshold.signal == signal)
@@ -334,7 +261,7 @@ def _write(
     session.add(audit)
     session.flush()
     if row is None:
-        row = Threshold(scope=scope, signal=signal, direction=_definition(signal).direction)
+        row = Threshold(scope=scope, signal=signal, direction=definition(signal).direction)
         session.add(row)
     row.warn, row.critical = float(new[0]), float(new[1])
     row.updated_at, row.updated_by = utc_now(), user
@@ -386,16 +313,10 @@ def _audit(
         signal=signal,
         changed_at=utc_now(),
         changed_by=user,
-        direction=_definition(signal).direction,
+        direction=definition(signal).direction,
         old_warn=old[0],
         old_critical=old[1],
         new_warn=float(new[0]),
         new_critical=float(new[1]),
         reason=reason,
     )
-
-
-def _range_text(low: float, high: float) -> str:
-    if math.isinf(high):
-        return f"the signal's range (≥ {low:g})"
-    return f"the signal's range ({low:g} … {high:g})"

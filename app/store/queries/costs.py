@@ -83,8 +83,6 @@ def daily_spend(
         TrainingRun.system_id.in_(sorted(set(system_ids) - billed_training)),
         TrainingRun.started_at >= since,
         TrainingRun.started_at < until,
-        TrainingRun.cost.is_not(None),
-        TrainingRun.currency.is_not(None),
     )
     for system_id, started_at, run_currency, cost in session.execute(runs):
         if cost is None or run_currency is None or math.isnan(cost):
